@@ -1,0 +1,34 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install demo run test lint bench clean
+
+$(BIN)/reverb-tui: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/reverb-tui
+
+demo: install
+	$(BIN)/reverb-tui demo
+
+run: install
+	$(BIN)/reverb-tui
+
+test: install
+	$(BIN)/ruff check reverb_tui tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check reverb_tui tests benchmarks
+	$(BIN)/ruff format --check reverb_tui tests benchmarks
+
+bench: install
+	$(BIN)/python benchmarks/run.py --quick
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,1 @@
+"""Command groups of the ``reverb-tui`` CLI, one module each."""

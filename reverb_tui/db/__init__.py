@@ -1,0 +1,1 @@
+"""Storage: engine, tables, migrations, repository functions. No Textual here."""

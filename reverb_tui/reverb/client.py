@@ -1,0 +1,390 @@
+"""The async Reverb client (reverb-api.md sections 1-3).
+
+One ``ReverbClient`` per integration, reused across a sync. It adds the headers Reverb wants,
+limits its own rate (per token) and concurrency, retries what is safe to retry within a
+budget, follows HAL links only to the integration's own host, and raises typed errors whose
+messages never contain the token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from ..logs import register_secret
+from .errors import (
+    AuthError,
+    BadResponseError,
+    ForbiddenError,
+    NetworkError,
+    NotFoundError,
+    RateLimitedError,
+    RefusedError,
+    ReverbError,
+    ServerError,
+    ValidationError,
+    describe_body,
+)
+from .ratelimit import SlidingWindowLimiter, limiter_for
+
+USER_AGENT = "reverb-tui/0.1 (+https://github.com/reverb-tui)"
+DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+PER_PAGE = 50
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 6
+    budget_seconds: float = 60.0  # total time spent waiting between attempts
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+
+
+@dataclass
+class AccountInfo:
+    seller_id: str
+    shop_name: str | None
+    shop_currency: str | None
+    email: str | None = None
+
+
+class ReverbClient:
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        *,
+        rate_limit: float = 4.0,
+        max_concurrency: int = 4,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limiter: SlidingWindowLimiter | None = None,
+        sleep=asyncio.sleep,  # noqa: ANN001 - injectable for tests
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self._origin = urlsplit(self.api_url)
+        self._token = token
+        register_secret(token)
+        self._rate_limit = rate_limit
+        self._limiter = limiter
+        self._sem = asyncio.Semaphore(max_concurrency)
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self.requests = 0  # every HTTP attempt made, retries included
+        self.retries = 0
+        self._http = httpx.AsyncClient(
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,  # a redirect could take the token to another host
+            headers={
+                "Accept": "application/hal+json",
+                "Accept-Version": "3.0",
+                "Content-Type": "application/hal+json",
+                "User-Agent": USER_AGENT,
+            },
+        )
+
+    @property
+    def host(self) -> str:
+        return self._origin.netloc
+
+    def __repr__(self) -> str:
+        return f"ReverbClient({self.api_url!r})"
+
+    async def __aenter__(self) -> ReverbClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- URLs -------------------------------------------------------------------------------
+
+    def url(self, path_or_href: str) -> str:
+        """Resolve a path (``/my/account``) or a HAL href against this site.
+
+        Relative hrefs resolve against the site; an absolute href is accepted only on the
+        site's own host, so the token is never sent anywhere else.
+        """
+        href = path_or_href.strip()
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc:
+            if parts.scheme != self._origin.scheme or parts.netloc.lower() != self.host.lower():
+                raise ReverbError(
+                    f"Refused to follow a link to {parts.netloc or href!r}: "
+                    f"it is not this integration's site ({self.host})."
+                )
+            return href
+        base_path = self._origin.path.rstrip("/")
+        if href.startswith("/"):
+            # "/api/my/orders?page=2" is already rooted at the site; "/my/account" is a path
+            # below the API root.
+            if base_path and (href == base_path or href.startswith(base_path + "/")):
+                return urljoin(self.api_url + "/", href)
+            return self.api_url + href
+        return urljoin(self.api_url + "/", href)
+
+    # -- core request -----------------------------------------------------------------------
+
+    def _limiter_now(self) -> SlidingWindowLimiter:
+        if self._limiter is None:
+            self._limiter = limiter_for(self._token, self._rate_limit)
+        return self._limiter
+
+    async def request(
+        self,
+        method: str,
+        path_or_href: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """One API call with retries. Returns the decoded JSON body (``None`` when empty)."""
+        url = self.url(path_or_href)
+        if idempotent is None:
+            idempotent = method.upper() in ("GET", "PUT", "HEAD", "DELETE")
+        policy = self.retry
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._once(method, url, params, json_body)
+            except ReverbError as exc:
+                if not self._should_retry(exc, idempotent) or attempt >= policy.max_attempts:
+                    raise
+                delay = self._delay(exc, attempt)
+                if waited + delay > policy.budget_seconds:
+                    raise
+                if isinstance(exc, RateLimitedError):
+                    self._limiter_now().pause(delay)
+                waited += delay
+                self.retries += 1
+                await self._sleep(delay)
+
+    @staticmethod
+    def _should_retry(exc: ReverbError, idempotent: bool) -> bool:
+        if isinstance(exc, RateLimitedError):
+            return True  # a 429 was not processed: safe for every method
+        if isinstance(exc, NetworkError) and not exc.sent:
+            return True  # never reached the server
+        return idempotent and exc.retryable
+
+    def _delay(self, exc: ReverbError, attempt: int) -> float:
+        policy = self.retry
+        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+            return min(max(exc.retry_after, 0.0), policy.max_delay * 3)
+        backoff = min(policy.max_delay, policy.base_delay * (2 ** (attempt - 1)))
+        return backoff * (0.5 + random.random() / 2)
+
+    async def _once(self, method: str, url: str, params: Any, json_body: Any) -> Any:
+        await self._limiter_now().acquire()
+        headers = {"Authorization": f"Bearer {self._token}"}
+        async with self._sem:
+            self.requests += 1
+            try:
+                resp = await self._http.request(
+                    method,
+                    url,
+                    params=params,
+                    content=None if json_body is None else json.dumps(json_body),
+                    headers=headers,
+                )
+            except httpx.ConnectTimeout:
+                raise NetworkError(
+                    f"Cannot reach Reverb at {self.host}: the connection timed out.", sent=False
+                ) from None
+            except httpx.ConnectError:
+                raise NetworkError(
+                    f"Cannot reach Reverb at {self.host}: connection refused or host not found.",
+                    sent=False,
+                ) from None
+            except httpx.TimeoutException:
+                raise NetworkError(
+                    f"Reverb at {self.host} did not answer in time ({method} {_path(url)})."
+                ) from None
+            except httpx.TransportError as exc:
+                raise NetworkError(
+                    f"The connection to Reverb at {self.host} failed: {type(exc).__name__}."
+                ) from None
+        return self._decode(resp, method, url)
+
+    def _decode(self, resp: httpx.Response, method: str, url: str) -> Any:
+        status = resp.status_code
+        body: Any = None
+        if resp.content:
+            try:
+                body = resp.json()
+            except ValueError:
+                body = None
+                if 200 <= status < 300:
+                    raise BadResponseError(
+                        f"Reverb sent a response that is not valid JSON ({method} {_path(url)}).",
+                        status=status,
+                    ) from None
+        if 200 <= status < 300:
+            return body
+        said = describe_body(body)
+        where = f"{method} {_path(url)}"
+        suffix = f": {said}" if said else ""
+        if status == 401:
+            raise AuthError(f"Reverb refused this token (401){suffix}.", status=status, body=body)
+        if status == 403:
+            raise ForbiddenError(
+                f"Reverb refused access (403); the token may lack a scope{suffix}.",
+                status=status,
+                body=body,
+            )
+        if status == 404:
+            raise NotFoundError(
+                f"Reverb has no such resource ({where}){suffix}.", status=status, body=body
+            )
+        if status == 429:
+            raise RateLimitedError(
+                f"Reverb is rate-limiting requests (429) on {where}.",
+                retry_after=_retry_after(resp.headers.get("Retry-After")),
+                status=status,
+                body=body,
+            )
+        if status >= 500:
+            raise ServerError(
+                f"Reverb answered {status} on {where}{suffix}.", status=status, body=body
+            )
+        if 300 <= status < 400:
+            raise ReverbError(f"Reverb redirected {where} ({status}); not followed.", status=status)
+        errors = body.get("errors") if isinstance(body, dict) else None
+        raise ValidationError(
+            f"Reverb rejected {where} ({status}){suffix or '.'}".rstrip(".") + ".",
+            status=status,
+            body=body,
+            errors=errors,
+        )
+
+    # -- endpoints ----------------------------------------------------------------------------
+
+    async def get(self, path_or_href: str, params: dict[str, Any] | None = None) -> Any:
+        return await self.request("GET", path_or_href, params=params)
+
+    async def get_object(self, path_or_href: str, params: dict[str, Any] | None = None) -> dict:
+        body = await self.get(path_or_href, params)
+        if not isinstance(body, dict):
+            raise BadResponseError(f"Reverb sent an unexpected response for {_path(path_or_href)}.")
+        return body
+
+    async def verify(self) -> AccountInfo:
+        """Check the token with ``GET /my/account`` (and ``/shop`` for name and currency)."""
+        account = await self.get_object("/my/account")
+        shop_obj = account.get("shop") if isinstance(account.get("shop"), dict) else {}
+        shop_name = shop_obj.get("name")
+        shop_currency = (
+            account.get("currency") if isinstance(account.get("currency"), str) else None
+        )
+        try:
+            shop = await self.get_object("/shop")
+            shop_name = shop.get("name") or shop_name
+            if isinstance(shop.get("currency"), str):
+                shop_currency = shop["currency"]
+            shop_obj = shop_obj or {"id": shop.get("id")}
+        except (NotFoundError, ForbiddenError):
+            pass  # a buyer-only account or a token without read_profile on /shop
+        seller = shop_obj.get("id") or account.get("user_id") or account.get("id") or ""
+        return AccountInfo(
+            seller_id=str(seller),
+            shop_name=shop_name if isinstance(shop_name, str) else None,
+            shop_currency=shop_currency,
+            email=account.get("email") if isinstance(account.get("email"), str) else None,
+        )
+
+    async def update_listing_inventory(
+        self, listing_id: str, inventory: int, has_inventory: bool
+    ) -> Any:
+        """PUT an absolute inventory: idempotent, so retried like a read."""
+        return await self.request(
+            "PUT",
+            f"/listings/{listing_id}",
+            json_body={"has_inventory": has_inventory, "inventory": inventory},
+            idempotent=True,
+        )
+
+    async def get_order(self, order_number: str) -> dict:
+        return await self.get_object(f"/my/orders/selling/{order_number}")
+
+    async def ship_order(
+        self, order_number: str, provider: str, tracking_number: str, send_notification: bool = True
+    ) -> Any:
+        """Mark shipped. Not idempotent: never retried after it may have reached Reverb."""
+        return await self.request(
+            "POST",
+            f"/my/orders/selling/{order_number}/ship",
+            json_body={
+                "provider": provider,
+                "tracking_number": tracking_number,
+                "send_notification": send_notification,
+            },
+            idempotent=False,
+        )
+
+    async def shipping_providers(self) -> list[str]:
+        body = await self.get("/shipping/providers")
+        return parse_providers(body)
+
+
+def parse_providers(body: Any) -> list[str]:
+    """Provider names from an undocumented shape: a list, or the first list in an object."""
+    items: Any = body
+    if isinstance(body, dict):
+        items = body.get("shipping_providers") or body.get("providers")
+        if items is None:
+            items = next((v for v in body.values() if isinstance(v, list)), [])
+    names: list[str] = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, str):
+            name = item
+        elif isinstance(item, dict):
+            name = item.get("name") or item.get("provider") or item.get("display_name") or ""
+        else:
+            continue
+        name = str(name).strip()
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path or url
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def is_refusal(exc: BaseException) -> bool:
+    return isinstance(exc, RefusedError)
+
+
+__all__ = ["ReverbClient", "AccountInfo", "RetryPolicy", "PER_PAGE", "parse_providers"]

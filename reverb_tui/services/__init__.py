@@ -1,0 +1,1 @@
+"""Application services shared by the TUI and the CLI (no Textual)."""

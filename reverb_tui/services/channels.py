@@ -1,0 +1,327 @@
+"""The integration lifecycle: list, add (verify first), enable/disable, remove, reauthorise,
+settings. Shared by the TUI and the CLI; no Textual here.
+
+Database functions are synchronous (the TUI runs them in thread workers); the ones that talk
+to Reverb are async.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..clock import Clock, iso, utcnow
+from ..db.engine import session_scope
+from ..db.models import Channel, fold
+from ..errors import NotFound, UserError
+from ..reverb.client import AccountInfo
+from ..reverb.sites import resolve_site, validate_currency
+
+MAX_NAME = 60
+DEFAULT_SINCE_DAYS = 30
+
+
+@dataclass
+class ChannelDraft:
+    """Validated input of the add-channel wizard or ``channels add``."""
+
+    name: str
+    currency: str
+    site: str
+    api_url: str
+    token: str
+    orders_since: datetime
+
+
+def clean_name(name: str | None) -> str:
+    value = (name or "").strip()
+    if not value:
+        raise UserError("The integration name is empty.")
+    if len(value) > MAX_NAME:
+        raise UserError(f"The integration name is longer than {MAX_NAME} characters.")
+    if any(ord(c) < 32 for c in value):
+        raise UserError("The integration name contains control characters.")
+    return value
+
+
+def clean_token(token: str | None) -> str:
+    value = (token or "").strip()
+    if not value:
+        raise UserError("The access token is empty.")
+    if any(c.isspace() for c in value) or len(value) < 8:
+        raise UserError("The access token does not look like a Reverb personal access token.")
+    return value
+
+
+def channel_json(ch: Channel) -> dict[str, Any]:
+    """The CLI contract's channel object (PRODUCT.md section 5), token masked."""
+    return {
+        "name": ch.name,
+        "type": ch.type,
+        "enabled": ch.enabled,
+        "stock_updates": ch.stock_updates,
+        "currency": ch.currency,
+        "site": ch.site,
+        "api_url": ch.api_url,
+        "seller_id": ch.seller_id,
+        "shop_name": ch.shop_name,
+        "shop_currency": ch.shop_currency,
+        "token": ch.token_hint,
+        "orders_since": iso(ch.orders_since),
+        "buffer": ch.buffer,
+        "max": ch.max_quantity,
+        "interval": ch.interval_seconds,
+        "rate_limit": ch.rate_limit,
+        "last_order_sync_at": iso(ch.last_order_sync_at),
+        "last_stock_push_at": iso(ch.last_stock_push_at),
+        "needs_reauth": ch.needs_reauth,
+        "last_error": ch.last_error,
+        "error_count": ch.error_count,
+        "created_at": iso(ch.created_at),
+    }
+
+
+class ChannelService:
+    def __init__(self, engine, client_factory, clock: Clock = utcnow) -> None:  # noqa: ANN001
+        self.engine = engine
+        self.client_factory = client_factory
+        self.clock = clock
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def list(self) -> list[Channel]:
+        with session_scope(self.engine) as s:
+            rows = s.exec(
+                select(Channel).where(Channel.removed_at.is_(None)).order_by(Channel.id)
+            ).all()
+            return list(rows)
+
+    def get(self, name: str) -> Channel:
+        with session_scope(self.engine) as s:
+            return self._get(s, name)
+
+    def get_by_id(self, channel_id: int) -> Channel:
+        with session_scope(self.engine) as s:
+            ch = s.get(Channel, channel_id)
+            if ch is None or ch.removed_at is not None:
+                raise NotFound("That integration no longer exists.")
+            return ch
+
+    @staticmethod
+    def _get(s: Session, name: str) -> Channel:
+        key = fold(name or "")
+        ch = s.exec(select(Channel).where(Channel.name_key == key)).first()
+        if ch is None:
+            raise NotFound(f"There is no integration named {name.strip()!r}.")
+        return ch
+
+    def name_taken(self, name: str, *, except_id: int | None = None) -> bool:
+        with session_scope(self.engine) as s:
+            q = select(func.count()).select_from(Channel).where(Channel.name_key == fold(name))
+            if except_id is not None:
+                q = q.where(Channel.id != except_id)
+            return bool(s.exec(q).one())
+
+    # -- add ------------------------------------------------------------------------------------
+
+    def check_name(self, name: str) -> str:
+        """Step one of the wizard: a usable, unused name."""
+        value = clean_name(name)
+        if self.name_taken(value):
+            raise UserError(f"An integration named {value!r} already exists.")
+        return value
+
+    def draft(
+        self,
+        *,
+        name: str,
+        currency: str,
+        token: str | None,
+        site: str = "production",
+        since: datetime | str | None = None,
+    ) -> ChannelDraft:
+        """Validate everything that can be checked without Reverb."""
+        value = self.check_name(name)
+        cur = validate_currency(currency)
+        site_key, api_url = resolve_site(site)
+        tok = clean_token(token)
+        return ChannelDraft(value, cur, site_key, api_url, tok, self._since(since))
+
+    def _since(self, since: datetime | str | None) -> datetime:
+        now = self.clock()
+        if since is None or (isinstance(since, str) and not since.strip()):
+            return now - timedelta(days=DEFAULT_SINCE_DAYS)
+        if isinstance(since, str):
+            text = since.strip()
+            try:
+                dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise UserError(
+                    f"The date {text!r} is not an ISO date such as 2026-01-31."
+                ) from None
+        else:
+            dt = since
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=now.tzinfo)
+        if dt > now:
+            raise UserError("The 'download orders since' date is in the future.")
+        return dt
+
+    async def verify(self, api_url: str, token: str, rate_limit: float = 4.0) -> AccountInfo:
+        from ..reverb.client import RetryPolicy
+
+        client = self.client_factory(api_url, token, rate_limit)
+        # A person is waiting on the form: a few quick retries, not a minute of backoff.
+        client.retry = RetryPolicy(max_attempts=3, budget_seconds=6.0)
+        try:
+            return await client.verify()
+        finally:
+            await client.aclose()
+
+    def create(self, draft: ChannelDraft, account: AccountInfo) -> Channel:
+        now = self.clock()
+        with session_scope(self.engine) as s:
+            if s.exec(select(Channel.id).where(Channel.name_key == fold(draft.name))).first():
+                raise UserError(f"An integration named {draft.name!r} already exists.")
+            ch = Channel(
+                name=draft.name,
+                name_key=fold(draft.name),
+                currency=draft.currency,
+                site=draft.site,
+                api_url=draft.api_url,
+                token=draft.token,
+                seller_id=account.seller_id or None,
+                shop_name=account.shop_name,
+                shop_currency=account.shop_currency,
+                orders_since=draft.orders_since,
+                created_at=now,
+                enabled=True,
+            )
+            s.add(ch)
+            s.flush()
+            s.refresh(ch)
+            return ch
+
+    async def add(self, **kwargs: Any) -> Channel:
+        """Validate, verify the token against Reverb, then save. Nothing is saved on failure."""
+        import asyncio
+
+        draft = await asyncio.to_thread(lambda: self.draft(**kwargs))
+        account = await self.verify(draft.api_url, draft.token)
+        return await asyncio.to_thread(self.create, draft, account)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def set_enabled(self, name_or_id: str | int, enabled: bool) -> Channel:
+        with session_scope(self.engine) as s:
+            ch = self._lookup(s, name_or_id)
+            ch.enabled = enabled
+            s.add(ch)
+            return ch
+
+    def remove(self, name_or_id: str | int) -> Channel:
+        """Soft-remove: the name is free again; its orders and runs stay as a separate site."""
+        with session_scope(self.engine) as s:
+            ch = self._lookup(s, name_or_id)
+            ch.removed_at = self.clock()
+            ch.name_key = None
+            ch.enabled = False
+            ch.token = "removed"
+            ch.lease_holder = None
+            s.add(ch)
+            return ch
+
+    def _lookup(self, s: Session, name_or_id: str | int) -> Channel:
+        if isinstance(name_or_id, int):
+            ch = s.get(Channel, name_or_id)
+            if ch is None or ch.removed_at is not None:
+                raise NotFound("That integration no longer exists.")
+            return ch
+        return self._get(s, name_or_id)
+
+    async def reauthorise(
+        self,
+        name_or_id: str | int,
+        *,
+        site: str | None = None,
+        seller_id: str | None = None,
+        token: str | None = None,
+    ) -> Channel:
+        """Verify the (new) site and token with Reverb, then apply. Nothing changes on failure."""
+        import asyncio
+
+        current = await asyncio.to_thread(self._current, name_or_id)
+        site_key, api_url = (
+            resolve_site(site) if site and site.strip() else (current.site, current.api_url)
+        )
+        tok = clean_token(token) if token is not None and token.strip() else current.token
+        account = await self.verify(api_url, tok, current.rate_limit)
+        wanted = (seller_id or "").strip()
+        if wanted and account.seller_id and wanted != account.seller_id:
+            raise UserError(
+                f"This token belongs to seller {account.seller_id}, not {wanted}; nothing changed."
+            )
+
+        def apply() -> Channel:
+            with session_scope(self.engine) as s:
+                ch = self._lookup(s, current.id)
+                ch.site, ch.api_url, ch.token = site_key, api_url, tok
+                ch.seller_id = account.seller_id or wanted or ch.seller_id
+                ch.shop_name = account.shop_name or ch.shop_name
+                ch.shop_currency = account.shop_currency or ch.shop_currency
+                ch.needs_reauth = False
+                ch.last_error = None
+                s.add(ch)
+                return ch
+
+        return await asyncio.to_thread(apply)
+
+    def _current(self, name_or_id: str | int) -> Channel:
+        with session_scope(self.engine) as s:
+            return self._lookup(s, name_or_id)
+
+    def update_settings(
+        self,
+        name_or_id: str | int,
+        *,
+        stock_updates: bool | None = None,
+        buffer: int | None = None,
+        max_quantity: int | None | str = "keep",
+        interval_seconds: int | None = None,
+        rate_limit: float | None = None,
+        currency: str | None = None,
+    ) -> Channel:
+        """Additional settings. ``max_quantity=None`` clears the maximum; "keep" leaves it."""
+        if buffer is not None and (not isinstance(buffer, int) or buffer < 0):
+            raise UserError("The buffer must be a whole number of 0 or more.")
+        if max_quantity not in ("keep", None) and (
+            not isinstance(max_quantity, int) or max_quantity < 0
+        ):
+            raise UserError("The maximum must be a whole number of 0 or more.")
+        if interval_seconds is not None and (
+            not isinstance(interval_seconds, int) or not 10 <= interval_seconds <= 86_400
+        ):
+            raise UserError("The interval must be between 10 and 86400 seconds.")
+        if rate_limit is not None and not 0.1 <= rate_limit <= 100:
+            raise UserError("The rate limit must be between 0.1 and 100 requests per second.")
+        cur = validate_currency(currency) if currency is not None else None
+        with session_scope(self.engine) as s:
+            ch = self._lookup(s, name_or_id)
+            if stock_updates is not None:
+                ch.stock_updates = stock_updates
+            if buffer is not None:
+                ch.buffer = buffer
+            if max_quantity != "keep":
+                ch.max_quantity = max_quantity  # type: ignore[assignment]
+            if interval_seconds is not None:
+                ch.interval_seconds = interval_seconds
+            if rate_limit is not None:
+                ch.rate_limit = float(rate_limit)
+            if cur is not None:
+                ch.currency = cur
+            s.add(ch)
+            return ch

@@ -1,0 +1,61 @@
+"""The one factory that builds every service; the CLI, the TUI and the tests all call it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from ..clock import Clock, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ..reverb.client import ReverbClient
+    from .channels import ChannelService
+
+ClientFactory = Callable[[str, str, float], "ReverbClient"]
+
+
+def default_client_factory(api_url: str, token: str, rate_limit: float) -> ReverbClient:
+    from ..reverb.client import ReverbClient
+
+    return ReverbClient(api_url, token, rate_limit=rate_limit)
+
+
+@dataclass
+class Services:
+    engine: Engine
+    db_target: str
+    clock: Clock = utcnow
+    client_factory: ClientFactory = field(default=default_client_factory)
+
+    @cached_property
+    def channels(self) -> ChannelService:
+        from .channels import ChannelService
+
+        return ChannelService(self.engine, self.client_factory, self.clock)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_services(
+    db_target: str | None = None,
+    *,
+    clock: Clock = utcnow,
+    client_factory: ClientFactory | None = None,
+) -> Services:
+    """Open the database (migrating it) and wire the services."""
+    from ..db.engine import make_engine
+    from ..paths import db_target as resolve_target
+
+    target = resolve_target(db_target)
+    engine = make_engine(target)
+    return Services(
+        engine=engine,
+        db_target=target,
+        clock=clock,
+        client_factory=client_factory or default_client_factory,
+    )
