@@ -1,0 +1,61 @@
+"""Shared fixtures: every test gets its own data dir and temp-file database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reverb_tui.reverb.client import ReverbClient, RetryPolicy
+from reverb_tui.services.factory import Services, build_services
+
+# A token that must never appear in full anywhere (logs, output, snapshots).
+SECRET_TOKEN = "tok_SECRET_4f9a1c2b7e6d5a3f8b0c1d2e9f7a6b5c"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test touches the real user data dir or a real token."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.delenv("REVERB_TOKEN", raising=False)
+    monkeypatch.delenv("REVERB_TUI_DB", raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "reverb.db"
+
+
+def fast_client_factory(transport: httpx.AsyncBaseTransport | None = None):
+    """A client factory with quick retries, optionally routed to a mock transport."""
+
+    def factory(api_url: str, token: str, rate_limit: float) -> ReverbClient:
+        return ReverbClient(
+            api_url,
+            token,
+            rate_limit=max(rate_limit, 1000.0),
+            transport=transport,
+            retry=RetryPolicy(max_attempts=3, budget_seconds=1.0, base_delay=0.01, max_delay=0.05),
+        )
+
+    return factory
+
+
+@pytest.fixture
+def make_services(db_path: Path) -> Iterator:
+    """Build services on the test's database; pass client_factory=… to route HTTP."""
+    built: list[Services] = []
+
+    def make(**kw) -> Services:
+        kw.setdefault("client_factory", fast_client_factory())
+        svc = build_services(str(db_path), **kw)
+        built.append(svc)
+        return svc
+
+    yield make
+    for svc in built:
+        svc.close()
