@@ -37,6 +37,38 @@ class Services:
 
         return ChannelService(self.engine, self.client_factory, self.clock)
 
+    # Each service lives in its own module; imported on first use so start-up stays light.
+
+    @cached_property
+    def inventory(self):  # noqa: ANN201 - services/inventory.py
+        from .inventory import InventoryService
+
+        return InventoryService(self.engine, self.clock)
+
+    @cached_property
+    def skus(self):  # noqa: ANN201 - services/skus.py
+        from .skus import SkuService
+
+        return SkuService(self.engine, self.clock)
+
+    @cached_property
+    def shipping(self):  # noqa: ANN201 - services/shipping.py
+        from .shipping import ShippingService
+
+        return ShippingService(self.engine, self.client_factory, self.clock)
+
+    @cached_property
+    def orders(self):  # noqa: ANN201 - services/orders.py
+        from .orders import OrderService
+
+        return OrderService(self.engine, self.client_factory, self.clock)
+
+    @cached_property
+    def sync(self):  # noqa: ANN201 - sync/service.py
+        from ..sync.service import SyncService
+
+        return SyncService(self.engine, self.client_factory, self.clock)
+
     def close(self) -> None:
         self.engine.dispose()
 
