@@ -1,0 +1,1 @@
+"""Order download, stock arithmetic, stock push, sync runs and the log. No Textual."""
