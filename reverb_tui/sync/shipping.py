@@ -1,0 +1,64 @@
+"""Shipping mappings as used at download time (PRODUCT.md section 3: mappings are frozen at
+download). Sync-only helpers; no network and no UI here."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from ..db.models import ShippingMapping
+
+# Reverb's ``shipping_method`` values (reverb-api.md 2.3.2) and their readable labels.
+CHANNEL_METHODS: dict[str, str] = {
+    "shipped": "Standard shipping",
+    "expedited_shipping": "Expedited shipping",
+    "local": "Local pickup",
+}
+
+# Swagger's provider enumeration for POST /my/orders/selling/{n}/ship (reverb-api.md 2.6),
+# used when GET /shipping/providers is unreachable or answers an unusable shape.
+FALLBACK_PROVIDERS: tuple[str, ...] = (
+    "UPS",
+    "USPS",
+    "FedEx",
+    "DHL Deutschland",
+    "DHLExpress",
+    "DHLGlobalMail",
+    "DHL",
+    "Canada Post",
+    "Royal Mail",
+    "PostNL",
+    "Australia Post",
+    "EMS",
+    "La Poste",
+    "China Post",
+    "GLS",
+    "Parcelforce",
+    "Purolator",
+    "Interlogistica",
+    "Correos España",
+    "Ukraine Post",
+    "DPD Germany",
+    "DPD UK",
+    "DPD France",
+    "Other",
+)
+
+
+def resolve_shipping_service(
+    session: Session, channel_id: int, channel_method: str | None
+) -> int | None:
+    """The local shipping service id mapped to ``channel_method`` on this channel, or None.
+
+    Matching is exact on the trimmed method (Reverb's values are lower-case identifiers).
+    """
+    if channel_method is None:
+        return None
+    method = channel_method.strip()
+    if not method:
+        return None
+    return session.exec(
+        select(ShippingMapping.shipping_service_id).where(
+            ShippingMapping.channel_id == channel_id,
+            ShippingMapping.channel_service == method,
+        )
+    ).first()
