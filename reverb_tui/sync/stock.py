@@ -1,0 +1,268 @@
+"""Stock arithmetic (PRODUCT.md section 3 "Stock"): SKU resolution, the stock ledger,
+reserved/available levels and the quantity a listing should show.
+
+Every function here is synchronous and takes the caller's ``Session``; nothing commits. The
+``StockMove`` ledger, unique on ``(order_id, reason)``, is what makes "takes stock exactly once"
+and "comes back exactly once" hold across re-runs, crashes and concurrent writers: the move and
+the ``on_hand`` change are written in one SAVEPOINT, and a duplicate move (another writer got
+there first) rolls back only that savepoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ..db.models import InventoryItem, Order, SkuMapping, StockMove, fold
+
+PENDING_STATUSES = frozenset({"unpaid", "payment_pending", "pending_review", "partially_paid"})
+SALE_STATUSES = frozenset({"paid", "shipped", "picked_up", "received"})
+SHIPPED_STATUSES = frozenset({"shipped", "picked_up", "received"})
+CANCELLED_STATUS = "cancelled"
+
+# Ledger reasons. "shipped" is a zero-delta marker: it remembers that an order which took stock
+# was seen shipped (Reverb's ``shipped_at`` is absent on picked-up orders), so a later
+# cancellation (after a refund) never gives the stock back.
+REASON_SALE = "sale"
+REASON_CANCEL = "cancel"
+REASON_SHIPPED = "shipped"
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    sku: str
+    title: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+# -- SKU resolution ---------------------------------------------------------------------------
+
+
+def resolve_sku(
+    session: Session, channel_id: int, channel_sku: str | None
+) -> tuple[str | None, int]:
+    """The local SKU (as stored) and kit for a channel SKU.
+
+    The channel's SKU mapping if there is one, else the one local SKU equal to it trimmed and
+    case-insensitively, else ``(None, 1)`` (unlinked).
+    """
+    if channel_sku is None or not channel_sku.strip():
+        return None, 1
+    key = fold(channel_sku)
+    mapping = session.exec(
+        select(SkuMapping).where(
+            SkuMapping.channel_id == channel_id, SkuMapping.channel_sku_key == key
+        )
+    ).first()
+    if mapping is not None:
+        item_sku = session.exec(
+            select(InventoryItem.sku).where(InventoryItem.sku_key == mapping.sku_key)
+        ).first()
+        # A mapping whose local SKU is gone resolves to nothing (never to a same-named SKU).
+        return (item_sku, mapping.kit) if item_sku is not None else (None, 1)
+    item_sku = session.exec(select(InventoryItem.sku).where(InventoryItem.sku_key == key)).first()
+    return (item_sku, 1) if item_sku is not None else (None, 1)
+
+
+class SkuResolver:
+    """``resolve_sku`` for many channel SKUs of one channel with two queries in all."""
+
+    def __init__(self, session: Session, channel_id: int) -> None:
+        self.items: dict[str, str] = {
+            key: sku for key, sku in session.exec(select(InventoryItem.sku_key, InventoryItem.sku))
+        }
+        self.mappings: dict[str, tuple[str, int]] = {
+            ck: (sk, kit)
+            for ck, sk, kit in session.exec(
+                select(SkuMapping.channel_sku_key, SkuMapping.sku_key, SkuMapping.kit).where(
+                    SkuMapping.channel_id == channel_id
+                )
+            )
+        }
+
+    def __call__(self, channel_sku: str | None) -> tuple[str | None, int]:
+        if channel_sku is None or not channel_sku.strip():
+            return None, 1
+        key = fold(channel_sku)
+        if key in self.mappings:
+            sku_key, kit = self.mappings[key]
+            sku = self.items.get(sku_key)
+            return (sku, kit) if sku is not None else (None, 1)
+        sku = self.items.get(key)
+        return (sku, 1) if sku is not None else (None, 1)
+
+
+# -- the ledger ---------------------------------------------------------------------------------
+
+
+def _move(session: Session, order_id: int, reason: str) -> StockMove | None:
+    return session.exec(
+        select(StockMove).where(StockMove.order_id == order_id, StockMove.reason == reason)
+    ).first()
+
+
+def _record(
+    session: Session, order_id: int, reason: str, sku_key: str, delta: int, now: datetime
+) -> bool:
+    """Insert one ledger move and apply its delta to on-hand, atomically. False if the move
+    already exists (another run or writer recorded it first): nothing is changed then."""
+    try:
+        with session.begin_nested():
+            session.add(
+                StockMove(
+                    sku_key=sku_key, delta=delta, reason=reason, order_id=order_id, created_at=now
+                )
+            )
+            session.flush()
+            if delta:
+                session.execute(
+                    update(InventoryItem)
+                    .where(InventoryItem.sku_key == sku_key)
+                    .values(on_hand=InventoryItem.on_hand + delta, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _whole_second(dt: datetime) -> datetime:
+    return dt.replace(microsecond=0)
+
+
+def _after_count(order: Order, counted_at: datetime | None) -> bool:
+    """Was the order paid after the SKU's last count? Same second counts as after; when the
+    order carries no time at all, take stock (it errs against overselling)."""
+    if counted_at is None:
+        return True
+    paid = order.paid_at or order.created_at
+    if paid is None:
+        return True
+    return _whole_second(paid) >= _whole_second(counted_at)
+
+
+def apply_order_stock(session: Session, order: Order, now: datetime) -> int:
+    """Apply PRODUCT.md section 3 to one stored order; returns the net on-hand change made.
+
+    Call after every insert or update of an order (its ``sku``/``kit`` frozen, ``status``
+    current, ``id`` assigned). Idempotent: re-running it changes nothing.
+    """
+    if order.id is None:
+        session.flush()
+    if order.id is None or not order.sku:
+        return 0
+    status = (order.status or "").strip().lower()
+    sale = _move(session, order.id, REASON_SALE)
+    net = 0
+
+    if sale is None and status in SALE_STATUSES:
+        sku_key = fold(order.sku)
+        item = session.exec(select(InventoryItem).where(InventoryItem.sku_key == sku_key)).first()
+        if item is not None and _after_count(order, item.counted_at):
+            delta = -max(0, int(order.quantity or 0)) * max(1, int(order.kit or 1))
+            if _record(session, order.id, REASON_SALE, sku_key, delta, now):
+                net += delta
+            sale = _move(session, order.id, REASON_SALE)
+
+    if sale is None:
+        return net
+
+    if status in SHIPPED_STATUSES and _move(session, order.id, REASON_SHIPPED) is None:
+        _record(session, order.id, REASON_SHIPPED, sale.sku_key, 0, now)
+
+    if status == CANCELLED_STATUS and not _was_shipped(session, order):
+        if _move(session, order.id, REASON_CANCEL) is None:
+            delta = -sale.delta
+            if _record(session, order.id, REASON_CANCEL, sale.sku_key, delta, now):
+                net += delta
+    return net
+
+
+def _was_shipped(session: Session, order: Order) -> bool:
+    if order.shipped_at is not None:
+        return True
+    return _move(session, order.id, REASON_SHIPPED) is not None  # type: ignore[arg-type]
+
+
+# -- levels -------------------------------------------------------------------------------------
+
+
+def stock_levels(session: Session, sku_keys: Iterable[str] | None = None) -> dict[str, StockLevel]:
+    """On hand, reserved and available per local SKU, keyed by ``sku_key``.
+
+    Reserved is the quantity × kit of linked orders now in a pending status, summed in SQL.
+    """
+    q = select(InventoryItem)
+    keys: list[str] | None = None
+    if sku_keys is not None:
+        keys = sorted({fold(k) for k in sku_keys})
+        if not keys:
+            return {}
+        q = q.where(InventoryItem.sku_key.in_(keys))
+    items = list(session.exec(q))
+    if not items:
+        return {}
+    by_stored = {it.sku: it.sku_key for it in items}
+    wanted = {it.sku_key for it in items}
+
+    rq = (
+        select(Order.sku, func.coalesce(func.sum(Order.quantity * Order.kit), 0))
+        .where(Order.sku.is_not(None), Order.status.in_(sorted(PENDING_STATUSES)))
+        .group_by(Order.sku)
+    )
+    if keys is not None:
+        rq = rq.where(
+            or_(Order.sku.in_(sorted(by_stored)), func.lower(func.trim(Order.sku)).in_(keys))
+        )
+    reserved: dict[str, int] = {}
+    for sku, total in session.exec(rq):
+        key = by_stored.get(sku) or fold(sku)
+        if key in wanted:
+            reserved[key] = reserved.get(key, 0) + int(total or 0)
+
+    out: dict[str, StockLevel] = {}
+    for it in items:
+        r = reserved.get(it.sku_key, 0)
+        out[it.sku_key] = StockLevel(
+            sku=it.sku,
+            title=it.title or "",
+            on_hand=it.on_hand,
+            reserved=r,
+            available=it.on_hand - r,
+        )
+    return out
+
+
+def target_quantity(
+    available: int, kit: int, buffer: int, maximum: int | None, one_of_a_kind: bool
+) -> int:
+    """What a linked listing should show: ``max(0, floor(available / kit) - buffer)``, capped
+    by the maximum if set; a one-of-a-kind listing shows 0 or 1."""
+    if kit < 1:
+        raise ValueError("kit must be 1 or more")
+    value = max(0, available // kit - max(0, buffer))
+    if maximum is not None:
+        value = min(value, max(0, maximum))
+    if one_of_a_kind:
+        value = min(value, 1)
+    return value
+
+
+__all__ = [
+    "PENDING_STATUSES",
+    "SALE_STATUSES",
+    "SHIPPED_STATUSES",
+    "StockLevel",
+    "SkuResolver",
+    "apply_order_stock",
+    "resolve_sku",
+    "stock_levels",
+    "target_quantity",
+]
