@@ -29,9 +29,10 @@ class SlidingWindowLimiter:
 
     def set_rate(self, rate: float) -> None:
         self.rate = rate
-        # N per second for N >= 1; for a fractional rate, one per 1/rate seconds.
+        # N per second for N >= 1 (a fractional part cannot be honoured without letting
+        # floor(N) + 1 through in some one-second window); below 1, one per 1/rate seconds.
         self.capacity = max(1, math.floor(rate))
-        self.window = self.capacity / rate
+        self.window = max(1.0, self.capacity / rate)
 
     def pause(self, seconds: float) -> None:
         """Hold every request of this token for ``seconds`` (after a 429)."""
