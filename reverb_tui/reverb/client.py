@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ..errors import mask_token
 from ..logs import register_secret
 from .errors import (
     AuthError,
@@ -237,6 +238,8 @@ class ReverbClient:
         if 200 <= status < 300:
             return body
         said = describe_body(body)
+        if self._token and self._token in said:  # an error body that echoes the token back
+            said = said.replace(self._token, mask_token(self._token))
         where = f"{method} {_path(url)}"
         suffix = f": {said}" if said else ""
         if status == 401:
