@@ -216,6 +216,10 @@ class ReverbClient:
                 raise NetworkError(
                     f"Reverb at {self.host} did not answer in time ({method} {_path(url)})."
                 ) from None
+            except httpx.DecodingError:
+                raise BadResponseError(
+                    f"Reverb sent a response that could not be decoded ({method} {_path(url)})."
+                ) from None
             except httpx.TransportError as exc:
                 raise NetworkError(
                     f"The connection to Reverb at {self.host} failed: {type(exc).__name__}."
