@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from ..errors import UserError
@@ -14,6 +15,10 @@ SITE_LABELS = {"production": "Reverb production", "sandbox": "Reverb sandbox"}
 
 # Reverb's listing currencies (PUT /shop currency enum).
 CURRENCIES = ("USD", "CAD", "EUR", "GBP", "AUD", "JPY", "NZD", "MXN")
+
+
+# A DNS name (letters, digits, hyphens, dots; IDNA allowed) or an IP literal.
+_HOST = re.compile(r"[\w.-]+|[0-9a-fA-F:.]+", re.UNICODE)
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -30,8 +35,19 @@ def is_loopback_host(host: str | None) -> bool:
 def validate_api_url(url: str) -> str:
     """A custom API URL: https, or http on a loopback host only. Returns it normalised."""
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not 0-65535
+    except ValueError:
+        raise UserError(f"The site URL {url!r} is not a valid http(s) URL.") from None
+    if parts.username is not None or parts.password is not None:
+        raise UserError("The site URL must not carry a user name or password.")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not _HOST.fullmatch(parts.hostname)
+        or parts.port == 0
+    ):
         raise UserError(f"The site URL {url!r} is not a valid http(s) URL.")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise UserError(
