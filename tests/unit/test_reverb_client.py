@@ -17,7 +17,7 @@ import respx
 
 from reverb_tui.errors import AppError, UserError
 from reverb_tui.reverb import client as client_mod
-from reverb_tui.reverb.client import ReverbClient, RetryPolicy, parse_providers
+from reverb_tui.reverb.client import RetryPolicy, ReverbClient, parse_providers
 from reverb_tui.reverb.errors import (
     AuthError,
     BadResponseError,
