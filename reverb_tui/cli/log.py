@@ -1,0 +1,49 @@
+"""``reverb-tui log``: the sync log, newest first, each failure with the API's message."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import json_flag, print_json, services
+
+
+def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+    p = sub.add_parser(
+        "log",
+        parents=[parent],
+        help="show the sync log",
+        description="Show sync runs, newest first, with counts, duration and every error.",
+    )
+    p.add_argument("--channel", metavar="NAME", default=None, help="only this integration")
+    p.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="at most N runs (default 20; 0 = all)"
+    )
+    json_flag(p)
+    p.set_defaults(handler=cmd_log)
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from ..errors import UserError
+
+    if args.limit < 0:
+        raise UserError("The limit must be 0 (all) or more.")
+    svc = services(args)
+    runs = svc.sync.log(args.channel, limit=args.limit)
+    if args.json:
+        print_json(runs)
+        return 0
+    if not runs:
+        print("The sync log is empty.")
+        return 0
+    for r in runs:
+        secs = f"{r['seconds']:.1f}s" if r["seconds"] is not None else "running"
+        print(
+            f"{r['started_at']}  {r['channel']:<20} {r['kind']:<7} {r['status']:<8} {secs:>8}  "
+            f"orders +{r['orders_new']} ~{r['orders_updated']}  listings {r['listings_seen']} "
+            f"pushed {r['listings_pushed']} skipped {r['listings_skipped']} "
+            f"failed {r['listings_failed']}  {r['requests']} req"
+        )
+        for e in r["errors"]:
+            item = f"{e['item']}: " if e["item"] else ""
+            print(f"    ! {item}{e['message']}")
+    return 0

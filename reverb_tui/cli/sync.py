@@ -1,0 +1,129 @@
+"""``reverb-tui sync``: one pass, or ``--watch`` as a daemon beside an open TUI."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import err, json_flag, print_json, services
+
+
+def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+    p = sub.add_parser(
+        "sync",
+        parents=[parent],
+        help="download orders and push stock now, or run as a daemon (--watch)",
+        description=(
+            "Download orders and push stock levels for every enabled integration (or one). "
+            "Exit 0 when every integration completed its walk and push (failed items are "
+            "counted and logged), 1 when any could not."
+        ),
+    )
+    p.add_argument("--channel", metavar="NAME", default=None, help="only this integration")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--orders-only", action="store_true", help="download orders, push nothing")
+    only.add_argument("--stock-only", action="store_true", help="push stock, download no orders")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="preview the stock push: each listing's current and new value, no writes",
+    )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep syncing each integration on its interval until SIGINT/SIGTERM",
+    )
+    p.add_argument(
+        "--interval",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="with --watch: sync every N seconds instead of each integration's own",
+    )
+    json_flag(p)
+    p.set_defaults(handler=cmd_sync)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..errors import UserError
+
+    if args.watch:
+        if args.json or args.dry_run or args.orders_only or args.stock_only or args.channel:
+            raise UserError("--watch syncs every enabled integration; it takes only --interval.")
+        if args.interval is not None and args.interval < 1:
+            raise UserError("The interval must be at least 1 second.")
+        return asyncio.run(_watch(args))
+    if args.interval is not None:
+        raise UserError("--interval goes with --watch.")
+    svc = services(args)
+    summaries = asyncio.run(
+        svc.sync.run(
+            args.channel,
+            orders_only=args.orders_only,
+            stock_only=args.stock_only,
+            dry_run=args.dry_run,
+            wait_for_lease=60.0,
+        )
+    )
+    if args.json:
+        print_json([s.as_json() for s in summaries])
+    else:
+        if not summaries:
+            print("No enabled integrations to sync.")
+        for s in summaries:
+            _print_summary(s, args.dry_run)
+    return 0 if all(s.completed for s in summaries) else 1
+
+
+def _print_summary(s, dry_run: bool) -> None:  # noqa: ANN001
+    state = {"ok": "ok", "partial": "done with item errors", "failed": "FAILED"}.get(
+        s.status, s.status
+    )
+    if dry_run:
+        print(
+            f"{s.channel}: dry run, {s.listings_seen} listings read; would write "
+            f"{s.listings_pushed}, skip {s.listings_skipped}."
+        )
+        rows = [r for r in s.plan if r.get("action") != "same"]
+        if rows:
+            print(f"  {'LISTING':<12} {'SKU':<20} {'NOW':>5} {'NEW':>5}  ACTION")
+        for r in rows:
+            print(
+                f"  {str(r.get('listing_id')):<12} {str(r.get('sku') or ''):<20} "
+                f"{str(r.get('current')):>5} {str(r.get('new')):>5}  {r.get('action')}"
+            )
+    else:
+        print(
+            f"{s.channel}: {state}; orders {s.orders_new} new, {s.orders_updated} updated; "
+            f"listings {s.listings_seen} seen, {s.listings_pushed} pushed, "
+            f"{s.listings_skipped} skipped, {s.listings_failed} failed."
+        )
+    for e in s.errors:
+        err(f"  {s.channel}: {e}")
+
+
+async def _watch(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+    import signal
+
+    from ..logs import setup_logging
+
+    setup_logging(logging.INFO)
+    log = logging.getLogger("reverb_tui.sync")
+    svc = services(args)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info(
+        "sync daemon started (%s); stop with Ctrl-C or SIGTERM",
+        f"every {args.interval}s" if args.interval else "each integration on its interval",
+    )
+    try:
+        await svc.sync.watch(interval=args.interval, stop=stop)
+    finally:
+        svc.close()
+    log.info("sync daemon stopped")
+    return 0

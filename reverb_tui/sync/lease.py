@@ -1,0 +1,124 @@
+"""One syncer per integration: a lease (holder, expiry) on the channel row.
+
+Taking the lease is one conditional UPDATE, atomic on every database: it succeeds when the
+lease is free, expired, or already ours. The holder renews it while it works; a holder that
+died stops renewing and its lease is taken over once it expires (TTL, well under a minute).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+
+from ..clock import Clock
+from ..db.models import Channel
+
+log = logging.getLogger("reverb_tui.sync")
+
+LEASE_TTL = timedelta(seconds=45)
+RENEW_EVERY = 10.0
+
+
+def new_holder(kind: str = "sync") -> str:
+    return f"{kind}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def try_acquire(
+    engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL
+) -> bool:  # noqa: ANN001
+    stmt = (
+        update(Channel)
+        .where(Channel.id == channel_id)
+        .where(
+            or_(
+                Channel.lease_holder.is_(None),
+                Channel.lease_holder == holder,
+                Channel.lease_expires_at.is_(None),
+                Channel.lease_expires_at < now,
+            )
+        )
+        .values(lease_holder=holder, lease_expires_at=now + ttl)
+    )
+    with engine.begin() as conn:
+        return conn.execute(stmt).rowcount == 1
+
+
+def renew(engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL) -> bool:  # noqa: ANN001
+    stmt = (
+        update(Channel)
+        .where(Channel.id == channel_id, Channel.lease_holder == holder)
+        .values(lease_expires_at=now + ttl)
+    )
+    with engine.begin() as conn:
+        return conn.execute(stmt).rowcount == 1
+
+
+def release(engine, channel_id: int, holder: str) -> None:  # noqa: ANN001
+    stmt = (
+        update(Channel)
+        .where(Channel.id == channel_id, Channel.lease_holder == holder)
+        .values(lease_holder=None, lease_expires_at=None)
+    )
+    with engine.begin() as conn:
+        conn.execute(stmt)
+
+
+class Lease:
+    """Async context: renews the lease in the background while the body runs."""
+
+    def __init__(
+        self,
+        engine,
+        channel_id: int,
+        holder: str,
+        clock: Clock,  # noqa: ANN001
+        ttl: timedelta = LEASE_TTL,
+        renew_every: float = RENEW_EVERY,
+    ) -> None:
+        self.engine, self.channel_id, self.holder = engine, channel_id, holder
+        self.clock, self.ttl, self.renew_every = clock, ttl, renew_every
+        self._task: asyncio.Task | None = None
+        self.lost = False
+
+    async def acquire(self, wait: float = 0.0) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            ok = await asyncio.to_thread(
+                try_acquire, self.engine, self.channel_id, self.holder, self.clock(), self.ttl
+            )
+            if ok:
+                self._task = asyncio.create_task(self._renew_loop())
+                return True
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(min(0.5, max(0.0, deadline - loop.time())))
+
+    async def _renew_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.renew_every)
+            try:
+                ok = await asyncio.to_thread(
+                    renew, self.engine, self.channel_id, self.holder, self.clock(), self.ttl
+                )
+            except Exception as exc:  # a locked database now and then: try again next tick
+                log.warning(
+                    "could not renew the sync lease of channel %s: %s", self.channel_id, exc
+                )
+                continue
+            if not ok:
+                self.lost = True
+                return
+
+    async def release(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await asyncio.to_thread(release, self.engine, self.channel_id, self.holder)

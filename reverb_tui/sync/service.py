@@ -1,0 +1,479 @@
+"""Sync runs: order download then stock push for every enabled integration, the sync log,
+and the watch loop of the daemon. The same code runs under the TUI and ``sync --watch``.
+
+A run over several integrations downloads every integration's orders first (concurrently,
+each within its own token's rate limit) and pushes stock after, so a sale downloaded from
+account A corrects the listings of account B in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from ..clock import Clock, iso, utcnow
+from ..db.engine import session_scope
+from ..db.models import Channel, SyncError, SyncRun, fold
+from ..errors import AppError, NotFound, UserError
+from ..reverb.errors import AuthError, ForbiddenError, ReverbError
+from .lease import Lease, new_holder
+from .orders import OrderDownloader, WalkProgress, WalkStopped
+
+log = logging.getLogger("reverb_tui.sync")
+
+
+@dataclass
+class SyncProgress:
+    """Posted while a run works (the TUI turns it into a message)."""
+
+    channel_id: int
+    channel: str
+    phase: str  # orders | listings | push | done
+    done: int = 0
+    total: int = 0
+    orders: int = 0
+
+
+@dataclass
+class ChannelSummary:
+    """The contract's sync summary of one channel (PRODUCT.md section 5)."""
+
+    channel: str
+    orders_new: int = 0
+    orders_updated: int = 0
+    listings_seen: int = 0
+    listings_pushed: int = 0
+    listings_skipped: int = 0
+    listings_failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    completed: bool = False
+    status: str = "ok"
+    requests: int = 0
+    seconds: float = 0.0
+    plan: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        if not self.plan:
+            d.pop("plan")
+        return d
+
+
+@dataclass
+class _Job:
+    channel: Channel
+    summary: ChannelSummary
+    run_id: int
+    lease: Lease
+    client: Any
+    started: float
+    orders_ok: bool = True
+    fatal: bool = False  # stop this channel (auth, lease lost)
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+class SyncService:
+    def __init__(self, engine, client_factory, clock: Clock = utcnow) -> None:  # noqa: ANN001
+        self.engine = engine
+        self.client_factory = client_factory
+        self.clock = clock
+        self.holder = new_holder()
+
+    # -- selection ------------------------------------------------------------------------------
+
+    def _channels(self, name: str | None) -> list[Channel]:
+        with session_scope(self.engine) as s:
+            if name is not None:
+                ch = s.exec(select(Channel).where(Channel.name_key == fold(name))).first()
+                if ch is None:
+                    raise NotFound(f"There is no integration named {name.strip()!r}.")
+                if not ch.enabled:
+                    raise UserError(f"Integration {ch.name!r} is disabled; enable it to sync.")
+                return [ch]
+            return list(
+                s.exec(
+                    select(Channel)
+                    .where(Channel.removed_at.is_(None), Channel.enabled.is_(True))
+                    .order_by(Channel.id)
+                ).all()
+            )
+
+    def due_channels(self, now: datetime | None = None) -> list[Channel]:
+        """Enabled integrations whose interval has passed since their last order download."""
+        now = now or self.clock()
+        due = []
+        for ch in self._channels(None):
+            last = ch.last_order_sync_at
+            if last is None or (now - last).total_seconds() >= ch.interval_seconds:
+                due.append(ch)
+        return due
+
+    # -- one run --------------------------------------------------------------------------------
+
+    async def run(
+        self,
+        channel: str | None = None,
+        *,
+        channel_ids: list[int] | None = None,
+        orders_only: bool = False,
+        stock_only: bool = False,
+        dry_run: bool = False,
+        on_progress: ProgressCallback | None = None,
+        stop: asyncio.Event | None = None,
+        wait_for_lease: float = 0.0,
+    ) -> list[ChannelSummary]:
+        """One pass: orders for every selected channel, then listings and stock push."""
+        if orders_only and stock_only:
+            raise UserError("Choose --orders-only or --stock-only, not both.")
+        if dry_run and orders_only:
+            raise UserError("--dry-run previews a stock push; it cannot go with --orders-only.")
+        channels = await asyncio.to_thread(self._channels, channel)
+        if channel_ids is not None:
+            channels = [c for c in channels if c.id in set(channel_ids)]
+        kind = (
+            "dry-run" if dry_run else "stock" if stock_only else "orders" if orders_only else "sync"
+        )
+        if dry_run:
+            stock_only = True
+        starts = await asyncio.gather(*(self._start(ch, kind, wait_for_lease) for ch in channels))
+        summaries: list[ChannelSummary] = []
+        jobs: list[_Job] = []
+        for started in starts:
+            if isinstance(started, ChannelSummary):
+                summaries.append(started)
+            else:
+                jobs.append(started)
+                summaries.append(started.summary)
+        try:
+            if not stock_only:
+                await asyncio.gather(*(self._orders(j, on_progress, stop) for j in jobs))
+            if not orders_only:
+                await asyncio.gather(
+                    *(self._stock(j, dry_run, on_progress, stop) for j in jobs if not j.fatal)
+                )
+        finally:
+            await asyncio.gather(
+                *(self._finish(j, kind, orders_only, stock_only, dry_run) for j in jobs),
+                return_exceptions=True,
+            )
+            for j in jobs:
+                if on_progress is not None:
+                    on_progress(SyncProgress(j.channel.id, j.channel.name, "done"))
+        return summaries
+
+    async def _start(self, ch: Channel, kind: str, wait: float) -> _Job | ChannelSummary:
+        summary = ChannelSummary(channel=ch.name)
+        if ch.needs_reauth:
+            summary.errors.append(
+                f"{ch.name}: reauthorise needed; Reverb refused the token last time."
+            )
+            summary.status = "skipped"
+            return summary
+        lease = Lease(self.engine, ch.id, self.holder, self.clock)
+        if not await lease.acquire(wait):
+            summary.errors.append(f"{ch.name}: another process is syncing this integration.")
+            summary.status = "busy"
+            return summary
+        run_id = await asyncio.to_thread(self._new_run, ch.id, kind)
+        client = self.client_factory(ch.api_url, ch.token, ch.rate_limit)
+        return _Job(ch, summary, run_id, lease, client, time.monotonic())
+
+    def _new_run(self, channel_id: int, kind: str) -> int:
+        with session_scope(self.engine) as s:
+            run = SyncRun(
+                channel_id=channel_id, kind=kind, holder=self.holder, started_at=self.clock()
+            )
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def _record_error(self, job: _Job, item: str | None, message: str) -> None:
+        job.summary.errors.append(f"{item}: {message}" if item else message)
+        with session_scope(self.engine) as s:
+            s.add(
+                SyncError(
+                    run_id=job.run_id,
+                    channel_id=job.channel.id,
+                    item=item,
+                    message=message,
+                    created_at=self.clock(),
+                )
+            )
+
+    async def _fail(self, job: _Job, item: str | None, exc: BaseException) -> None:
+        message = (
+            exc.message if isinstance(exc, AppError) else f"unexpected {type(exc).__name__}: {exc}"
+        )
+        if isinstance(exc, AuthError | ForbiddenError):
+            job.fatal = True
+            await asyncio.to_thread(self._mark_reauth, job.channel.id)
+        await asyncio.to_thread(self._record_error, job, item, message)
+
+    def _mark_reauth(self, channel_id: int) -> None:
+        with session_scope(self.engine) as s:
+            ch = s.get(Channel, channel_id)
+            if ch is not None:
+                ch.needs_reauth = True
+                s.add(ch)
+
+    async def _orders(
+        self, job: _Job, on_progress: ProgressCallback | None, stop: asyncio.Event | None
+    ) -> None:
+        ch = job.channel
+
+        def progress(p: WalkProgress) -> None:
+            if on_progress is not None:
+                on_progress(
+                    SyncProgress(
+                        ch.id, ch.name, "orders", p.pages_done, p.pages_total, p.orders_seen
+                    )
+                )
+
+        downloader = OrderDownloader(
+            job.client, self.engine, ch.id, clock=self.clock, on_progress=progress, stop=stop
+        )
+        try:
+            result = await downloader.run()
+        except WalkStopped:
+            job.orders_ok = False
+            job.fatal = True
+            await asyncio.to_thread(
+                self._record_error, job, "orders", "stopped before the walk finished"
+            )
+            return
+        except (ReverbError, AppError) as exc:
+            job.orders_ok = False
+            await self._fail(job, "orders", exc)
+            return
+        except Exception as exc:  # a bug: record it, keep the other channels going
+            log.exception("order download of %s failed", ch.name)
+            job.orders_ok = False
+            await self._fail(job, "orders", exc)
+            return
+        job.summary.orders_new += result.new
+        job.summary.orders_updated += result.updated
+        for e in result.errors:
+            await asyncio.to_thread(self._record_error, job, "order", e)
+
+    async def _stock(
+        self,
+        job: _Job,
+        dry_run: bool,
+        on_progress: ProgressCallback | None,
+        stop: asyncio.Event | None,
+    ) -> None:
+        from .push import push_stock, sync_listings
+
+        ch = job.channel
+        if stop is not None and stop.is_set():
+            return
+        if job.lease.lost:
+            job.fatal = True
+            await asyncio.to_thread(
+                self._record_error,
+                job,
+                "lease",
+                "another process took over this integration's sync",
+            )
+            return
+
+        def progress(phase: str) -> Callable[..., None]:
+            def cb(done: int = 0, total: int = 0, *_a: Any) -> None:
+                if on_progress is not None:
+                    on_progress(SyncProgress(ch.id, ch.name, phase, done, total))
+
+            return cb
+
+        try:
+            job.summary.listings_seen = await sync_listings(
+                job.client, self.engine, ch.id, on_progress=progress("listings")
+            )
+            if not (ch.stock_updates or dry_run):
+                return
+
+            failures: list[tuple[str, str]] = []
+            try:
+                result = await push_stock(
+                    job.client,
+                    self.engine,
+                    ch.id,
+                    dry_run=dry_run,
+                    on_error=lambda item, message: failures.append((item, message)),
+                    on_progress=progress("push"),
+                )
+            finally:
+                for item, message in failures:
+                    await asyncio.to_thread(self._record_error, job, item, message)
+        except (ReverbError, AppError) as exc:
+            await self._fail(job, "listings", exc)
+            job.fatal = True
+            return
+        except Exception as exc:
+            log.exception("stock push of %s failed", ch.name)
+            await self._fail(job, "listings", exc)
+            job.fatal = True
+            return
+        s = job.summary
+        s.listings_pushed, s.listings_skipped, s.listings_failed = (
+            result.pushed,
+            result.skipped,
+            result.failed,
+        )
+        if dry_run:
+            s.plan = [
+                asdict(r) if hasattr(r, "__dataclass_fields__") else dict(r) for r in result.plan
+            ]
+
+    async def _finish(
+        self, job: _Job, kind: str, orders_only: bool, stock_only: bool, dry_run: bool
+    ) -> None:
+        s = job.summary
+        s.requests = job.client.requests
+        s.seconds = round(time.monotonic() - job.started, 3)
+        s.completed = job.orders_ok and not job.fatal
+        s.status = "ok" if s.completed and not s.errors else "partial" if s.completed else "failed"
+        try:
+            await job.client.aclose()
+        finally:
+            await asyncio.to_thread(self._close_run, job, orders_only, stock_only, dry_run)
+            await job.lease.release()
+        log.info(
+            "%s %s: %s in %.1fs; orders %d new %d updated; listings %d seen %d pushed "
+            "%d skipped %d failed; %d requests%s",
+            kind,
+            s.channel,
+            s.status,
+            s.seconds,
+            s.orders_new,
+            s.orders_updated,
+            s.listings_seen,
+            s.listings_pushed,
+            s.listings_skipped,
+            s.listings_failed,
+            s.requests,
+            f"; {len(s.errors)} errors, first: {s.errors[0]}" if s.errors else "",
+        )
+
+    def _close_run(self, job: _Job, orders_only: bool, stock_only: bool, dry_run: bool) -> None:
+        s = job.summary
+        now = self.clock()
+        with session_scope(self.engine) as sess:
+            run = sess.get(SyncRun, job.run_id)
+            if run is not None:
+                run.finished_at = now
+                run.status = s.status
+                run.requests = s.requests
+                run.orders_new, run.orders_updated = s.orders_new, s.orders_updated
+                run.listings_seen, run.listings_pushed = s.listings_seen, s.listings_pushed
+                run.listings_skipped, run.listings_failed = s.listings_skipped, s.listings_failed
+                run.message = s.errors[0] if s.errors else None
+                sess.add(run)
+            ch = sess.get(Channel, job.channel.id)
+            if ch is not None and not dry_run:
+                if not stock_only and job.orders_ok:
+                    ch.last_order_sync_at = now
+                if not orders_only and not job.fatal and ch.stock_updates:
+                    ch.last_stock_push_at = now
+                ch.error_count = len(s.errors)
+                ch.last_error = s.errors[-1] if s.errors else None
+                sess.add(ch)
+
+    # -- the daemon ----------------------------------------------------------------------------
+
+    async def watch(
+        self,
+        *,
+        interval: float | None = None,
+        stop: asyncio.Event,
+        on_progress: ProgressCallback | None = None,
+        on_run: Callable[[list[ChannelSummary]], None] | None = None,
+        tick: float = 1.0,
+    ) -> None:
+        """Sync each enabled integration when due (its own interval, or ``interval``), until
+        ``stop`` is set. A run in progress finishes its current page first."""
+        while not stop.is_set():
+            now = self.clock()
+            if interval is not None:
+                due = [
+                    c
+                    for c in await asyncio.to_thread(self._channels, None)
+                    if c.last_order_sync_at is None
+                    or (now - c.last_order_sync_at).total_seconds() >= interval
+                ]
+            else:
+                due = await asyncio.to_thread(self.due_channels, now)
+            due = [c for c in due if not c.needs_reauth]
+            if due:
+                try:
+                    summaries = await self.run(
+                        channel_ids=[c.id for c in due], on_progress=on_progress, stop=stop
+                    )
+                except AppError as exc:
+                    log.error("sync failed: %s", exc.message)
+                    summaries = []
+                if on_run is not None:
+                    on_run(summaries)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=tick)
+            except TimeoutError:
+                pass
+
+    # -- the log --------------------------------------------------------------------------------
+
+    def log(self, channel: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        with session_scope(self.engine) as s:
+            q = select(SyncRun, Channel).join(Channel, Channel.id == SyncRun.channel_id)
+            if channel is not None:
+                ch = s.exec(select(Channel).where(Channel.name_key == fold(channel))).first()
+                if ch is None:
+                    raise NotFound(f"There is no integration named {channel.strip()!r}.")
+                q = q.where(SyncRun.channel_id == ch.id)
+            q = q.order_by(col(SyncRun.started_at).desc(), col(SyncRun.id).desc())
+            if limit:
+                q = q.limit(limit)
+            rows = s.exec(q).all()
+            run_ids = [r.id for r, _c in rows]
+            errors: dict[int, list[dict[str, Any]]] = {}
+            if run_ids:
+                for e in s.exec(
+                    select(SyncError)
+                    .where(col(SyncError.run_id).in_(run_ids))
+                    .order_by(SyncError.id)
+                ).all():
+                    errors.setdefault(e.run_id, []).append(
+                        {"item": e.item, "message": e.message, "at": iso(e.created_at)}
+                    )
+            out = []
+            for run, ch in rows:
+                dur = (
+                    (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+                )
+                out.append(
+                    {
+                        "id": run.id,
+                        "channel": ch.name + (" (removed)" if ch.removed_at else ""),
+                        "kind": run.kind,
+                        "status": run.status,
+                        "started_at": iso(run.started_at),
+                        "finished_at": iso(run.finished_at),
+                        "seconds": round(dur, 3) if dur is not None else None,
+                        "requests": run.requests,
+                        "orders_new": run.orders_new,
+                        "orders_updated": run.orders_updated,
+                        "listings_seen": run.listings_seen,
+                        "listings_pushed": run.listings_pushed,
+                        "listings_skipped": run.listings_skipped,
+                        "listings_failed": run.listings_failed,
+                        "errors": errors.get(run.id, []),
+                    }
+                )
+            return out
