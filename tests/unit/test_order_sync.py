@@ -368,3 +368,40 @@ async def test_sync_log_lists_runs_with_errors(svc, fake) -> None:
     assert [r["status"] for r in runs] == ["failed", "ok"]
     assert "Kaboom" in runs[0]["errors"][0]["message"]
     assert runs[1]["orders_new"] == 1
+
+
+async def test_watch_syncs_when_due_and_stops_cleanly(make_services, fake) -> None:
+    fake.add_order()
+    times = [NOW]
+
+    def moving_clock() -> datetime:
+        return times[-1]
+
+    svc = make_services(client_factory=fast_client_factory(fake.transport), clock=moving_clock)
+    add_channel(svc, fake)
+    svc.channels.update_settings("Shop A", interval_seconds=60)
+    stop = asyncio.Event()
+    runs: list[list] = []
+
+    def on_run(summaries) -> None:
+        runs.append(summaries)
+        if len(runs) == 1:
+            fake.add_order()
+            times.append(NOW + timedelta(seconds=30))  # not due yet
+        elif len(runs) == 2:
+            stop.set()
+
+    async def advance() -> None:
+        while not stop.is_set():
+            await asyncio.sleep(0.05)
+            if len(runs) == 1 and times[-1] == NOW + timedelta(seconds=30):
+                await asyncio.sleep(0.1)
+                times.append(NOW + timedelta(seconds=61))  # now due
+
+    await asyncio.wait_for(
+        asyncio.gather(svc.sync.watch(stop=stop, on_run=on_run, tick=0.02), advance()),
+        timeout=10,
+    )
+    assert len(runs) == 2
+    assert runs[0][0].orders_new == 1 and runs[1][0].orders_new == 1
+    assert len(orders_in_db(svc)) == 2
