@@ -1,0 +1,440 @@
+"""Listings download and the stock push (PRODUCT.md section 3 "Stock push").
+
+Network work is async (the ``ReverbClient`` limits its own rate and concurrency); database
+work runs in a thread with one short session per page or batch. The push is diff-only: a
+listing is written only when the inventory Reverb last reported differs from the value it
+should show, so an unchanged catalogue costs no writes, and a push killed half-way converges
+on the next run (every PUT is an absolute value, so repeating one is harmless).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import select
+
+from ..db.engine import session_scope
+from ..db.models import Channel, Listing, fold
+from ..reverb.client import PER_PAGE
+from ..reverb.errors import AuthError, ForbiddenError, ReverbError
+from .stock import SkuResolver, stock_levels, target_quantity
+
+ProgressFn = Callable[[int, int], Any]
+ErrorFn = Callable[[str, str], Any]
+
+BATCH = 50  # listings stored per database transaction
+MAX_PAGES = 10_000  # a runaway "next" chain stops here
+
+# Conditions that can hold more than one unit and relist automatically when stock returns
+# (reverb-api.md 2.5 and 2.7): Brand New, B-Stock, Mint (with inventory). Every other
+# condition is one-of-a-kind. Matched on uuid, slug or display name.
+MULTI_UNIT_UUIDS = frozenset(
+    {
+        "7c3f45de-2ae0-4c81-8400-fdb6b1d74890",  # Brand New
+        "9225283f-60c2-4413-ad18-1f5eba7a856f",  # B-Stock
+        "6db7df88-293b-4017-a1c1-cdb5e599fa1a",  # Mint (with inventory)
+    }
+)
+MULTI_UNIT_NAMES = frozenset({"brandnew", "new", "bstock", "mintwithinventory", "mintinventory"})
+
+ACTION_WRITE = "write"
+ACTION_SAME = "same"
+ACTION_SKIP_ENDED = "skip-ended"
+ACTION_UNLINKED = "unlinked"
+
+
+@dataclass
+class PlanRow:
+    listing_id: str
+    sku: str | None  # the listing's SKU on Reverb
+    title: str | None
+    current: int  # inventory Reverb last reported
+    new: int | None  # what it should show (None when unlinked)
+    action: str  # write | same | skip-ended | unlinked
+    local_sku: str | None = None
+    kit: int = 1
+    state: str | None = None
+    one_of_a_kind: bool = False
+
+
+@dataclass
+class PushResult:
+    seen: int = 0
+    pushed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    plan: list[PlanRow] = field(default_factory=list)
+    dry_run: bool = False
+    ran: bool = True  # False when the channel is disabled or stock updates are off
+
+    @property
+    def to_write(self) -> int:
+        return sum(1 for r in self.plan if r.action == ACTION_WRITE)
+
+
+# -- parsing ------------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.casefold())
+
+
+def parse_condition(value: Any) -> tuple[str | None, bool | None]:
+    """(label to store, multi-unit?) from a listing's ``condition`` object or string.
+    ``None`` for multi-unit means the condition was not given."""
+    if isinstance(value, dict):
+        uuid = str(value.get("uuid") or "").strip().lower()
+        slug = str(value.get("slug") or "").strip()
+        name = str(value.get("display_name") or value.get("name") or "").strip()
+        label = name or slug or uuid or None
+        if not (uuid or slug or name):
+            return None, None
+        multi = (
+            uuid in MULTI_UNIT_UUIDS
+            or (slug and _norm(slug) in MULTI_UNIT_NAMES)
+            or (name and _norm(name) in MULTI_UNIT_NAMES)
+        )
+        return label, bool(multi)
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        multi = text.lower() in MULTI_UNIT_UUIDS or _norm(text) in MULTI_UNIT_NAMES
+        return text, multi
+    return None, None
+
+
+def parse_state(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("slug") or value.get("description")
+    if isinstance(value, str) and value.strip():
+        return value.strip().lower()
+    return None
+
+
+def _int(value: Any, default: int = 0) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return default
+
+
+def parse_listing(obj: dict) -> dict | None:
+    """The columns of a ``Listing`` from one listing object; None without an id."""
+    lid = obj.get("id")
+    if lid is None or str(lid).strip() == "":
+        return None
+    sku = obj.get("sku")
+    sku = sku.strip() if isinstance(sku, str) and sku.strip() else None
+    has_inventory = bool(obj.get("has_inventory"))
+    condition, multi = parse_condition(obj.get("condition"))
+    # Without a condition, Reverb's own flag tells: used listings read back has_inventory false.
+    one_of_a_kind = (not multi) if multi is not None else (not has_inventory)
+    title = obj.get("title")
+    return {
+        "listing_id": str(lid).strip(),
+        "sku": sku,
+        "title": title if isinstance(title, str) else None,
+        "inventory": _int(obj.get("inventory")),
+        "has_inventory": has_inventory,
+        "one_of_a_kind": one_of_a_kind,
+        "condition": condition,
+        "state": parse_state(obj.get("state")),
+    }
+
+
+# -- listings download ----------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _store_listings(engine, channel_id: int, rows: list[dict], now: datetime) -> None:  # noqa: ANN001
+    if not rows:
+        return
+    by_id = {r["listing_id"]: r for r in rows}  # a page may repeat a listing after a shift
+    with session_scope(engine) as s:
+        existing = {
+            lst.listing_id: lst
+            for lst in s.exec(
+                select(Listing).where(
+                    Listing.channel_id == channel_id, Listing.listing_id.in_(list(by_id))
+                )
+            )
+        }
+        for lid, r in by_id.items():
+            lst = existing.get(lid) or Listing(channel_id=channel_id, listing_id=lid)
+            for key, value in r.items():
+                setattr(lst, key, value)
+            lst.seen_at = now
+            s.add(lst)
+
+
+def _drop_unseen(engine, channel_id: int, seen: set[str]) -> int:  # noqa: ANN001
+    """Delete the channel's listings a complete walk did not return (deleted on Reverb)."""
+    with session_scope(engine) as s:
+        stored = s.exec(select(Listing.listing_id).where(Listing.channel_id == channel_id)).all()
+        gone = [lid for lid in stored if lid not in seen]
+        for i in range(0, len(gone), 500):
+            s.execute(
+                delete(Listing).where(
+                    Listing.channel_id == channel_id, Listing.listing_id.in_(gone[i : i + 500])
+                )
+            )
+        return len(gone)
+
+
+async def sync_listings(client, engine, channel_id: int, *, on_progress=None) -> int:  # noqa: ANN001
+    """Download every listing of the channel (``state=all``, all pages) into ``Listing``.
+
+    Follows ``_links.next.href`` (relative hrefs resolve against the site; the client refuses
+    other hosts), else ``page+1`` while ``current_page < total_pages``. Listings without a SKU
+    are kept (they show as unlinked). After a complete walk, listings Reverb no longer returns
+    (deleted drafts) are dropped. Returns the number of listings seen.
+    """
+    params = {"state": "all", "per_page": PER_PAGE}
+    body = await client.get_object("/my/listings", params=params)
+    seen_ids: set[str] = set()
+    visited: set[str] = set()
+    page_no = 1
+    for _ in range(MAX_PAGES):
+        items = body.get("listings")
+        rows = [r for r in (parse_listing(o) for o in (items or []) if isinstance(o, dict)) if r]
+        await asyncio.to_thread(_store_listings, engine, channel_id, rows, _now())
+        seen_ids.update(r["listing_id"] for r in rows)
+        total = _int(body.get("total"), len(seen_ids))
+        if on_progress is not None:
+            on_progress(len(seen_ids), max(total, len(seen_ids)))
+
+        links = body.get("_links") if isinstance(body.get("_links"), dict) else {}
+        nxt = links.get("next") if isinstance(links.get("next"), dict) else None
+        href = nxt.get("href") if nxt else None
+        current = _int(body.get("current_page"), page_no)
+        total_pages = _int(body.get("total_pages"), 0)
+        if isinstance(href, str) and href.strip():
+            target = client.url(href)
+            if target in visited:
+                break  # a next link pointing back: the walk is over
+            visited.add(target)
+            body = await client.get_object(href)
+            page_no = current + 1
+        elif current < total_pages and items:
+            page_no = current + 1
+            body = await client.get_object("/my/listings", params={**params, "page": page_no})
+        else:
+            break
+    else:
+        raise ReverbError(f"Stopped reading listings after {MAX_PAGES} pages.")
+    await asyncio.to_thread(_drop_unseen, engine, channel_id, seen_ids)
+    return len(seen_ids)
+
+
+# -- the push -------------------------------------------------------------------------------------
+
+
+def _load_plan(engine, channel_id: int, dry_run: bool) -> tuple[bool, list[PlanRow], dict]:  # noqa: ANN001
+    """(runs?, plan, listing_id -> Listing primary key) for one channel."""
+    with session_scope(engine) as s:
+        ch = s.get(Channel, channel_id)
+        if ch is None or ch.removed_at is not None or not ch.enabled:
+            return False, [], {}
+        if not (ch.stock_updates or dry_run):
+            return False, [], {}
+        resolve = SkuResolver(s, channel_id)
+        listings = list(
+            s.exec(select(Listing).where(Listing.channel_id == channel_id).order_by(Listing.id))
+        )
+        resolved = {lst.id: resolve(lst.sku) for lst in listings}
+        keys = {fold(sku) for sku, _ in resolved.values() if sku}
+        levels = stock_levels(s, keys) if keys else {}
+        plan: list[PlanRow] = []
+        pks: dict[str, int] = {}
+        for lst in listings:
+            local, kit = resolved[lst.id]
+            row = PlanRow(
+                listing_id=lst.listing_id,
+                sku=lst.sku,
+                title=lst.title,
+                current=lst.inventory,
+                new=None,
+                action=ACTION_UNLINKED,
+                local_sku=local,
+                kit=kit,
+                state=lst.state,
+                one_of_a_kind=lst.one_of_a_kind,
+            )
+            pks[lst.listing_id] = lst.id  # type: ignore[assignment]
+            level = levels.get(fold(local)) if local else None
+            if level is not None:
+                row.new = target_quantity(
+                    level.available, kit, ch.buffer, ch.max_quantity, lst.one_of_a_kind
+                )
+                if lst.one_of_a_kind and (lst.state or "") == "ended":
+                    row.action = ACTION_SKIP_ENDED
+                elif row.new == lst.inventory:
+                    row.action = ACTION_SAME
+                else:
+                    row.action = ACTION_WRITE
+            plan.append(row)
+        return True, plan, pks
+
+
+@dataclass
+class _Outcome:
+    pk: int
+    ok: bool
+    inventory: int | None = None
+    has_inventory: bool | None = None
+    state: str | None = None
+    error: str | None = None
+
+
+def _store_outcomes(engine, outcomes: list[_Outcome], now: datetime) -> None:  # noqa: ANN001
+    if not outcomes:
+        return
+    with session_scope(engine) as s:
+        for o in outcomes:
+            lst = s.get(Listing, o.pk)
+            if lst is None:
+                continue
+            if o.ok:
+                lst.inventory = o.inventory if o.inventory is not None else lst.inventory
+                if o.has_inventory is not None:
+                    lst.has_inventory = o.has_inventory
+                if o.state is not None:
+                    lst.state = o.state
+                lst.last_push_error = None
+                lst.pushed_at = now
+            else:
+                lst.last_push_error = o.error
+            s.add(lst)
+
+
+def _clear_errors(engine, pks: list[int], channel_id: int, now: datetime) -> None:  # noqa: ANN001
+    with session_scope(engine) as s:
+        for i in range(0, len(pks), 500):
+            for lst in s.exec(
+                select(Listing).where(
+                    Listing.id.in_(pks[i : i + 500]), Listing.last_push_error.is_not(None)
+                )
+            ):
+                lst.last_push_error = None
+                s.add(lst)
+        ch = s.get(Channel, channel_id)
+        if ch is not None:
+            ch.last_stock_push_at = now
+            s.add(ch)
+
+
+def _label(row: PlanRow) -> str:
+    return f"listing {row.listing_id}" + (f" ({row.sku})" if row.sku else "")
+
+
+async def push_stock(
+    client,  # noqa: ANN001
+    engine,  # noqa: ANN001
+    channel_id: int,
+    *,
+    dry_run: bool = False,
+    on_error: ErrorFn | None = None,
+    on_progress: ProgressFn | None = None,
+    concurrency: int = 8,
+) -> PushResult:
+    """Write each linked listing's target quantity where it differs from Reverb's.
+
+    Skipped entirely unless the channel is enabled and has stock updates on (a dry run only
+    needs it enabled). One failing listing never stops the rest: its error is stored on the
+    listing, reported through ``on_error(label, message)`` and counted. A 401/403 stops the
+    push and propagates (the caller marks the channel "reauthorise needed"). A dry run
+    writes nothing anywhere and returns the plan.
+    """
+    ran, plan, pks = await asyncio.to_thread(_load_plan, engine, channel_id, dry_run)
+    result = PushResult(plan=plan, dry_run=dry_run, seen=len(plan), ran=ran)
+    if not ran:
+        return result
+    result.skipped = sum(1 for r in plan if r.action == ACTION_SKIP_ENDED)
+    todo = [r for r in plan if r.action == ACTION_WRITE]
+    if dry_run:
+        return result
+
+    total = len(todo)
+    done = 0
+    pending: list[_Outcome] = []
+    fatal: list[BaseException] = []
+    queue = iter(todo)
+
+    async def flush(force: bool = False) -> None:
+        nonlocal pending
+        if pending and (force or len(pending) >= BATCH):
+            batch, pending = pending, []
+            await asyncio.to_thread(_store_outcomes, engine, batch, _now())
+
+    async def one(row: PlanRow) -> None:
+        nonlocal done
+        pk = pks[row.listing_id]
+        try:
+            resp = await client.update_listing_inventory(
+                row.listing_id, row.new, has_inventory=not row.one_of_a_kind
+            )
+        except (AuthError, ForbiddenError):
+            raise
+        except ReverbError as exc:
+            message = exc.message
+            result.failed += 1
+            result.errors.append(f"{_label(row)}: {message}")
+            pending.append(_Outcome(pk, False, error=message))
+            if on_error is not None:
+                on_error(_label(row), message)
+        else:
+            listing = resp.get("listing") if isinstance(resp, dict) else None
+            inv, has_inv, state = row.new, not row.one_of_a_kind, None
+            if isinstance(listing, dict):
+                if "inventory" in listing:
+                    inv = _int(listing.get("inventory"), row.new)  # type: ignore[arg-type]
+                if "has_inventory" in listing:
+                    has_inv = bool(listing.get("has_inventory"))
+                state = parse_state(listing.get("state"))
+            result.pushed += 1
+            pending.append(_Outcome(pk, True, inventory=inv, has_inventory=has_inv, state=state))
+        done += 1
+        if on_progress is not None:
+            on_progress(done, total)
+        await flush()
+
+    async def worker() -> None:
+        while not fatal:
+            row = next(queue, None)
+            if row is None:
+                return
+            try:
+                await one(row)
+            except Exception as exc:  # re-raised below, after the finished writes are stored
+                fatal.append(exc)
+                return
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, total or 1)))))
+    await flush(force=True)
+    if fatal:
+        raise fatal[0]
+    same = [pks[r.listing_id] for r in plan if r.action == ACTION_SAME]
+    await asyncio.to_thread(_clear_errors, engine, same, channel_id, _now())
+    return result
+
+
+__all__ = [
+    "PlanRow",
+    "PushResult",
+    "parse_condition",
+    "parse_listing",
+    "push_stock",
+    "sync_listings",
+]
