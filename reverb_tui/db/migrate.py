@@ -14,7 +14,10 @@ def alembic_config(engine: Engine):  # noqa: ANN201
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # ConfigParser interpolates "%": a path like "100%/reverb.db" or a URL-encoded password
+    # ("p%40ss") would raise ValueError unless doubled.
+    url = engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    cfg.set_main_option("sqlalchemy.url", url)
     return cfg
 
 
