@@ -37,22 +37,48 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    """Create the directory (0700) and file (0600) before SQLite does, with a clear error."""
+    """Create the directory (0700) and file (0600) before SQLite does, with a clear error.
+
+    An existing path is left exactly as it is here: it may be a directory or someone's
+    unrelated file given by mistake, so nothing is changed until it proves to be ours.
+    """
     parent = path.parent
+    if path.is_dir():
+        raise StorageError(f"The database path {path} is a directory, not a file.")
     try:
         if not parent.exists():
             parent.mkdir(parents=True, mode=0o700)
             os.chmod(parent, 0o700)
         if not path.exists():
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
-        os.chmod(path, 0o600)
+            os.chmod(path, 0o600)
     except PermissionError as exc:
         raise StorageError(f"Cannot write the database at {path}: permission denied.") from exc
     except OSError as exc:
         raise StorageError(f"Cannot create the database at {path}: {exc.strerror}.") from exc
-    if path.is_dir():
-        raise StorageError(f"The database path {path} is a directory, not a file.")
+
+
+def _check_sqlite_is_ours(conn, where: str) -> None:  # noqa: ANN001
+    """Refuse an SQLite file that holds another program's tables (never add ours to it)."""
+    names = set(
+        conn.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        ).scalars()
+    )
+    if names and "alembic_version" not in names:
+        raise StorageError(f"{where} is not a reverb-tui database (it holds other tables).")
+
+
+def _restrict_file(path: Path) -> None:
+    """An existing database that proved to be ours is made owner-only (0600)."""
+    try:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except OSError as exc:
+        raise StorageError(
+            f"Cannot make the database at {path} private to its owner: {exc.strerror}."
+        ) from exc
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
@@ -88,11 +114,14 @@ def make_engine(target: str, *, migrate: bool = True) -> Engine:
             conn.execute(text("SELECT 1"))
             if path is not None:
                 # Reading the schema is what fails on a file that is not SQLite.
-                conn.execute(text("SELECT count(*) FROM sqlite_master"))
+                _check_sqlite_is_ours(conn, where)
         if migrate:
-            from .migrate import upgrade
-
-            upgrade(engine)
+            _migrate(engine, where)
+        if path is not None:
+            _restrict_file(path)
+    except StorageError:
+        engine.dispose()
+        raise
     except DatabaseError as exc:
         engine.dispose()
         msg = str(getattr(exc, "orig", exc))
@@ -102,6 +131,21 @@ def make_engine(target: str, *, migrate: bool = True) -> Engine:
             raise StorageError(f"Cannot write the database at {where}: it is read-only.") from exc
         raise StorageError(f"Cannot open the database at {where}: {msg}.") from exc
     return engine
+
+
+def _migrate(engine: Engine, where: str) -> None:
+    from alembic.util import CommandError
+
+    from .migrate import current_revision, upgrade
+
+    try:
+        upgrade(engine)
+    except CommandError as exc:  # a revision this code does not know
+        raise StorageError(
+            f"{where} is not a reverb-tui database this version can use: its schema revision "
+            f"{current_revision(engine)!r} is unknown (a newer reverb-tui or another program "
+            "made it)."
+        ) from exc
 
 
 @contextmanager
