@@ -52,7 +52,14 @@ def clean_token(token: str | None) -> str:
     value = (token or "").strip()
     if not value:
         raise UserError("The access token is empty.")
-    if any(c.isspace() for c in value) or len(value) < 8:
+    # httpx can only send printable ASCII in a header; anything else would fail deep in the
+    # client with an exception whose repr holds the whole token.
+    if (
+        any(c.isspace() for c in value)
+        or len(value) < 8
+        or not value.isascii()
+        or not value.isprintable()
+    ):
         raise UserError("The access token does not look like a Reverb personal access token.")
     return value
 
