@@ -182,8 +182,15 @@ class ChannelService:
         from ..reverb.client import RetryPolicy
 
         client = self.client_factory(api_url, token, rate_limit)
-        # A person is waiting on the form: a few quick retries, not a minute of backoff.
-        client.retry = RetryPolicy(max_attempts=3, budget_seconds=6.0)
+        # A person is waiting on the form: a few quick retries, not a minute of backoff. Only
+        # ever tighten the factory's policy (it may already be quicker), never loosen it.
+        given = client.retry
+        client.retry = RetryPolicy(
+            max_attempts=min(given.max_attempts, 3),
+            budget_seconds=min(given.budget_seconds, 6.0),
+            base_delay=min(given.base_delay, 0.5),
+            max_delay=min(given.max_delay, 5.0),
+        )
         try:
             return await client.verify()
         finally:
