@@ -279,6 +279,19 @@ class ChannelService:
             raise UserError(
                 f"This token belongs to seller {account.seller_id}, not {wanted}; nothing changed."
             )
+        if (
+            not wanted
+            and current.seller_id
+            and account.seller_id
+            and account.seller_id != current.seller_id
+        ):
+            # Switching accounts silently would mix two sellers' orders in one integration
+            # (e.g. a REVERB_TOKEN left exported for another integration).
+            raise UserError(
+                f"This token belongs to seller {account.seller_id}, not to this integration's "
+                f"seller {current.seller_id}; nothing changed (give seller ID "
+                f"{account.seller_id} to switch accounts)."
+            )
 
         def apply() -> Channel:
             with session_scope(self.engine) as s:
