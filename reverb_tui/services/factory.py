@@ -69,6 +69,12 @@ class Services:
 
         return SyncService(self.engine, self.client_factory, self.clock)
 
+    @cached_property
+    def reports(self):  # noqa: ANN201 - services/reports.py
+        from .reports import ReportService
+
+        return ReportService(self.engine, self.clock)
+
     def close(self) -> None:
         self.engine.dispose()
 
