@@ -1,0 +1,502 @@
+"""Local shipping services, per-integration shipping mappings, and Reverb's carrier list.
+
+Shared by the TUI (shipping services screen, the integration's shipping mapping section) and
+the CLI (``reverb-tui shipping …``). No Textual here. Database functions are synchronous;
+``providers`` talks to Reverb and is async.
+
+A mapping affects only orders downloaded after it is saved (PRODUCT.md section 3): nothing in
+this module touches stored orders. ``OrderService.apply_current_mappings`` is the explicit
+action that does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..clock import Clock, iso, parse_ts, utcnow
+from ..db.engine import session_scope
+from ..db.models import Channel, Order, ShippingMapping, fold
+from ..db.models import ShippingService as ServiceRow
+from ..errors import NotFound, UserError
+from ..sync.shipping import CHANNEL_METHODS, FALLBACK_PROVIDERS
+
+log = logging.getLogger(__name__)
+
+MAX_NAME = 60
+MAX_CARRIER = 60
+MAX_CODE = 60
+MAX_CHANNEL_SERVICE = 100
+PROVIDERS_TTL = timedelta(days=1)
+PROVIDERS_CACHE_FILE = "shipping-providers.json"
+
+
+# -- input cleaning --------------------------------------------------------------------------
+
+
+def _clean_text(value: str | None, what: str, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise UserError(f"The {what} is empty.")
+    if len(text) > limit:
+        raise UserError(f"The {what} is longer than {limit} characters.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise UserError(f"The {what} contains control characters.")
+    return text
+
+
+def clean_service_name(name: str | None) -> str:
+    return _clean_text(name, "shipping service name", MAX_NAME)
+
+
+def canonical_provider(carrier: str | None, known: list[str] | tuple[str, ...] = ()) -> str:
+    """A carrier as Reverb spells it: a case-insensitive match in ``known`` or the swagger
+    list is replaced by that spelling; anything else is kept as typed (Reverb's live list
+    has providers the swagger lacks)."""
+    text = _clean_text(carrier, "carrier", MAX_CARRIER)
+    key = fold(text)
+    for name in (*known, *FALLBACK_PROVIDERS):
+        if fold(name) == key:
+            return name
+    return text
+
+
+def clean_channel_service(value: str | None) -> str:
+    """A Reverb ``shipping_method`` key; a readable label (``Local pickup``) is accepted too."""
+    text = _clean_text(value, "sales channel shipping service", MAX_CHANNEL_SERVICE)
+    key = fold(text)
+    for method, label in CHANNEL_METHODS.items():
+        if key in (method, fold(label)):
+            return method
+    return text
+
+
+def channel_service_label(key: str) -> str:
+    return CHANNEL_METHODS.get(key, key)
+
+
+# -- plain results ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    id: int
+    name: str
+    carrier: str
+    code: str | None
+    mappings: int = 0
+    orders: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "carrier": self.carrier,
+            "code": self.code,
+            "mappings": self.mappings,
+            "orders": self.orders,
+        }
+
+
+@dataclass(frozen=True)
+class MappingInfo:
+    channel: str
+    channel_service: str
+    label: str
+    service_id: int
+    service: str
+    carrier: str
+    created_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "channel_service": self.channel_service,
+            "channel_service_label": self.label,
+            "service": self.service,
+            "carrier": self.carrier,
+            "created_at": iso(self.created_at),
+        }
+
+
+@dataclass(frozen=True)
+class ProvidersResult:
+    providers: list[str]
+    source: str  # live | cache | stale-cache | fallback
+    note: str | None = None
+
+
+class ShippingService:
+    def __init__(self, engine, client_factory, clock: Clock = utcnow) -> None:  # noqa: ANN001
+        self.engine = engine
+        self.client_factory = client_factory
+        self.clock = clock
+
+    # -- local shipping services ------------------------------------------------------------
+
+    def list(self) -> list[ServiceInfo]:
+        """Every local shipping service, by name, with how many mappings and orders use it."""
+        with session_scope(self.engine) as s:
+            rows = s.exec(select(ServiceRow).order_by(ServiceRow.name_key)).all()
+            maps = dict(
+                s.exec(
+                    select(ShippingMapping.shipping_service_id, func.count()).group_by(
+                        ShippingMapping.shipping_service_id
+                    )
+                ).all()
+            )
+            orders = dict(
+                s.exec(
+                    select(Order.shipping_service_id, func.count())
+                    .where(Order.shipping_service_id.is_not(None))
+                    .group_by(Order.shipping_service_id)
+                ).all()
+            )
+            return [
+                ServiceInfo(r.id, r.name, r.carrier, r.code, maps.get(r.id, 0), orders.get(r.id, 0))
+                for r in rows
+            ]
+
+    def get(self, name: str) -> ServiceInfo:
+        with session_scope(self.engine) as s:
+            r = self._get(s, name)
+            return ServiceInfo(r.id, r.name, r.carrier, r.code)
+
+    @staticmethod
+    def _get(s: Session, name: str | None) -> ServiceRow:
+        text = (name or "").strip()
+        if not text:
+            raise UserError("The shipping service name is empty.")
+        row = s.exec(select(ServiceRow).where(ServiceRow.name_key == fold(text))).first()
+        if row is None:
+            raise NotFound(f"There is no local shipping service named {text!r}.")
+        return row
+
+    def add(self, name: str, carrier: str | None = "Other", code: str | None = None) -> ServiceInfo:
+        value = clean_service_name(name)
+        prov = canonical_provider(carrier) if carrier is not None and carrier.strip() else "Other"
+        code_value = _clean_text(code, "service code", MAX_CODE) if code and code.strip() else None
+        with session_scope(self.engine) as s:
+            if s.exec(select(ServiceRow.id).where(ServiceRow.name_key == fold(value))).first():
+                raise UserError(f"A local shipping service named {value!r} already exists.")
+            row = ServiceRow(name=value, name_key=fold(value), carrier=prov, code=code_value)
+            s.add(row)
+            s.flush()
+            return ServiceInfo(row.id, row.name, row.carrier, row.code)
+
+    def rename(self, old: str, new: str) -> ServiceInfo:
+        value = clean_service_name(new)
+        with session_scope(self.engine) as s:
+            row = self._get(s, old)
+            other = s.exec(select(ServiceRow.id).where(ServiceRow.name_key == fold(value))).first()
+            if other is not None and other != row.id:
+                raise UserError(f"A local shipping service named {value!r} already exists.")
+            row.name, row.name_key = value, fold(value)
+            s.add(row)
+            return ServiceInfo(row.id, row.name, row.carrier, row.code)
+
+    def set_carrier(self, name: str, carrier: str) -> ServiceInfo:
+        prov = canonical_provider(carrier)
+        with session_scope(self.engine) as s:
+            row = self._get(s, name)
+            row.carrier = prov
+            s.add(row)
+            return ServiceInfo(row.id, row.name, row.carrier, row.code)
+
+    def set_code(self, name: str, code: str | None) -> ServiceInfo:
+        code_value = _clean_text(code, "service code", MAX_CODE) if code and code.strip() else None
+        with session_scope(self.engine) as s:
+            row = self._get(s, name)
+            row.code = code_value
+            s.add(row)
+            return ServiceInfo(row.id, row.name, row.carrier, row.code)
+
+    def delete(self, name: str) -> ServiceInfo:
+        """Delete a service no mapping and no stored order uses; otherwise refuse, saying why."""
+        with session_scope(self.engine) as s:
+            row = self._get(s, name)
+            used = s.exec(
+                select(Channel.name, ShippingMapping.channel_service)
+                .join(Channel, Channel.id == ShippingMapping.channel_id)
+                .where(ShippingMapping.shipping_service_id == row.id)
+                .order_by(Channel.name, ShippingMapping.channel_service)
+            ).all()
+            if used:
+                where = ", ".join(f"{ch} ({channel_service_label(m)})" for ch, m in used[:3])
+                more = f" and {len(used) - 3} more" if len(used) > 3 else ""
+                raise UserError(
+                    f"The shipping service {row.name!r} is used by the shipping mapping of "
+                    f"{where}{more}; remove those mappings first."
+                )
+            n_orders = s.exec(
+                select(func.count()).select_from(Order).where(Order.shipping_service_id == row.id)
+            ).one()
+            if n_orders:
+                raise UserError(
+                    f"The shipping service {row.name!r} is recorded on {n_orders} downloaded "
+                    f"order{'s' if n_orders != 1 else ''}, so it cannot be deleted; "
+                    "rename it instead."
+                )
+            info = ServiceInfo(row.id, row.name, row.carrier, row.code)
+            s.delete(row)
+            return info
+
+    # -- mappings -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _channel(s: Session, name_or_id: str | int) -> Channel:
+        if isinstance(name_or_id, int):
+            ch = s.get(Channel, name_or_id)
+            if ch is None or ch.removed_at is not None:
+                raise NotFound("That integration no longer exists.")
+            return ch
+        text = (name_or_id or "").strip()
+        ch = s.exec(select(Channel).where(Channel.name_key == fold(text))).first()
+        if ch is None:
+            raise NotFound(f"There is no integration named {text!r}.")
+        return ch
+
+    def mappings(self, channel: str | int) -> list[MappingInfo]:
+        with session_scope(self.engine) as s:
+            ch = self._channel(s, channel)
+            rows = s.exec(
+                select(ShippingMapping, ServiceRow)
+                .join(ServiceRow, ServiceRow.id == ShippingMapping.shipping_service_id)
+                .where(ShippingMapping.channel_id == ch.id)
+                .order_by(ShippingMapping.channel_service)
+            ).all()
+            return [
+                MappingInfo(
+                    ch.name,
+                    m.channel_service,
+                    channel_service_label(m.channel_service),
+                    svc.id,
+                    svc.name,
+                    svc.carrier,
+                    m.created_at,
+                )
+                for m, svc in rows
+            ]
+
+    def map(self, channel: str | int, channel_service: str, service_name: str) -> MappingInfo:
+        """Add one mapping and save it (the CLI's ``shipping map``)."""
+        self.save_mappings(channel, adds=[(channel_service, service_name)], removes=[])
+        key = clean_channel_service(channel_service)
+        return next(m for m in self.mappings(channel) if m.channel_service == key)
+
+    def unmap(self, channel: str | int, channel_service: str) -> None:
+        self.save_mappings(channel, adds=[], removes=[channel_service])
+
+    def save_mappings(
+        self,
+        channel: str | int,
+        adds: list[tuple[str, str]],
+        removes: list[str],
+    ) -> list[MappingInfo]:
+        """Apply a mapping section's pending changes at once: all of them or none.
+
+        Removals are applied first, so removing a mapping and mapping the same channel
+        service to another local service in one Save works. Returns the mappings after.
+        """
+        remove_keys = [clean_channel_service(r) for r in removes]
+        add_items = [(clean_channel_service(k), clean_service_name(n)) for k, n in adds]
+        seen: set[str] = set()
+        for key, _ in add_items:
+            if key in seen:
+                raise UserError(
+                    f"The sales channel shipping service {channel_service_label(key)!r} is "
+                    "mapped twice in these changes; keep one."
+                )
+            seen.add(key)
+        now = self.clock()
+        with session_scope(self.engine) as s:
+            ch = self._channel(s, channel)
+            for key in remove_keys:
+                m = s.exec(
+                    select(ShippingMapping).where(
+                        ShippingMapping.channel_id == ch.id,
+                        ShippingMapping.channel_service == key,
+                    )
+                ).first()
+                if m is None:
+                    raise NotFound(
+                        f"The sales channel shipping service {channel_service_label(key)!r} is "
+                        f"not mapped on {ch.name!r}."
+                    )
+                s.delete(m)
+            s.flush()
+            for key, service_name in add_items:
+                existing = s.exec(
+                    select(ServiceRow.name)
+                    .join(ShippingMapping, ShippingMapping.shipping_service_id == ServiceRow.id)
+                    .where(
+                        ShippingMapping.channel_id == ch.id,
+                        ShippingMapping.channel_service == key,
+                    )
+                ).first()
+                if existing is not None:
+                    raise UserError(
+                        f"The sales channel shipping service {channel_service_label(key)!r} on "
+                        f"{ch.name!r} is already mapped to {existing!r}; remove that mapping "
+                        "first."
+                    )
+                svc = s.exec(
+                    select(ServiceRow).where(ServiceRow.name_key == fold(service_name))
+                ).first()
+                if svc is None:
+                    raise NotFound(
+                        f"There is no local shipping service named {service_name!r} "
+                        "(it may have been deleted)."
+                    )
+                s.add(
+                    ShippingMapping(
+                        channel_id=ch.id,
+                        channel_service=key,
+                        shipping_service_id=svc.id,
+                        created_at=now,
+                    )
+                )
+                s.flush()
+            channel_id = ch.id
+        return self.mappings(channel_id)
+
+    def channel_service_choices(self, channel: str | int) -> list[tuple[str, str]]:
+        """The *Sales channel shipping service* drop-down: Reverb's three methods with
+        readable labels, then any other ``shipping_method`` seen on this channel's orders."""
+        with session_scope(self.engine) as s:
+            ch = self._channel(s, channel)
+            seen = s.exec(
+                select(Order.channel_shipping_method)
+                .where(
+                    Order.channel_id == ch.id,
+                    Order.channel_shipping_method.is_not(None),
+                )
+                .distinct()
+            ).all()
+        choices = list(CHANNEL_METHODS.items())
+        extra = sorted({v.strip() for v in seen if v and v.strip()} - set(CHANNEL_METHODS))
+        choices.extend((v, v) for v in extra)
+        return choices
+
+    # -- carriers (GET /shipping/providers) ----------------------------------------------------
+
+    async def providers(self, channel: str | int | None = None) -> list[str]:
+        return (await self.providers_info(channel)).providers
+
+    async def providers_info(self, channel: str | int | None = None) -> ProvidersResult:
+        """Reverb's carrier names: a day-old cache, else the live list, else the last cached
+        list, else the swagger list. ``channel=None`` uses the first enabled integration."""
+        ch = await asyncio.to_thread(self._provider_channel, channel)
+        if ch is None:
+            cached = self._read_cache(None)
+            if cached:
+                return ProvidersResult(cached[1], "stale-cache", "No integration to ask Reverb.")
+            return ProvidersResult(
+                list(FALLBACK_PROVIDERS),
+                "fallback",
+                "No enabled integration to ask Reverb; showing Reverb's documented list.",
+            )
+        now = self.clock()
+        cached = self._read_cache(ch.api_url)
+        if cached and timedelta(0) <= now - cached[0] < PROVIDERS_TTL:
+            return ProvidersResult(cached[1], "cache")
+        from ..reverb.client import RetryPolicy
+        from ..reverb.errors import ReverbError
+
+        client = self.client_factory(ch.api_url, ch.token, ch.rate_limit)
+        # A person is waiting on a drop-down: one quick retry at most, never a long backoff.
+        r = client.retry
+        client.retry = RetryPolicy(
+            max_attempts=min(2, r.max_attempts),
+            budget_seconds=min(3.0, r.budget_seconds),
+            base_delay=min(0.5, r.base_delay),
+            max_delay=min(2.0, r.max_delay),
+        )
+        problem: str
+        try:
+            names = await client.shipping_providers()
+        except ReverbError as exc:
+            problem = f"Reverb's carrier list could not be read ({exc.message})"
+            names = []
+        else:
+            problem = "Reverb's carrier list had an unexpected shape"
+        finally:
+            await client.aclose()
+        if names:
+            if "Other" not in names:
+                names.append("Other")  # Reverb's own plugins fall back to it (reverb-api 2.6)
+            self._write_cache(ch.api_url, now, names)
+            return ProvidersResult(names, "live")
+        log.warning("%s; using %s.", problem, "the cached list" if cached else "the swagger list")
+        if cached:
+            return ProvidersResult(cached[1], "stale-cache", f"{problem}; showing the last list.")
+        return ProvidersResult(
+            list(FALLBACK_PROVIDERS), "fallback", f"{problem}; showing Reverb's documented list."
+        )
+
+    def _provider_channel(self, channel: str | int | None) -> Channel | None:
+        with session_scope(self.engine) as s:
+            if channel is not None:
+                return self._channel(s, channel)
+            return s.exec(
+                select(Channel)
+                .where(Channel.removed_at.is_(None), Channel.enabled.is_(True))
+                .order_by(Channel.id)
+            ).first()
+
+    @staticmethod
+    def cache_path() -> Path:
+        from ..paths import cache_dir
+
+        return cache_dir() / PROVIDERS_CACHE_FILE
+
+    def _read_cache(self, api_url: str | None) -> tuple[datetime, list[str]] | None:
+        """The cached list for ``api_url`` (or the newest for any site when None)."""
+        path = self.cache_path()
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("Ignoring the unreadable carrier cache %s: %s", path, exc)
+            return None
+        if not isinstance(doc, dict):
+            return None
+        entries = [doc.get(api_url)] if api_url is not None else list(doc.values())
+        best: tuple[datetime, list[str]] | None = None
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            when = parse_ts(entry.get("fetched_at"))
+            names = entry.get("providers")
+            if when is None or not isinstance(names, list):
+                continue
+            clean = [n for n in names if isinstance(n, str) and n.strip()]
+            if clean and (best is None or when > best[0]):
+                best = (when, clean)
+        return best
+
+    def _write_cache(self, api_url: str, when: datetime, names: list[str]) -> None:
+        path = self.cache_path()
+        try:
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                if not isinstance(doc, dict):
+                    doc = {}
+            except (OSError, ValueError):
+                doc = {}
+            doc[api_url] = {"fetched_at": iso(when), "providers": names}
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:  # a cache is an optimisation: say so in the log, go on
+            log.warning("Could not write the carrier cache %s: %s", path, exc)
