@@ -96,8 +96,9 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
                    help="push stock levels to this account's listings")
     p.add_argument("--buffer", type=_nonneg_int, default=None, metavar="N",
                    help="hold back N units from every listing")
-    p.add_argument("--max", dest="max_quantity", type=_max_value, default="keep", metavar="N",
-                   help="show at most N units on a listing ('none' clears it)")
+    # No string default: argparse would run it through _max_value and reject "keep".
+    p.add_argument("--max", dest="max_quantity", type=_max_value, default=argparse.SUPPRESS,
+                   metavar="N", help="show at most N units on a listing ('none' clears it)")
     p.add_argument("--interval", type=_nonneg_int, default=None, metavar="SECONDS",
                    help="seconds between background syncs (10-86400)")
     p.add_argument("--rate-limit", type=_positive_float, default=None,
@@ -238,7 +239,7 @@ def cmd_set(args: argparse.Namespace) -> int:
         args.name,
         stock_updates=stock,
         buffer=args.buffer,
-        max_quantity=args.max_quantity,
+        max_quantity=getattr(args, "max_quantity", "keep"),
         interval_seconds=args.interval,
         rate_limit=args.rate_limit,
         currency=args.currency,
