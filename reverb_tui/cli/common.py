@@ -53,14 +53,18 @@ def read_token(args: argparse.Namespace, *, required: bool = True) -> str | None
             "Refusing a token given as an argument (it would end up in shell history); "
             f"use --token-stdin or ${TOKEN_ENV}."
         )
+    from ..logs import register_secret
+
     if getattr(args, "token_stdin", False):
         data = sys.stdin.readline()
         token = data.strip()
         if not token:
             raise UserError("No access token was given on standard input.")
+        register_secret(token)  # masked in any error text or saved traceback from here on
         return token
     token = os.environ.get(TOKEN_ENV, "").strip()
     if token:
+        register_secret(token)
         return token
     if required:
         raise UserError(f"No access token: pass --token-stdin or set ${TOKEN_ENV}.")
@@ -78,7 +82,9 @@ def print_json(doc: Any) -> None:
 
 
 def err(message: str) -> None:
-    sys.stderr.write(message.rstrip() + "\n")
+    from ..logs import redact  # any token that slipped into a message is masked
+
+    sys.stderr.write(redact(message.rstrip()) + "\n")
 
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
@@ -88,7 +94,8 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     try:
         return handler(args)
     except AppError as exc:
-        err(f"Error: {exc.message}")
+        # One line, whatever Reverb's own text (quoted in the message) contained.
+        err("Error: " + " ".join(exc.message.split()))
         return exc.exit_code
     except KeyboardInterrupt:
         err("Interrupted.")
