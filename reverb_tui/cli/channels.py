@@ -16,8 +16,12 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
     )
     cmds = grp.add_subparsers(dest="channels_command", metavar="SUBCOMMAND")
 
-    p = cmds.add_parser("list", parents=[parent], help="list integrations",
-                        description="List the sales channel integrations.")
+    p = cmds.add_parser(
+        "list",
+        parents=[parent],
+        help="list integrations",
+        description="List the sales channel integrations.",
+    )
     json_flag(p)
     p.set_defaults(handler=cmd_list)
 
@@ -31,11 +35,20 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
         ),
     )
     p.add_argument("--name", required=True, help="a name for this integration (unique)")
-    p.add_argument("--currency", required=True, help="default currency: USD CAD EUR GBP AUD JPY NZD MXN")
-    p.add_argument("--site", default="production",
-                   help="production (default), sandbox, or a custom https API URL")
-    p.add_argument("--since", metavar="ISO_DATE", default=None,
-                   help="download orders updated since this date (default: 30 days ago)")
+    p.add_argument(
+        "--currency", required=True, help="default currency: USD CAD EUR GBP AUD JPY NZD MXN"
+    )
+    p.add_argument(
+        "--site",
+        default="production",
+        help="production (default), sandbox, or a custom https API URL",
+    )
+    p.add_argument(
+        "--since",
+        metavar="ISO_DATE",
+        default=None,
+        help="download orders updated since this date (default: 30 days ago)",
+    )
     token_args(p)
     json_flag(p)
     p.set_defaults(handler=cmd_add)
@@ -92,17 +105,42 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
         description="Change stock-update, buffer, maximum, interval and rate-limit settings.",
     )
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--stock-updates", choices=("on", "off"), default=None,
-                   help="push stock levels to this account's listings")
-    p.add_argument("--buffer", type=_nonneg_int, default=None, metavar="N",
-                   help="hold back N units from every listing")
+    p.add_argument(
+        "--stock-updates",
+        choices=("on", "off"),
+        default=None,
+        help="push stock levels to this account's listings",
+    )
+    p.add_argument(
+        "--buffer",
+        type=_nonneg_int,
+        default=None,
+        metavar="N",
+        help="hold back N units from every listing",
+    )
     # No string default: argparse would run it through _max_value and reject "keep".
-    p.add_argument("--max", dest="max_quantity", type=_max_value, default=argparse.SUPPRESS,
-                   metavar="N", help="show at most N units on a listing ('none' clears it)")
-    p.add_argument("--interval", type=_nonneg_int, default=None, metavar="SECONDS",
-                   help="seconds between background syncs (10-86400)")
-    p.add_argument("--rate-limit", type=_positive_float, default=None,
-                   metavar="REQUESTS_PER_SECOND", help="at most N requests in any one second")
+    p.add_argument(
+        "--max",
+        dest="max_quantity",
+        type=_max_value,
+        default=argparse.SUPPRESS,
+        metavar="N",
+        help="show at most N units on a listing ('none' clears it)",
+    )
+    p.add_argument(
+        "--interval",
+        type=_nonneg_int,
+        default=None,
+        metavar="SECONDS",
+        help="seconds between background syncs (10-86400)",
+    )
+    p.add_argument(
+        "--rate-limit",
+        type=_positive_float,
+        default=None,
+        metavar="REQUESTS_PER_SECOND",
+        help="at most N requests in any one second",
+    )
     p.add_argument("--currency", default=None, help="default currency")
     json_flag(p)
     p.set_defaults(handler=cmd_set)
@@ -155,7 +193,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         print("No sales channel integrations yet. Add one with: reverb-tui channels add --help")
         return 0
-    head = f"{'NAME':<24} {'TYPE':<7} {'STATUS':<6} {'STOCK':<5} {'CUR':<4} {'LAST ORDERS':<21} ERRORS"
+    head = (
+        f"{'NAME':<24} {'TYPE':<7} {'STATUS':<6} {'STOCK':<5} {'CUR':<4} {'LAST ORDERS':<21} ERRORS"
+    )
     print(head)
     for c in rows:
         status = "Yes" if c.enabled else "No"
@@ -249,6 +289,8 @@ def cmd_set(args: argparse.Namespace) -> int:
     else:
         print(f"Updated settings of {ch.name!r}.")
     if stock and ch.last_stock_push_at is None:
-        err("Tip: preview the first push with: reverb-tui sync --stock-only --dry-run "
-            f"--channel {ch.name!r}")
+        err(
+            "Tip: preview the first push with: reverb-tui sync --stock-only --dry-run "
+            f"--channel {ch.name!r}"
+        )
     return 0
