@@ -1,0 +1,242 @@
+"""ReverbApp: the terminal UI. Services are injected; nothing here opens a database or a client.
+
+Routing (see also messages.py and screens/base.py):
+
+- Screens run their work in named worker groups (``db``/``table`` threads for database
+  functions, ``verify`` async workers for calls to Reverb, ``sync`` for background sync) with
+  ``exit_on_error=False``. A worker posts a past-tense message to its screen when it succeeds;
+  the screen reacts, then the message bubbles here and the app notifies.
+- A worker that fails goes to ``report_worker_failure``, the one handler: the error's
+  one-sentence message is shown inline by the screen that asked (a form), else as a
+  notification. An unexpected exception is reported in one sentence too; its redacted
+  traceback goes to a file, never to the screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import traceback
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.worker import Worker, WorkerState
+
+from .errors import AppError
+from .messages import ChannelAdded, ChannelChanged, ChannelRemoved, SyncRequested
+from .screens.add_channel import AddChannelScreen
+from .screens.channel_detail import ChannelDetailScreen
+from .screens.channel_list import ChannelListScreen
+from .services.factory import Services
+from .widgets.badges import REVERB_ORANGE, STATUS_BLUE
+
+REVERB_THEME = Theme(
+    name="reverb",
+    primary=REVERB_ORANGE,
+    secondary=STATUS_BLUE,
+    accent=REVERB_ORANGE,
+    warning="#f5a623",
+    error="#e5484d",
+    success="#46a758",
+    foreground="#e8e6e3",
+    background="#18181a",
+    surface="#212124",
+    panel="#2b2b2f",
+    dark=True,
+)
+
+CHANGE_NOTICES = {
+    "enabled": "Enabled {name!r}: it downloads orders and updates listings again.",
+    "disabled": "Disabled {name!r}: it downloads no orders and updates no listings until enabled.",
+    "reauthorised": "Reauthorised {name!r}: Reverb accepted the site and the token.",
+    "settings": "Saved the additional settings of {name!r}.",
+}
+
+
+def describe_failure(error: BaseException | None) -> str:
+    """One sentence for a failed worker; a bug's redacted traceback goes to a file."""
+    if isinstance(error, AppError):
+        return error.message
+    name = type(error).__name__ if error is not None else "error"
+    where = _save_traceback(error)
+    return f"An unexpected {name} occurred" + (
+        f"; details were written to {where}." if where else "."
+    )
+
+
+def _save_traceback(error: BaseException | None) -> str | None:
+    if error is None:
+        return None
+    try:
+        from .logs import redact
+        from .paths import cache_dir
+
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = folder / "last-error.txt"
+        path.write_text(redact("".join(traceback.format_exception(error))))
+        os.chmod(path, 0o600)
+        return str(path)
+    except OSError:
+        return None
+
+
+class ChannelCommands(Provider):
+    """Command palette: "Open <integration>" for every integration."""
+
+    async def startup(self) -> None:
+        app: ReverbApp = self.app  # type: ignore[assignment]
+        try:
+            channels = await asyncio.to_thread(app.services.channels.list)
+        except AppError as exc:
+            app.notify(exc.message, severity="error", markup=False)
+            channels = []
+        self._channels = [(int(ch.id), ch.name) for ch in channels]
+
+    def _commands(self) -> Iterable[tuple[str, Any, str]]:
+        app: ReverbApp = self.app  # type: ignore[assignment]
+        for channel_id, name in self._channels:
+            yield f"Open {name}", partial(app.open_channel, channel_id), "Open the integration"
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self._commands():
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)
+
+
+class ReverbApp(App[None]):
+    """Sales channel integrations for Reverb, in a terminal."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "reverb-tui"
+    SUB_TITLE = "Sales channel integrations"
+    COMMANDS = App.COMMANDS | {ChannelCommands}
+    BINDINGS = [
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="app.quit",
+            show=False,
+            priority=True,
+            tooltip="Quit reverb-tui.",
+        ),
+    ]
+
+    def __init__(self, services: Services, *, start_sync: bool = True) -> None:
+        super().__init__()
+        self.services = services
+        # The background sync starts on mount when True (tests pass False); the sync area
+        # wires it to services.sync in the "sync" worker group.
+        self.start_sync = start_sync
+        self.register_theme(REVERB_THEME)
+        self.theme = REVERB_THEME.name
+
+    def get_default_screen(self) -> Screen:
+        return ChannelListScreen()
+
+    # -- navigation (also used by the command palette) -----------------------------------------
+
+    def action_add_channel(self) -> None:
+        if not any(isinstance(s, AddChannelScreen) for s in self.screen_stack):
+            self.push_screen(AddChannelScreen())
+
+    def open_channel(self, channel_id: int) -> None:
+        self.push_screen(ChannelDetailScreen(channel_id))
+
+    def action_show_channels(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Add sales channel",
+            "Connect a Reverb account with its personal access token",
+            self.action_add_channel,
+        )
+        yield SystemCommand(
+            "Sales channel integrations",
+            "Back to the list of integrations",
+            self.action_show_channels,
+        )
+        yield SystemCommand(
+            "Sync now",
+            "Download orders and push stock for every enabled integration",
+            lambda: self.post_message(SyncRequested(None)),
+        )
+        if isinstance(screen, ChannelListScreen):
+            yield SystemCommand(
+                "Enable/disable the highlighted integration",
+                "Flip the status switch of the row under the cursor",
+                screen.action_toggle_status,
+            )
+            yield SystemCommand(
+                "Refresh the list", "Read the integrations again", screen.action_refresh
+            )
+        if isinstance(screen, ChannelDetailScreen):
+            yield SystemCommand(
+                "Reauthorise",
+                "Check the Seller ID, Site and Auth key of this integration",
+                screen.action_reauthorise,
+            )
+            yield SystemCommand(
+                "Remove account",
+                "Remove this integration (asks OK / Cancel first)",
+                screen.action_remove,
+            )
+
+    # -- the one handler for failed workers ----------------------------------------------------
+
+    def report_worker_failure(self, worker: Worker, origin: DOMNode | None = None) -> None:
+        message = describe_failure(worker.error)
+        show_inline = getattr(origin, "show_worker_error", None)
+        if show_inline is not None and show_inline(worker, message):
+            return
+        self.notify(message, title="Error", severity="error", timeout=10, markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Workers run on the app itself (the sync area's, for one).
+        if event.state is WorkerState.ERROR:
+            self.report_worker_failure(event.worker)
+
+    # -- app-wide reactions to what the screens did --------------------------------------------
+
+    def on_channel_added(self, message: ChannelAdded) -> None:
+        self.notify(
+            f"Added {message.name!r}: it is enabled and will download orders.",
+            title="Sales channel added",
+            markup=False,
+        )
+
+    def on_channel_changed(self, message: ChannelChanged) -> None:
+        template = CHANGE_NOTICES.get(message.change, "Changed {name!r}.")
+        self.notify(template.format(name=message.name), markup=False)
+
+    def on_channel_removed(self, message: ChannelRemoved) -> None:
+        self.notify(
+            f"Removed {message.name!r}. Its downloaded orders stay, under the removed integration.",
+            title="Sales channel removed",
+            markup=False,
+        )
+
+    def on_sync_requested(self, message: SyncRequested) -> None:
+        # The sync area replaces this with a run in the "sync" worker group.
+        self.notify(
+            "Sync now is not wired into the TUI yet; run `reverb-tui sync` meanwhile.",
+            severity="warning",
+            markup=False,
+        )

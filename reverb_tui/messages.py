@@ -1,0 +1,108 @@
+"""Messages of the TUI, named in the past tense (ARCHITECTURE.md "Naming").
+
+Workers never touch widgets: they call a service and post one of these to the screen that
+started them (``post_message`` is thread-safe). Each message bubbles from that screen to the
+app, so a screen reacts first (close a form, reload its rows) and ``ReverbApp`` then reacts
+app-wide (a notification). Messages carry plain values, never a token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from textual.message import Message
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    """What the list shows of one integration (no token, no session attached)."""
+
+    id: int
+    name: str
+    type: str
+    enabled: bool
+    needs_reauth: bool
+    error_count: int
+    last_error: str | None
+    last_order_sync_at: datetime | None
+    last_stock_push_at: datetime | None
+
+    @classmethod
+    def from_channel(cls, ch: Any) -> ChannelRow:
+        return cls(
+            id=int(ch.id),
+            name=ch.name,
+            type=ch.type,
+            enabled=bool(ch.enabled),
+            needs_reauth=bool(ch.needs_reauth),
+            error_count=int(ch.error_count or 0),
+            last_error=ch.last_error,
+            last_order_sync_at=ch.last_order_sync_at,
+            last_stock_push_at=ch.last_stock_push_at,
+        )
+
+
+class ChannelsLoaded(Message):
+    """The integrations were read from the database (rows in list order)."""
+
+    def __init__(self, rows: list[ChannelRow], now: datetime) -> None:
+        super().__init__()
+        self.rows = rows
+        self.now = now
+
+
+class ChannelLoaded(Message):
+    """One integration was read for the detail screen; ``view`` is ``channel_json`` (masked)."""
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        super().__init__()
+        self.view = view
+
+
+class NameChecked(Message):
+    """The wizard's name step passed: usable and not taken."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class ChannelAdded(Message):
+    """A new integration was verified with Reverb and saved (enabled)."""
+
+    def __init__(self, channel_id: int, name: str) -> None:
+        super().__init__()
+        self.channel_id = channel_id
+        self.name = name
+
+
+class ChannelChanged(Message):
+    """An integration was changed.
+
+    ``change`` is one of ``enabled``, ``disabled``, ``reauthorised``, ``settings``.
+    """
+
+    def __init__(self, channel_id: int, name: str, change: str) -> None:
+        super().__init__()
+        self.channel_id = channel_id
+        self.name = name
+        self.change = change
+
+
+class ChannelRemoved(Message):
+    """An integration was removed (its history stays as a separate site)."""
+
+    def __init__(self, channel_id: int, name: str) -> None:
+        super().__init__()
+        self.channel_id = channel_id
+        self.name = name
+
+
+class SyncRequested(Message):
+    """The user asked for "Sync now": every enabled integration, or just ``channel_id``."""
+
+    def __init__(self, channel_id: int | None = None) -> None:
+        super().__init__()
+        self.channel_id = channel_id

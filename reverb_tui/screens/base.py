@@ -1,0 +1,68 @@
+"""What every screen of the app shares: failed workers go to the app's one handler.
+
+``Worker.StateChanged`` does not bubble, so each screen forwards its workers' failures to
+``ReverbApp.report_worker_failure``. A screen that wants a failure shown inline (under a
+form) overrides ``show_worker_error`` and returns True; otherwise the app notifies.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+# Worker groups (ARCHITECTURE.md "Workers and sync"). ``exclusive=True`` only within a group.
+GROUP_DB = "db"  # short database writes and reads in a thread
+GROUP_TABLE = "table"  # reading the rows of a table (exclusive: the newest read wins)
+GROUP_VERIFY = "verify"  # async calls to Reverb made while a person waits on a form
+GROUP_SYNC = "sync"  # background sync runs (wired by the sync area)
+
+if TYPE_CHECKING:
+    from ..app import ReverbApp
+    from ..services.factory import Services
+
+
+class WorkerRouting:
+    """Mixin for screens: route failed workers, reach the injected services."""
+
+    app: Any
+
+    @property
+    def services(self) -> Services:
+        return self.reverb_app.services
+
+    @property
+    def reverb_app(self) -> ReverbApp:
+        return self.app
+
+    def _on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # A leading underscore: Textual calls it from this class's __dict__ in the MRO walk,
+        # in addition to any ``on_worker_state_changed`` a screen defines.
+        if event.state is WorkerState.ERROR:
+            self.reverb_app.report_worker_failure(event.worker, origin=self)
+        self.worker_state_changed(event.worker, event.state)
+
+    def worker_state_changed(self, worker: Worker, state: WorkerState) -> None:
+        """Hook for screens that track a worker's progress (spinners, disabled buttons)."""
+
+    def show_worker_error(self, worker: Worker, message: str) -> bool:
+        """Show ``message`` inline for ``worker``; return False to let the app notify."""
+        return False
+
+    def leave(self, result: Any = None) -> None:
+        """Close this screen, and anything opened over it (a palette, a modal)."""
+        screen: Any = self
+        if screen not in self.app.screen_stack:
+            return
+        if not screen.is_active:
+            screen.pop_until_active()
+        screen.dismiss(result)
+
+
+class ReverbScreen(WorkerRouting, Screen[Any]):
+    """A full screen of the app."""
+
+
+class ReverbModal(WorkerRouting, ModalScreen[Any]):
+    """A modal dialog of the app."""

@@ -1,0 +1,128 @@
+"""Sales channel integrations: the list (the seed's four columns plus health)."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, DataTable, Footer, Header, Static
+from textual.worker import get_current_worker
+
+from ..messages import ChannelChanged, ChannelRow, ChannelsLoaded, SyncRequested
+from ..widgets.channel_table import ChannelTable
+from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
+
+TITLE = "Sales channel integrations"
+EMPTY_TEXT = (
+    "No sales channel integrations yet.\n\n"
+    "Press [b]a[/b] (or click [b]Add sales channel[/b]) to connect a Reverb account. "
+    "You will need its Personal Access Token from reverb.com/my/api_settings "
+    "(Your account → API & Integrations).\n\n"
+    "Press [b]ctrl+p[/b] for every command, [b]q[/b] to quit."
+)
+# Health columns change while a sync runs, possibly in another process (a daemon): re-read.
+REFRESH_SECONDS = 15.0
+
+
+class ChannelListScreen(ReverbScreen):
+    """One row per integration; space (or a click on the status) switches it on and off."""
+
+    BINDINGS = [
+        Binding("a", "add_channel", "Add sales channel", id="channels.add"),
+        Binding("space", "toggle_status", "Enable/disable", id="channels.toggle-status"),
+        Binding("r", "refresh", "Refresh", id="channels.refresh"),
+        Binding("s", "sync_now", "Sync now", id="channels.sync-now"),
+        Binding("q", "app.quit", "Quit", id="channels.quit"),
+    ]
+    AUTO_FOCUS = "#channel-table"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="list-heading"):
+            yield Static(TITLE, id="list-title", classes="screen-title")
+            add = Button("Add sales channel", id="add-channel", variant="primary")
+            add.can_focus = False  # the `a` key is the keyboard path; keep focus on the table
+            yield add
+        yield ChannelTable(id="channel-table")
+        yield Static(EMPTY_TEXT, id="empty-state")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = TITLE
+        self.query_one("#empty-state").display = False
+        self.set_interval(REFRESH_SECONDS, self.load_rows, name="refresh-channels")
+
+    def on_screen_resume(self) -> None:
+        # First display and every return from the wizard or a detail screen.
+        self.load_rows()
+
+    @property
+    def table(self) -> ChannelTable:
+        return self.query_one(ChannelTable)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @work(group=GROUP_TABLE, exclusive=True, thread=True, exit_on_error=False, name="load-channels")
+    def load_rows(self) -> None:
+        rows = [ChannelRow.from_channel(ch) for ch in self.services.channels.list()]
+        if not get_current_worker().is_cancelled:  # a newer read replaced this one
+            self.post_message(ChannelsLoaded(rows, self.services.clock()))
+
+    def on_channels_loaded(self, message: ChannelsLoaded) -> None:
+        message.stop()
+        table = self.table
+        table.sync_rows(message.rows, message.now)
+        empty = not message.rows
+        table.display = not empty
+        self.query_one("#empty-state").display = empty
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_add_channel(self) -> None:
+        self.reverb_app.action_add_channel()
+
+    def action_refresh(self) -> None:
+        self.load_rows()
+
+    def action_sync_now(self) -> None:
+        self.post_message(SyncRequested(None))
+
+    def action_toggle_status(self) -> None:
+        channel_id = self.table.highlighted_id
+        if channel_id is None:
+            self.app.bell()
+            return
+        self._toggle(channel_id)
+
+    def _toggle(self, channel_id: int) -> None:
+        row = self.table.channel(channel_id)
+        if row is not None:
+            self.set_enabled(channel_id, not row.enabled)
+
+    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="set-enabled")
+    def set_enabled(self, channel_id: int, enabled: bool) -> None:
+        ch = self.services.channels.set_enabled(channel_id, enabled)
+        self.post_message(ChannelChanged(int(ch.id), ch.name, "enabled" if enabled else "disabled"))
+
+    def on_channel_changed(self, message: ChannelChanged) -> None:
+        self.load_rows()  # then it bubbles to the app, which notifies
+
+    def open_channel(self, channel_id: int) -> None:
+        self.reverb_app.open_channel(channel_id)
+
+    # -- table events -------------------------------------------------------------------------
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.open_channel(int(event.row_key.value))
+
+    def on_channel_table_status_clicked(self, event: ChannelTable.StatusClicked) -> None:
+        self._toggle(event.channel_id)
+
+    def on_channel_table_name_clicked(self, event: ChannelTable.NameClicked) -> None:
+        self.open_channel(event.channel_id)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "add-channel":
+            self.action_add_channel()

@@ -1,0 +1,126 @@
+"""The table of sales channel integrations: the seed's four columns plus health columns.
+
+Rows are keyed by the channel id and refreshed in place: ``sync_rows`` removes rows that are
+gone, updates only the cells that changed and appends new rows, so the cursor stays put while
+a background sync updates the health columns.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+from ..messages import ChannelRow
+from .badges import errors_text, logo_badge, reauth_text, status_text, time_text, type_label
+
+# (key, label) in display order.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("logo", ""),
+    ("type", "Type"),
+    ("name", "Name"),
+    ("status", "Status"),
+    ("last-orders", "Last orders"),
+    ("last-stock-push", "Last stock push"),
+    ("reauth", "Reauthorise needed"),
+    ("errors", "Errors"),
+)
+COLUMN_KEYS = tuple(key for key, _label in COLUMNS)
+
+
+def row_cells(row: ChannelRow, now: datetime) -> tuple[Text, ...]:
+    return (
+        logo_badge(row.type),
+        Text(type_label(row.type)),
+        Text(row.name, style="bold underline"),
+        status_text(row.enabled),
+        time_text(row.last_order_sync_at, now),
+        time_text(row.last_stock_push_at, now),
+        reauth_text(row.needs_reauth),
+        errors_text(row.error_count, row.last_error),
+    )
+
+
+class ChannelTable(DataTable):
+    """DataTable of integrations; a click on a status cell toggles, a click on a name opens."""
+
+    class StatusClicked(Message):
+        """The status switch of a row was clicked."""
+
+        def __init__(self, channel_id: int) -> None:
+            super().__init__()
+            self.channel_id = channel_id
+
+    class NameClicked(Message):
+        """The name of a row was clicked (the seed: "click the name to open")."""
+
+        def __init__(self, channel_id: int) -> None:
+            super().__init__()
+            self.channel_id = channel_id
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open", id="channels.open")]
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._rows: dict[int, ChannelRow] = {}
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    # -- data -------------------------------------------------------------------------------
+
+    def sync_rows(self, rows: list[ChannelRow], now: datetime) -> None:
+        """Bring the table to ``rows`` by row key, touching only what changed."""
+        wanted = {str(r.id): r for r in rows}
+        for key in [k for k in self.rows if k.value not in wanted]:
+            self.remove_row(key)
+        for row in rows:
+            key = str(row.id)
+            cells = row_cells(row, now)
+            if key in self.rows:
+                current = self.get_row(key)
+                for column, new, old in zip(COLUMN_KEYS, cells, current, strict=True):
+                    if new != old:
+                        self.update_cell(key, column, new, update_width=True)
+            else:
+                self.add_row(*cells, key=key)
+        self._rows = {r.id: r for r in rows}
+
+    def channel(self, channel_id: int) -> ChannelRow | None:
+        return self._rows.get(channel_id)
+
+    @property
+    def highlighted_id(self) -> int | None:
+        """The channel id under the cursor, if any."""
+        if not self.row_count:
+            return None
+        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        return int(row_key.value) if row_key.value is not None else None
+
+    def select_channel(self, channel_id: int) -> None:
+        key = str(channel_id)
+        if key in self.rows:
+            self.move_cursor(row=self.get_row_index(key))
+
+    # -- mouse ------------------------------------------------------------------------------
+
+    async def _on_click(self, event) -> None:  # noqa: ANN001 - events.Click
+        meta = event.style.meta
+        row, column = meta.get("row"), meta.get("column")
+        if row is None or column is None or row < 0 or column < 0 or meta.get("out_of_bounds"):
+            return  # headers and empty space: DataTable's own handling
+        key = self.ordered_columns[column].key.value
+        if key not in ("status", "name"):
+            return
+        event.prevent_default()  # not DataTable's click: it would also "select" the row
+        event.stop()
+        self.move_cursor(row=row)
+        channel_id = int(self.ordered_rows[row].key.value)
+        if key == "status":
+            self.post_message(self.StatusClicked(channel_id))
+        else:
+            self.post_message(self.NameClicked(channel_id))

@@ -1,0 +1,112 @@
+"""Helpers for the TUI tests: a fake Reverb behind httpx.MockTransport, seeded channels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from reverb_tui.app import ReverbApp
+from reverb_tui.reverb.client import AccountInfo
+from reverb_tui.services.factory import Services
+from tests.conftest import SECRET_TOKEN
+
+# A second token Reverb accepts (for reauthorising to a new token).
+OTHER_TOKEN = "tok_OTHER_8e7d6c5b4a39281706f5e4d3c2b1a0ff"
+FIXED_NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
+
+
+@dataclass
+class FakeReverb:
+    """Answers ``/my/account`` and ``/shop`` like Reverb for the tokens it knows."""
+
+    accounts: dict[str, dict] = field(
+        default_factory=lambda: {
+            SECRET_TOKEN: {"user_id": 5511, "shop_id": 987, "shop": "Guitar Barn"},
+            OTHER_TOKEN: {"user_id": 5511, "shop_id": 987, "shop": "Guitar Barn"},
+        }
+    )
+    down: bool = False
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        account = self.accounts.get(token)
+        if account is None:
+            return httpx.Response(401, json={"message": "The access token is invalid"})
+        if request.url.path.endswith("/my/account"):
+            return httpx.Response(
+                200,
+                json={
+                    "user_id": account["user_id"],
+                    "email": "seller@example.com",
+                    "shop": {
+                        "id": account["shop_id"],
+                        "name": account["shop"],
+                        "slug": "guitar-barn",
+                    },
+                },
+            )
+        if request.url.path.endswith("/shop"):
+            return httpx.Response(
+                200,
+                json={"id": account["shop_id"], "name": account["shop"], "currency": "USD"},
+            )
+        return httpx.Response(404, json={"message": "Not found"})
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+
+def add_channel(
+    services: Services,
+    name: str,
+    *,
+    token: str = SECRET_TOKEN,
+    enabled: bool = True,
+    site: str = "production",
+):
+    """Store an integration directly (as if the wizard had verified it)."""
+    channels = services.channels
+    draft = channels.draft(name=name, currency="USD", token=token, site=site)
+    ch = channels.create(draft, AccountInfo("987", "Guitar Barn", "USD"))
+    if not enabled:
+        ch = channels.set_enabled(ch.id, False)
+    return ch
+
+
+async def settle(pilot) -> None:  # noqa: ANN001
+    """Wait until no worker runs, including workers started by the messages of others."""
+    app = pilot.app
+    for _ in range(20):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            return
+    raise AssertionError("workers kept starting")
+
+
+async def type_text(pilot, text: str) -> None:  # noqa: ANN001
+    await pilot.press(*text)
+
+
+def make_app(services: Services) -> ReverbApp:
+    return ReverbApp(services, start_sync=False)
+
+
+def notifications(app) -> list[str]:  # noqa: ANN001
+    """The messages of the notifications currently shown."""
+    return [n.message for n in app._notifications]
+
+
+async def paste(pilot, text: str) -> None:  # noqa: ANN001
+    """Paste into the focused widget, as a person pastes a token copied from Reverb."""
+    from textual import events
+
+    pilot.app.focused.post_message(events.Paste(text))
+    await pilot.pause()
