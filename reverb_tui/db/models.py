@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from .types import UTCDateTime
@@ -82,6 +82,16 @@ class Channel(SQLModel, table=True):
     __str__ = __repr__
 
 
+# An order is an "exception" when its channel SKU links to no local SKU or its shipping method
+# maps to no local shipping service. Also the WHERE of a partial index: SQLite uses that index
+# only when a query repeats this exact term (services/orders.py does).
+ORDER_EXCEPTION_SQL = (
+    "(channel_sku IS NOT NULL AND channel_sku <> '' AND sku IS NULL) OR "
+    "(channel_shipping_method IS NOT NULL AND channel_shipping_method <> '' "
+    "AND shipping_service_id IS NULL)"
+)
+
+
 class Order(SQLModel, table=True):
     """One Reverb order (one listing, one line) as downloaded."""
 
@@ -90,6 +100,18 @@ class Order(SQLModel, table=True):
         UniqueConstraint("channel_id", "order_number", name="uq_order_channel_number"),
         Index("ix_order_channel_created", "channel_id", "created_at"),
         Index("ix_order_status", "status"),
+        # Keyset paging of the order book under each filter (migration 0003).
+        Index("ix_order_created_id", "created_at", "id"),
+        Index("ix_order_status_created", "status", "created_at", "id"),
+        Index("ix_order_channel_status_created", "channel_id", "status", "created_at", "id"),
+        Index("ix_order_channel_method", "channel_id", "channel_shipping_method"),
+        Index(
+            "ix_order_exception_created",
+            "created_at",
+            "id",
+            sqlite_where=text(ORDER_EXCEPTION_SQL),
+            postgresql_where=text(ORDER_EXCEPTION_SQL),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
