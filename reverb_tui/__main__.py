@@ -10,7 +10,7 @@ from . import __version__
 from .cli.common import db_parent, run_handler
 
 # Command groups, one module each under reverb_tui/cli/, each exposing register(sub, parent).
-COMMAND_MODULES = ("tui", "channels", "sync", "log", "report", "inventory", "skus", "orders", "shipping")
+COMMAND_MODULES = ("tui", "channels", "sync", "log", "report", "inventory", "skus", "orders", "shipping", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
