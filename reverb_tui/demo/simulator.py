@@ -123,18 +123,23 @@ _RATE_KNOBS = ("fail_rate", "slow_rate", "drop_rate", "malformed_rate")
 
 
 class ReverbSimulator:
-    """A simulated Reverb API on ``http://HOST:PORT/api``.
+    """A simulated Reverb API on ``http://HOST:PORT/api`` (``base_url`` once started).
 
     Config knobs (attributes, or ``configure(**knobs)`` which validates):
-    ``latency`` seconds added to every request; ``rate_limit`` requests per token in any
-    one-second window before 429 (None = unlimited); ``retry_after`` seconds sent as
-    Retry-After with a 429 (None = no header, like Reverb); ``fail_rate`` fraction of GETs
-    answered 500/502/503; ``burst_429`` answer the next K requests with 429; ``slow_rate`` +
-    ``slow_seconds`` delay that fraction of answers; ``drop_rate`` close the connection without
-    an answer; ``malformed_rate`` send truncated JSON with a 200; ``faults_on_writes`` let the
-    random faults hit PUT/POST too (default: reads only); ``link_style`` relative, absolute or
-    mixed hrefs (per shop override in ``add_shop``); ``restock_on_cancel`` give a cancelled,
-    unshipped order's units back to its listing; ``sale_chance``/``advance_chance`` of a tick.
+
+    - ``latency``: seconds added to every API request;
+    - ``rate_limit``: requests per token allowed in any ``rate_window`` (default 1 s); the
+      next ones get 429 (None = unlimited); ``retry_after``: seconds sent as Retry-After with
+      a 429 (None = no header, like Reverb);
+    - ``burst_429``: answer the next K requests with 429;
+    - ``fail_rate``: fraction of GETs answered 500/502/503;
+    - ``slow_rate`` + ``slow_seconds``: delay that fraction of answers (past a client timeout);
+    - ``drop_rate``: close the connection without an answer;
+    - ``malformed_rate``: a 200 with truncated JSON;
+    - ``faults_on_writes``: let the random faults hit PUT/POST too (default: GETs only);
+    - ``link_style``: relative, absolute or mixed hrefs (a shop may override it);
+    - ``restock_on_cancel``: a cancelled, unshipped order gives its units back to its listing;
+    - ``sale_chance`` / ``advance_chance``: what a ``tick()`` does.
     """
 
     api_root = "/api"
@@ -174,6 +179,7 @@ class ReverbSimulator:
         # config
         self.latency = 0.0
         self.rate_limit: int | None = None
+        self.rate_window = 1.0
         self.retry_after: float | None = None
         self.fail_rate = 0.0
         self.burst_429 = 0
@@ -249,6 +255,7 @@ class ReverbSimulator:
     CONFIG_KEYS = (
         "latency",
         "rate_limit",
+        "rate_window",
         "retry_after",
         "fail_rate",
         "burst_429",
@@ -1013,7 +1020,7 @@ class ReverbSimulator:
             if self.rate_limit:
                 window = self._windows[token or ""]
                 now = self._monotonic()
-                while window and now - window[0] >= 1.0:
+                while window and now - window[0] >= self.rate_window:
                     window.popleft()
                 window.append(now)
                 if len(window) > self.rate_limit:
@@ -1169,6 +1176,11 @@ def _validate_knob(key: str, value: Any) -> Any:
         if not 0.0 <= v <= 1.0:
             raise ValueError(f"{key} must be between 0 and 1")
         return v
+    if key == "rate_window":
+        v = float(value)
+        if v <= 0:
+            raise ValueError("rate_window must be > 0")
+        return v
     if key in ("latency", "slow_seconds"):
         v = float(value)
         if v < 0:
@@ -1247,6 +1259,12 @@ def build_arg_parser():  # noqa: ANN201
     )
     p.add_argument("--latency", type=float, default=0.0)
     p.add_argument("--rate-limit", type=int, default=0, help="requests per token per second")
+    p.add_argument(
+        "--rate-window",
+        type=float,
+        default=1.0,
+        help="the rate limit's window in seconds (default 1; a little less tolerates jitter)",
+    )
     p.add_argument("--retry-after", type=float, default=None)
     p.add_argument("--fail-rate", type=float, default=0.0)
     p.add_argument("--burst-429", type=int, default=0)
@@ -1277,6 +1295,7 @@ def main(argv: list[str] | None = None) -> int:
             link_style=args.link_style,
             latency=args.latency,
             rate_limit=args.rate_limit or None,
+            rate_window=args.rate_window,
             retry_after=args.retry_after,
             fail_rate=args.fail_rate,
             burst_429=args.burst_429,

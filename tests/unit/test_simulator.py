@@ -432,6 +432,19 @@ def test_rate_limit_answers_429_past_n_per_second(sim: ReverbSimulator) -> None:
     assert sim.stats()["by_status"] == {200: 4, 429: 3}
 
 
+def test_rate_window_is_configurable(sim: ReverbSimulator) -> None:
+    now = [50.0]
+    sim._monotonic = lambda: now[0]
+    sim.configure(rate_limit=1, rate_window=0.5)
+    with http(sim) as c:
+        first = c.get("/shop").status_code
+        now[0] += 0.3
+        inside = c.get("/shop").status_code
+        now[0] += 0.51
+        outside = c.get("/shop").status_code
+    assert (first, inside, outside) == (200, 429, 200)
+
+
 def test_burst_429_then_normal(sim: ReverbSimulator) -> None:
     sim.burst_429 = 2
     with http(sim) as c:
