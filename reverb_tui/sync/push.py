@@ -347,7 +347,7 @@ async def push_stock(
     dry_run: bool = False,
     on_error: ErrorFn | None = None,
     on_progress: ProgressFn | None = None,
-    concurrency: int = 8,
+    concurrency: int = 4,
 ) -> PushResult:
     """Write each linked listing's target quantity where it differs from Reverb's.
 
@@ -356,6 +356,10 @@ async def push_stock(
     listing, reported through ``on_error(label, message)`` and counted. A 401/403 stops the
     push and propagates (the caller marks the channel "reauthorise needed"). A dry run
     writes nothing anywhere and returns the plan.
+
+    ``concurrency`` PUTs are in flight at once; keep it at most the client's own
+    ``max_concurrency`` (4 by default): a request that has its rate-limit grant but waits for
+    the client's semaphore goes out late, bunched with later ones (see benchmarks/push.py).
     """
     ran, plan, pks = await asyncio.to_thread(_load_plan, engine, channel_id, dry_run)
     result = PushResult(plan=plan, dry_run=dry_run, seen=len(plan), ran=ran)

@@ -497,3 +497,49 @@ async def test_sale_on_one_account_reaches_both_accounts(engine, client, reverb)
     rb = await push_stock(client, engine, b)
     assert ra.pushed == 1 and rb.pushed == 1
     assert [p[1]["inventory"] for p in reverb.puts] == [2, 2]
+
+
+async def test_killed_before_storing_converges_on_the_next_run(engine, client, reverb, monkeypatch):
+    """The process dies after Reverb applied PUTs but before they were stored: the next run
+    repeats those absolute writes (harmless) and then everything is in step."""
+    from reverb_tui.sync import push as push_mod
+
+    ch = make_channel(engine)
+    add_item(engine, "GTR-1", 6)
+    reverb.listings = {str(i): listing(i, "GTR-1", 0) for i in range(1, 6)}
+    await sync_listings(client, engine, ch)
+
+    def die(*_a, **_k):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(push_mod, "_store_outcomes", die)
+    with pytest.raises(SystemExit):
+        await push_stock(client, engine, ch)
+    assert reverb.puts  # Reverb got writes that were never stored
+    monkeypatch.undo()
+    reverb.puts.clear()
+    result = await push_stock(client, engine, ch)
+    assert result.failed == 0
+    assert all(body["inventory"] == 6 for _, body in reverb.puts)
+    assert all(x["inventory"] == 6 for x in reverb.listings.values())
+    reverb.puts.clear()
+    assert (await push_stock(client, engine, ch)).pushed == 0 and reverb.puts == []
+
+
+async def test_429_during_push_is_retried(engine, client, reverb):
+    ch = make_channel(engine)
+    add_item(engine, "GTR-1", 2)
+    reverb.listings = {"1": listing(1, "GTR-1", 0)}
+    await sync_listings(client, engine, ch)
+    answers = [httpx.Response(429, headers={"Retry-After": "0"}, json={"message": "slow"})]
+    real = reverb.handle
+
+    def flaky(request):
+        if request.method == "PUT" and answers:
+            return answers.pop()
+        return real(request)
+
+    reverb.handle = flaky
+    result = await push_stock(client, engine, ch)
+    assert (result.pushed, result.failed) == (1, 0)
+    assert stored(engine, ch)["1"].inventory == 2
