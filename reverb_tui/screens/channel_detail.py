@@ -80,6 +80,7 @@ class ChannelDetailScreen(ReverbScreen):
         Binding("escape", "back", "Back to the list", id="channel-detail.back"),
         Binding("ctrl+r", "reauthorise", "Reauthorise", id="channel-detail.reauthorise"),
     ]
+    AUTO_FOCUS = "#back-link"
 
     def __init__(self, channel_id: int) -> None:
         super().__init__()
@@ -91,7 +92,9 @@ class ChannelDetailScreen(ReverbScreen):
         with VerticalScroll(id="detail-body"):
             with Horizontal(id="detail-nav"):
                 yield Button(f"← {LIST_TITLE}", id="back-link", classes="link")
-            yield Static("", id="detail-title", classes="screen-title", markup=False)
+            with Horizontal(id="detail-heading"):
+                yield Static("", id="detail-title", classes="screen-title", markup=False)
+                yield Button("Remove account", id="remove-account", variant="error")
             yield Static("", id="channel-summary")
             with Collapsible(title="Reauthorise", id="reauthorise", collapsed=True):
                 yield Static(
@@ -142,7 +145,6 @@ class ChannelDetailScreen(ReverbScreen):
                 with Horizontal(classes="form-buttons"):
                     yield Button("Save", id="settings-save", variant="primary")
             with Horizontal(id="detail-actions", classes="form-buttons"):
-                yield Button("Remove account", id="remove-account", variant="error")
                 yield Button("Cancel", id="detail-cancel", classes="cancel")
         yield Footer()
 

@@ -40,7 +40,7 @@ def row_cells(row: ChannelRow, now: datetime) -> tuple[Text, ...]:
         time_text(row.last_order_sync_at, now),
         time_text(row.last_stock_push_at, now),
         reauth_text(row.needs_reauth),
-        errors_text(row.error_count, row.last_error),
+        errors_text(row.error_count, row.last_error, width=26),
     )
 
 

@@ -62,7 +62,7 @@ class SitePicker(Vertical):
             return
         custom = event.value == CUSTOM
         self.url_input.display = custom
-        if custom:
+        if custom and self.select.has_focus_within:  # a person chose it, not set_site()
             self.url_input.focus()
 
     @property

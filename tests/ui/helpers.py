@@ -110,3 +110,23 @@ async def paste(pilot, text: str) -> None:  # noqa: ANN001
 
     pilot.app.focused.post_message(events.Paste(text))
     await pilot.pause()
+
+
+def screen_text(app) -> str:  # noqa: ANN001
+    """The current screen as plain text, as a terminal would show it."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=None,
+        record=True,
+        legacy_windows=False,
+    )
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()

@@ -172,6 +172,7 @@ async def test_custom_site_and_bad_dates_are_checked_before_reverb(services, fak
         screen.query_one("#site-select").focus()
         await pilot.press("enter", "down", "down", "enter")
         assert screen.query_one("#site-url").display
+        assert app.focused.id == "site-url"  # ready for the URL
         screen.query_one("#config-next").focus()
         await pilot.press("enter")
         await settle(pilot)

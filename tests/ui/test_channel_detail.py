@@ -1,0 +1,188 @@
+"""The detail screen: reauthorise, remove (OK / Cancel), additional settings, no token shown."""
+
+from __future__ import annotations
+
+from reverb_tui.db.engine import session_scope
+from reverb_tui.db.models import Channel
+from reverb_tui.screens.channel_detail import ChannelDetailScreen
+from reverb_tui.screens.channel_list import ChannelListScreen
+from reverb_tui.screens.confirm_remove import ConfirmRemoveModal
+from reverb_tui.widgets.channel_table import ChannelTable
+from reverb_tui.widgets.form_error import FormError
+from tests.conftest import SECRET_TOKEN
+from tests.ui.helpers import (
+    OTHER_TOKEN,
+    add_channel,
+    make_app,
+    notifications,
+    paste,
+    screen_text,
+    settle,
+)
+
+
+async def open_detail(pilot) -> ChannelDetailScreen:  # noqa: ANN001
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ChannelDetailScreen)
+    return screen
+
+
+async def open_reauthorise(pilot) -> None:  # noqa: ANN001
+    await pilot.press("ctrl+r")
+    assert pilot.app.focused.id == "reauth-seller-id"
+    await pilot.press("tab", "tab")  # Site, then Auth key (the custom URL field is hidden)
+    assert pilot.app.focused.id == "reauth-token-input"
+
+
+async def test_detail_shows_the_channel_but_never_its_token(services) -> None:
+    add_channel(services, "Main shop")
+    app = make_app(services)
+    async with app.run_test(size=(120, 60)) as pilot:
+        screen = await open_detail(pilot)
+        text = screen_text(app)
+        assert "Shop name           Guitar Barn" in text
+        assert "Seller ID           987" in text
+        assert "Access token        …" + SECRET_TOKEN[-4:] in text
+        assert screen.query_one("#reauth-token-input").value == ""
+        # Open every section, then look at everything rendered.
+        for section in screen.query("Collapsible"):
+            section.collapsed = False
+        await pilot.pause()
+        for picture in (screen_text(app), app.export_screenshot()):
+            assert SECRET_TOKEN not in picture
+            assert SECRET_TOKEN[:12] not in picture
+        for section in ("shipping-mapping-body", "sku-mapping-body"):
+            assert screen.query_one(f"#{section}")
+
+
+async def test_reauthorise_with_a_new_token_applies_and_returns(services, fake_reverb) -> None:
+    ch = add_channel(services, "Main shop")
+    with session_scope(services.engine) as s:
+        row = s.get(Channel, ch.id)
+        row.needs_reauth, row.last_error = True, "Reverb refused this token (401)."
+        s.add(row)
+    app = make_app(services)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await open_detail(pilot)
+        await open_reauthorise(pilot)
+        await paste(pilot, OTHER_TOKEN)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ChannelListScreen)
+        assert any("Reauthorised 'Main shop'" in n for n in notifications(app))
+        table = app.screen.query_one(ChannelTable)
+        assert str(table.get_cell(str(ch.id), "reauth")) == "No"
+    after = services.channels.get("Main shop")
+    assert after.token == OTHER_TOKEN
+    assert (after.needs_reauth, after.last_error, after.seller_id) == (False, None, "987")
+    assert fake_reverb.requests[-1].headers["Authorization"] == f"Bearer {OTHER_TOKEN}"
+
+
+async def test_reauthorise_failure_and_cancel_change_nothing(services, fake_reverb) -> None:
+    add_channel(services, "Main shop")
+    app = make_app(services)
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = await open_detail(pilot)
+        await open_reauthorise(pilot)
+        await paste(pilot, "tok_REFUSED_BY_REVERB_0000")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        error = screen.query_one("#reauth-error", FormError)
+        assert error.message.startswith("Reverb refused this token (401)")
+        assert not screen.query_one("#reauth-save").disabled
+
+        # A seller ID that is not the token's: refused too.
+        screen.query_one("#reauth-token-input").value = ""
+        screen.query_one("#reauth-seller-id").value = "424242"
+        await pilot.click("#reauth-save")
+        await settle(pilot)
+        assert "belongs to seller 987, not 424242" in error.message
+
+        # Cancel puts the stored values back and closes the section.
+        await pilot.click("#reauth-cancel")
+        assert screen.query_one("#reauth-seller-id").value == "987"
+        assert screen.query_one("#reauthorise").collapsed
+        assert not error.display
+    after = services.channels.get("Main shop")
+    assert (after.token, after.seller_id, after.site) == (SECRET_TOKEN, "987", "production")
+
+
+async def test_remove_cancel_keeps_and_ok_removes(services) -> None:
+    add_channel(services, "Main shop")
+    app = make_app(services)
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = await open_detail(pilot)
+        await pilot.click("#remove-account")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ConfirmRemoveModal)
+        text = " ".join(screen_text(app).split())
+        assert "If you remove it and create it again, that is a new integration" in text
+        assert "reports will not recognise its orders" in text
+        assert app.focused.id == "confirm-cancel"
+        await pilot.press("enter")  # Cancel
+        await settle(pilot)
+        assert app.screen is screen
+        assert [c.name for c in services.channels.list()] == ["Main shop"]
+
+        await pilot.click("#remove-account")
+        await pilot.pause()
+        await pilot.press("escape")  # Escape backs out too
+        await settle(pilot)
+        assert app.screen is screen
+        assert [c.name for c in services.channels.list()] == ["Main shop"]
+
+        await pilot.click("#remove-account")
+        await pilot.pause()
+        await pilot.press("shift+tab", "enter")  # OK
+        await settle(pilot)
+        assert isinstance(app.screen, ChannelListScreen)
+        assert app.screen.query_one("#empty-state").display
+        assert any("Removed 'Main shop'" in n for n in notifications(app))
+    assert services.channels.list() == []
+    # The name is free again: a re-created integration is a new one.
+    assert services.channels.check_name("Main shop") == "Main shop"
+
+
+async def test_additional_settings_persist_and_bad_values_change_nothing(services) -> None:
+    add_channel(services, "Main shop")
+    app = make_app(services)
+    async with app.run_test(size=(120, 60)) as pilot:
+        screen = await open_detail(pilot)
+        error = screen.query_one("#settings-error", FormError)
+
+        screen.query_one("#settings-buffer").value = "-1"
+        await pilot.click("#settings-save")
+        await settle(pilot)
+        assert error.message == "The buffer must be a whole number of 0 or more."
+
+        screen.query_one("#settings-buffer").value = "2"
+        screen.query_one("#settings-interval").value = "5"
+        await pilot.click("#settings-save")
+        await settle(pilot)
+        assert error.message == "The interval must be between 10 and 86400 seconds."
+        unchanged = services.channels.get("Main shop")
+        assert (unchanged.buffer, unchanged.interval_seconds) == (0, 60)
+
+        screen.query_one("#stock-updates").focus()
+        await pilot.press("space")
+        screen.query_one("#settings-interval").value = "120"
+        screen.query_one("#settings-max").value = "5"
+        screen.query_one("#settings-max").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not error.display
+        assert app.screen is screen
+        assert any("Saved the additional settings" in n for n in notifications(app))
+        saved = services.channels.get("Main shop")
+        assert (saved.stock_updates, saved.buffer, saved.max_quantity) == (True, 2, 5)
+        assert saved.interval_seconds == 120
+
+        screen.query_one("#settings-max").value = ""  # empty = no maximum
+        await pilot.click("#settings-save")
+        await settle(pilot)
+    assert services.channels.get("Main shop").max_quantity is None

@@ -1,0 +1,130 @@
+"""Layering (ARCHITECTURE.md): reverb/, db/, sync/ and services/ never import Textual.
+
+Two checks: every module of those packages is imported in a fresh interpreter where
+``textual`` cannot be imported at all (``sys.modules['textual'] = None``); and every source
+file of theirs (Alembic's migration scripts included) is parsed for an import of Textual or of
+the UI modules anywhere, also inside functions, where importing alone would not reach it.
+"""
+
+from __future__ import annotations
+
+import ast
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import reverb_tui
+
+LAYERS = ("reverb", "db", "sync", "services")
+ROOT = Path(reverb_tui.__file__).parent
+
+
+def layer_modules() -> list[str]:
+    names: list[str] = []
+    for layer in LAYERS:
+        package = ROOT / layer
+        names.append(f"reverb_tui.{layer}")
+        for info in pkgutil.walk_packages([str(package)], prefix=f"reverb_tui.{layer}."):
+            # Alembic's scripts run only inside Alembic (they read alembic.context.config);
+            # the source check below covers them.
+            if not info.name.startswith("reverb_tui.db.migrations"):
+                names.append(info.name)
+    return sorted(names)
+
+
+SCRIPT = """
+import importlib, sys
+sys.modules["textual"] = None  # any `import textual...` now raises ImportError
+failed = []
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        failed.append(f"{name}: {exc}")
+leaked = sorted(m for m in sys.modules if m == "textual" or m.startswith("textual."))
+print("\\n".join(failed + [f"loaded {m}" for m in leaked if sys.modules[m] is not None]))
+sys.exit(1 if failed else 0)
+"""
+
+
+def test_lower_layers_import_without_textual() -> None:
+    modules = layer_modules()
+    assert "reverb_tui.reverb.client" in modules and "reverb_tui.services.channels" in modules
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, *modules],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == ""
+
+
+def test_the_check_catches_a_textual_import() -> None:
+    """The blocking works: importing the app (which uses Textual) fails under it."""
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, "reverb_tui.app"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "reverb_tui.app" in done.stdout
+
+
+UI_MODULES = ("textual", "reverb_tui.app", "reverb_tui.screens", "reverb_tui.widgets")
+
+
+def imported_names(source: str, package: str) -> list[str]:
+    """Every module a source imports (anywhere in it), relative imports resolved."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = parts[: len(parts) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            names.append(module)
+            names.extend(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def ui_imports(source: str, package: str) -> list[str]:
+    return [
+        name
+        for name in imported_names(source, package)
+        if any(name == ui or name.startswith(ui + ".") for ui in UI_MODULES)
+    ]
+
+
+def test_lower_layers_never_mention_ui_imports_in_source() -> None:
+    offenders = []
+    files = [f for layer in LAYERS for f in sorted((ROOT / layer).rglob("*.py"))]
+    assert any(f.name == "env.py" for f in files)
+    for path in files:
+        package = ".".join(path.relative_to(ROOT.parent).with_suffix("").parts[:-1])
+        for name in ui_imports(path.read_text(), package):
+            offenders.append(f"{path.relative_to(ROOT.parent)} imports {name}")
+    assert offenders == []
+
+
+def test_the_source_check_finds_lazy_and_relative_ui_imports() -> None:
+    source = (
+        "from ..db.engine import session_scope\n"
+        "def later():\n"
+        "    from ..screens.channel_list import ChannelListScreen\n"
+        "    from .. import widgets\n"
+        "    import textual.app\n"
+    )
+    found = ui_imports(source, "reverb_tui.sync")
+    assert found == [
+        "reverb_tui.screens.channel_list",
+        "reverb_tui.screens.channel_list.ChannelListScreen",
+        "reverb_tui.widgets",
+        "textual.app",
+    ]
