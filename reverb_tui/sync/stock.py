@@ -113,6 +113,7 @@ def _record(
 ) -> bool:
     """Insert one ledger move and apply its delta to on-hand, atomically. False if the move
     already exists (another run or writer recorded it first): nothing is changed then."""
+    _ensure_begun(session, sku_key)
     try:
         with session.begin_nested():
             session.add(
@@ -131,6 +132,27 @@ def _record(
     except IntegrityError:
         return False
     return True
+
+
+def _ensure_begun(session: Session, sku_key: str) -> None:
+    """Make sure the SQLite connection is inside a real transaction before a SAVEPOINT.
+
+    The sqlite3 module opens its implicit transaction only at the first INSERT/UPDATE/DELETE;
+    a SAVEPOINT issued before that becomes the outermost transaction and its RELEASE commits,
+    which would commit behind the caller's back. A no-op UPDATE opens the real transaction
+    (and takes the write lock this function is about to need anyway).
+    """
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    raw = conn.connection.dbapi_connection
+    if raw is not None and not getattr(raw, "in_transaction", True):
+        session.execute(
+            update(InventoryItem)
+            .where(InventoryItem.sku_key == sku_key)
+            .values(on_hand=InventoryItem.on_hand)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _whole_second(dt: datetime) -> datetime:

@@ -395,3 +395,16 @@ def test_target_quantity(available, kit, buffer, maximum, ooak, want):
 def test_target_quantity_refuses_a_zero_kit():
     with pytest.raises(ValueError):
         target_quantity(5, 0, 0, None, False)
+
+
+def test_no_commit_behind_the_callers_back(engine, channel_id):
+    """apply_order_stock as the first write of the caller's transaction: a rollback of that
+    transaction takes the move and the on-hand change back with it."""
+    add_item(engine, "GTR-1", 5)
+    oid = add_order(engine, channel_id, "1", "paid", paid_at=NOW)
+    with Session(engine) as s:
+        o = s.get(Order, oid)
+        assert apply_order_stock(s, o, NOW) == -1
+        s.rollback()
+    assert on_hand(engine) == 5 and moves(engine) == []
+    assert apply(engine, oid) == -1 and on_hand(engine) == 4
