@@ -14,7 +14,7 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 
 from ..clock import Clock
 from ..db.models import Channel
@@ -47,6 +47,58 @@ def try_acquire(
     )
     with engine.begin() as conn:
         return conn.execute(stmt).rowcount == 1
+
+
+def holder_is_dead(holder: str | None) -> bool:
+    """True when ``holder`` names a process on this host that no longer exists.
+
+    A killed daemon on this machine is then replaced at once instead of after the TTL;
+    holders on other hosts are only ever taken over when their lease expires.
+    """
+    if not holder:
+        return False
+    parts = holder.split(":")
+    if len(parts) != 4 or parts[1] != socket.gethostname():
+        return False
+    try:
+        pid = int(parts[2])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def take_over_dead(
+    engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL
+) -> bool:  # noqa: ANN001
+    """Take the lease from a holder whose process is gone (same host only)."""
+    with engine.connect() as conn:
+        current = conn.execute(
+            select(Channel.lease_holder).where(Channel.id == channel_id)
+        ).scalar_one_or_none()
+    if not holder_is_dead(current):
+        return False
+    stmt = (
+        update(Channel)
+        .where(Channel.id == channel_id, Channel.lease_holder == current)
+        .values(lease_holder=holder, lease_expires_at=now + ttl)
+    )
+    with engine.begin() as conn:
+        taken = conn.execute(stmt).rowcount == 1
+    if taken:
+        log.warning(
+            "took over the sync lease of channel %s from %s, which is no longer running",
+            channel_id,
+            current,
+        )
+    return taken
 
 
 def renew(engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL) -> bool:  # noqa: ANN001
@@ -92,6 +144,8 @@ class Lease:
         while True:
             ok = await asyncio.to_thread(
                 try_acquire, self.engine, self.channel_id, self.holder, self.clock(), self.ttl
+            ) or await asyncio.to_thread(
+                take_over_dead, self.engine, self.channel_id, self.holder, self.clock(), self.ttl
             )
             if ok:
                 self._task = asyncio.create_task(self._renew_loop())
