@@ -76,6 +76,8 @@ class ChannelListScreen(ReverbScreen):
         empty = not message.rows
         table.display = not empty
         self.query_one("#empty-state").display = empty
+        if not empty and self.focused is None:
+            table.focus()  # the first row after an empty list: keys work at once
 
     # -- actions ------------------------------------------------------------------------------
 

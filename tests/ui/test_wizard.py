@@ -43,6 +43,7 @@ async def test_wizard_adds_an_enabled_channel_by_keys(services, fake_reverb) -> 
         table = app.screen.query_one(ChannelTable)
         assert table.row_count == 1
         assert "Main shop" in str(table.get_row_at(0)[2])
+        assert app.focused is table  # space / enter work on the new row at once
         assert any("Added 'Main shop'" in n for n in notifications(app))
 
     [ch] = services.channels.list()

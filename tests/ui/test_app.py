@@ -1,0 +1,95 @@
+"""App-wide behaviour: the one handler for failed workers, the command palette, bindings."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from reverb_tui.app import ReverbApp
+from reverb_tui.screens.add_channel import AddChannelScreen
+from reverb_tui.screens.channel_detail import ChannelDetailScreen
+from reverb_tui.screens.channel_list import ChannelListScreen
+from reverb_tui.screens.confirm_remove import ConfirmRemoveModal
+from reverb_tui.widgets.channel_table import ChannelTable
+from tests.ui.helpers import add_channel, make_app, notifications, settle, type_text
+
+
+async def test_a_refused_action_is_one_sentence_in_a_notification(services) -> None:
+    ch = add_channel(services, "Main shop")
+    app = make_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        services.channels.remove(ch.id)  # removed elsewhere (the CLI, another TUI)
+        await pilot.press("space")
+        await settle(pilot)
+        assert notifications(app) == ["That integration no longer exists."]
+        assert app.is_running
+
+
+async def test_an_unexpected_error_is_reported_without_a_traceback(services, monkeypatch) -> None:
+    add_channel(services, "Main shop")
+    app = make_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+
+        def broken(*_a, **_k):
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr(services.channels, "list", broken)
+        await pilot.press("r")
+        await settle(pilot)
+        [message] = notifications(app)
+        assert message.startswith("An unexpected RuntimeError occurred; details were written to")
+        assert "Traceback" not in message
+        assert app.is_running
+        assert app.screen.query_one(ChannelTable).row_count == 1  # the old rows stay
+
+
+async def test_a_detail_screen_of_a_removed_channel_closes_and_says_so(services) -> None:
+    ch = add_channel(services, "Main shop")
+    services.channels.remove(ch.id)
+    app = make_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_channel(ch.id)
+        await settle(pilot)
+        assert isinstance(app.screen, ChannelListScreen)
+        assert notifications(app) == ["That integration no longer exists."]
+
+
+async def test_command_palette_adds_and_opens(services) -> None:
+    ch = add_channel(services, "Main shop")
+    app = make_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "Add sales channel")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AddChannelScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "Open Main")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ChannelDetailScreen)
+        assert app.screen.channel_id == ch.id
+
+
+def test_every_binding_has_an_id_and_a_description() -> None:
+    owners = [
+        ReverbApp,
+        ChannelListScreen,
+        AddChannelScreen,
+        ChannelDetailScreen,
+        ConfirmRemoveModal,
+        ChannelTable,
+    ]
+    for owner in owners:
+        own = [b for b in owner.BINDINGS if isinstance(b, Binding)]
+        assert own, owner
+        for binding in own:
+            assert binding.id and binding.description, (owner.__name__, binding)
