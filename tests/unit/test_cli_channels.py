@@ -487,3 +487,64 @@ def test_help_everywhere(argv, capsys, db_path: Path) -> None:
     out = capsys.readouterr().out
     assert out.startswith("usage: reverb-tui") and "--db" in out
     assert not db_path.exists()
+
+
+def command_paths() -> list[list[str]]:
+    """Every command and subcommand the parser knows, aliases included."""
+    import argparse
+
+    from reverb_tui.__main__ import build_parser
+
+    paths: list[list[str]] = []
+
+    def walk(parser: argparse.ArgumentParser, prefix: list[str]) -> None:
+        paths.append(prefix)
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, [*prefix, name])
+
+    walk(build_parser(), [])
+    return paths
+
+
+def test_help_on_every_command_of_every_group(capsys) -> None:
+    paths = command_paths()
+    assert ["channels", "reauthorize"] in paths and len(paths) > len(HELP_COMMANDS)
+    for argv in paths:
+        with pytest.raises(SystemExit) as ei:
+            main([*argv, "--help"])
+        assert ei.value.code == 0, argv
+        assert capsys.readouterr().out.startswith("usage: reverb-tui"), argv
+
+
+def test_help_imports_nothing_heavy() -> None:
+    """--help stays fast: no database, HTTP or UI library is imported to print it."""
+    import subprocess
+
+    code = (
+        "import argparse, sys\n"
+        "from reverb_tui.__main__ import build_parser, main\n"
+        "def walk(parser, prefix):\n"
+        "    yield prefix\n"
+        "    for action in parser._actions:\n"
+        "        if isinstance(action, argparse._SubParsersAction):\n"
+        "            for name, sub in action.choices.items():\n"
+        "                yield from walk(sub, [*prefix, name])\n"
+        "paths = list(walk(build_parser(), []))\n"
+        "for argv in paths:\n"
+        "    try:\n"
+        "        main([*argv, '--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('sqlalchemy', 'sqlmodel', 'alembic', 'httpx', 'textual')\n"
+        "print(len(paths), sorted({m.split('.')[0] for m in sys.modules} & set(heavy)),\n"
+        "      file=sys.stderr)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    count, loaded = proc.stderr.strip().splitlines()[-1].split(" ", 1)
+    assert int(count) == len(command_paths()) and loaded == "[]", proc.stderr
