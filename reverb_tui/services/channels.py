@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..clock import Clock, iso, utcnow
@@ -216,7 +217,14 @@ class ChannelService:
                 enabled=True,
             )
             s.add(ch)
-            s.flush()
+            try:
+                s.flush()
+            except IntegrityError as exc:
+                if "name_key" not in str(exc.orig):
+                    raise
+                # Another process took the name since the check above. ``from None``: the
+                # driver's text lists the INSERT parameters, the token among them.
+                raise UserError(f"An integration named {draft.name!r} already exists.") from None
             s.refresh(ch)
             return ch
 

@@ -454,3 +454,28 @@ async def test_update_settings_refusals_change_nothing(svc, reverb, kw, words) -
         svc.channels.update_settings("Main Shop", stock_updates=True, **kw)
     assert words in one_sentence(ei.value)
     assert snapshot(svc) == before
+
+
+async def test_name_taken_between_check_and_insert_is_refused(svc, reverb) -> None:
+    """Two processes adding one name: the loser gets the sentence, not an IntegrityError
+    (whose text would carry the token among the INSERT parameters)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    fired: list[bool] = []
+
+    def competitor_commits_first(session, _ctx, _instances) -> None:  # noqa: ANN001
+        if not fired:
+            fired.append(True)
+            existing(svc)  # another connection inserts and commits the same name
+
+    event.listen(OrmSession, "before_flush", competitor_commits_first)
+    try:
+        with pytest.raises(UserError) as ei:
+            await add(svc, "main shop")
+    finally:
+        event.remove(OrmSession, "before_flush", competitor_commits_first)
+    assert fired
+    assert "already exists" in one_sentence(ei.value)
+    assert ei.value.__cause__ is None and ei.value.__suppress_context__
+    assert [c.name for c in svc.channels.list()] == ["Main Shop"]
