@@ -191,9 +191,11 @@ class ReverbClient:
         return backoff * (0.5 + random.random() / 2)
 
     async def _once(self, method: str, url: str, params: Any, json_body: Any) -> Any:
-        await self._limiter_now().acquire()
         headers = {"Authorization": f"Bearer {self._token}"}
         async with self._sem:
+            # The rate-limit grant is taken only once a slot is free: a grant taken earlier and
+            # then held while waiting for a slot would go out bunched with later grants.
+            await self._limiter_now().acquire()
             self.requests += 1
             try:
                 resp = await self._http.request(
