@@ -130,3 +130,25 @@ def screen_text(app) -> str:  # noqa: ANN001
     )
     console.print(app.screen._compositor.render_update(full=True))
     return console.export_text()
+
+
+async def press_button(pilot, selector: str) -> None:  # noqa: ANN001
+    """Focus a button and press enter.
+
+    A Textual button ignores a press within ``active_effect_duration`` (0.2 s) of its last
+    one, as a person cannot press twice that fast; a test pressing the same button again
+    waits that long (a widget timer, not a wait for workers).
+    """
+    button = pilot.app.screen.query_one(selector)
+    if button.has_class("-active"):
+        await pilot.pause(button.active_effect_duration)
+    button.focus()
+    await pilot.press("enter")
+
+
+async def click_button(pilot, selector: str) -> None:  # noqa: ANN001
+    """Click a button with the mouse (same 0.2 s rule as ``press_button``)."""
+    button = pilot.app.screen.query_one(selector)
+    if button.has_class("-active"):
+        await pilot.pause(button.active_effect_duration)
+    await pilot.click(selector)

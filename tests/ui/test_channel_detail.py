@@ -13,9 +13,11 @@ from tests.conftest import SECRET_TOKEN
 from tests.ui.helpers import (
     OTHER_TOKEN,
     add_channel,
+    click_button,
     make_app,
     notifications,
     paste,
+    press_button,
     screen_text,
     settle,
 )
@@ -98,7 +100,7 @@ async def test_reauthorise_failure_and_cancel_change_nothing(services, fake_reve
         # A seller ID that is not the token's: refused too.
         screen.query_one("#reauth-token-input").value = ""
         screen.query_one("#reauth-seller-id").value = "424242"
-        await pilot.click("#reauth-save")
+        await press_button(pilot, "#reauth-save")
         await settle(pilot)
         assert "belongs to seller 987, not 424242" in error.message
 
@@ -116,7 +118,7 @@ async def test_remove_cancel_keeps_and_ok_removes(services) -> None:
     app = make_app(services)
     async with app.run_test(size=(120, 50)) as pilot:
         screen = await open_detail(pilot)
-        await pilot.click("#remove-account")
+        await click_button(pilot, "#remove-account")
         await pilot.pause()
         modal = app.screen
         assert isinstance(modal, ConfirmRemoveModal)
@@ -129,14 +131,14 @@ async def test_remove_cancel_keeps_and_ok_removes(services) -> None:
         assert app.screen is screen
         assert [c.name for c in services.channels.list()] == ["Main shop"]
 
-        await pilot.click("#remove-account")
+        await click_button(pilot, "#remove-account")
         await pilot.pause()
         await pilot.press("escape")  # Escape backs out too
         await settle(pilot)
         assert app.screen is screen
         assert [c.name for c in services.channels.list()] == ["Main shop"]
 
-        await pilot.click("#remove-account")
+        await click_button(pilot, "#remove-account")
         await pilot.pause()
         await pilot.press("shift+tab", "enter")  # OK
         await settle(pilot)
@@ -156,13 +158,13 @@ async def test_additional_settings_persist_and_bad_values_change_nothing(service
         error = screen.query_one("#settings-error", FormError)
 
         screen.query_one("#settings-buffer").value = "-1"
-        await pilot.click("#settings-save")
+        await press_button(pilot, "#settings-save")
         await settle(pilot)
         assert error.message == "The buffer must be a whole number of 0 or more."
 
         screen.query_one("#settings-buffer").value = "2"
         screen.query_one("#settings-interval").value = "5"
-        await pilot.click("#settings-save")
+        await press_button(pilot, "#settings-save")
         await settle(pilot)
         assert error.message == "The interval must be between 10 and 86400 seconds."
         unchanged = services.channels.get("Main shop")
@@ -183,6 +185,6 @@ async def test_additional_settings_persist_and_bad_values_change_nothing(service
         assert saved.interval_seconds == 120
 
         screen.query_one("#settings-max").value = ""  # empty = no maximum
-        await pilot.click("#settings-save")
+        await press_button(pilot, "#settings-save")
         await settle(pilot)
     assert services.channels.get("Main shop").max_quantity is None

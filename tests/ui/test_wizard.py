@@ -7,7 +7,15 @@ from reverb_tui.screens.channel_list import ChannelListScreen
 from reverb_tui.widgets.channel_table import ChannelTable
 from reverb_tui.widgets.form_error import FormError
 from tests.conftest import SECRET_TOKEN
-from tests.ui.helpers import add_channel, make_app, notifications, paste, settle, type_text
+from tests.ui.helpers import (
+    add_channel,
+    make_app,
+    notifications,
+    paste,
+    press_button,
+    settle,
+    type_text,
+)
 
 
 async def open_config_step(pilot, name: str = "Main shop") -> None:  # noqa: ANN001
@@ -181,13 +189,13 @@ async def test_custom_site_and_bad_dates_are_checked_before_reverb(services, fak
 
         # Plain http to a host that is not loopback.
         screen.query_one("#site-url").value = "http://reverb.example.com/api"
-        await pilot.click("#config-next")
+        await press_button(pilot, "#config-next")
         await settle(pilot)
         assert "only https is allowed" in error.message
 
         screen.query_one("#site-url").value = "https://sandbox.example.com/api"
         screen.query_one("#orders-since").value = "last tuesday"
-        await pilot.click("#config-next")
+        await press_button(pilot, "#config-next")
         await settle(pilot)
         assert error.message == "The date 'last tuesday' is not an ISO date such as 2026-01-31."
         assert isinstance(app.screen, AddChannelScreen)
