@@ -88,6 +88,41 @@ def _save_traceback(error: BaseException | None) -> str | None:
         return None
 
 
+# The main screens besides the list: key -> (module, class, palette title, palette help).
+MAIN_SCREENS: dict[str, tuple[str, str, str, str]] = {
+    "orders": (
+        ".screens.orders",
+        "OrdersScreen",
+        "Orders",
+        "Downloaded orders: filter, search, exceptions, mark shipped",
+    ),
+    "inventory": (
+        ".screens.inventory",
+        "InventoryScreen",
+        "Inventory",
+        "Local SKUs: on hand, reserved, available; CSV import and export",
+    ),
+    "shipping": (
+        ".screens.shipping_services",
+        "ShippingServicesScreen",
+        "Shipping services",
+        "Local shipping services and their Reverb carriers",
+    ),
+    "sync_log": (
+        ".screens.sync_log",
+        "SyncLogScreen",
+        "Sync log",
+        "Every sync run with counts, duration and each error",
+    ),
+    "reports": (
+        ".screens.reports",
+        "ReportsScreen",
+        "Reports",
+        "Orders and revenue per integration per day, as charts",
+    ),
+}
+
+
 class ChannelCommands(Provider):
     """Command palette: "Open <integration>" for every integration."""
 
@@ -125,6 +160,11 @@ class ReverbApp(App[None]):
     SUB_TITLE = "Sales channel integrations"
     COMMANDS = App.COMMANDS | {ChannelCommands}
     BINDINGS = [
+        Binding("o", "open('orders')", "Orders", id="app.orders"),
+        Binding("i", "open('inventory')", "Inventory", id="app.inventory"),
+        Binding("v", "open('shipping')", "Shipping services", id="app.shipping-services"),
+        Binding("l", "open('sync_log')", "Sync log", id="app.sync-log"),
+        Binding("g", "open('reports')", "Reports", id="app.reports"),
         Binding(
             "ctrl+q",
             "quit",
@@ -157,6 +197,19 @@ class ReverbApp(App[None]):
     def open_channel(self, channel_id: int) -> None:
         self.push_screen(ChannelDetailScreen(channel_id))
 
+    def action_open(self, name: str) -> None:
+        """Open one of the app's main screens (orders, inventory, shipping, sync_log, reports)."""
+        import importlib
+
+        module, cls, _title, _help = MAIN_SCREENS[name]
+        screen_cls = getattr(importlib.import_module(module, __package__), cls)
+        for existing in self.screen_stack[1:]:
+            if isinstance(existing, screen_cls):
+                while self.screen is not existing:
+                    self.pop_screen()
+                return
+        self.push_screen(screen_cls())
+
     def action_show_channels(self) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -178,6 +231,8 @@ class ReverbApp(App[None]):
             "Download orders and push stock for every enabled integration",
             lambda: self.post_message(SyncRequested(None)),
         )
+        for name, (_m, _c, title, help_text) in MAIN_SCREENS.items():
+            yield SystemCommand(title, help_text, partial(self.action_open, name))
         if isinstance(screen, ChannelListScreen):
             yield SystemCommand(
                 "Enable/disable the highlighted integration",
