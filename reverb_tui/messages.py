@@ -101,8 +101,13 @@ class ChannelRemoved(Message):
 
 
 class SyncRequested(Message):
-    """The user asked for "Sync now": every enabled integration, or just ``channel_id``."""
+    """A sync is wanted now: every enabled integration, or just ``channel_id``.
 
-    def __init__(self, channel_id: int | None = None) -> None:
+    ``stock_only`` asks for a stock push without an order download (after an inventory edit
+    or a mapping change).
+    """
+
+    def __init__(self, channel_id: int | None = None, *, stock_only: bool = False) -> None:
         super().__init__()
         self.channel_id = channel_id
+        self.stock_only = stock_only
