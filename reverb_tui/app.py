@@ -30,8 +30,16 @@ from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from .errors import AppError
-from .messages import ChannelAdded, ChannelChanged, ChannelRemoved, SyncRequested
+from .messages import (
+    ChannelAdded,
+    ChannelChanged,
+    ChannelRemoved,
+    SyncFinished,
+    SyncProgressed,
+    SyncRequested,
+)
 from .screens.add_channel import AddChannelScreen
+from .screens.base import GROUP_SYNC
 from .screens.channel_detail import ChannelDetailScreen
 from .screens.channel_list import ChannelListScreen
 from .services.factory import Services
@@ -288,10 +296,115 @@ class ReverbApp(App[None]):
             markup=False,
         )
 
-    def on_sync_requested(self, message: SyncRequested) -> None:
-        # The sync area replaces this with a run in the "sync" worker group.
-        self.notify(
-            "Sync now is not wired into the TUI yet; run `reverb-tui sync` meanwhile.",
-            severity="warning",
-            markup=False,
+    # -- background sync ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from .sync.service import SyncQueue
+
+        self._sync_stop = asyncio.Event()
+        self._sync_queue = SyncQueue(self._sync_stop)
+        if self.start_sync:
+            self.run_worker(
+                self._sync_loop(), group=GROUP_SYNC, name="sync-loop", exit_on_error=False
+            )
+
+    async def _sync_loop(self) -> None:
+        """The same watch loop as ``reverb-tui sync --watch``, in the app's event loop: HTTP is
+        async and every database step runs in a thread, so the screen stays responsive."""
+        await self.services.sync.watch(
+            stop=self._sync_stop,
+            wanted=self._sync_queue,
+            on_progress=lambda p: self.post_message(SyncProgressed(p)),
+            on_run=lambda summaries, wanted: self.post_message(
+                SyncFinished(summaries, requested=wanted is not None)
+            ),
         )
+
+    async def _sync_once(self, wanted: Any) -> None:
+        summaries = await self.services.sync.run(
+            channel_ids=None if wanted.channel_id is None else [wanted.channel_id],
+            stock_only=wanted.stock_only,
+            on_progress=lambda p: self.post_message(SyncProgressed(p)),
+        )
+        self.post_message(SyncFinished(summaries, requested=True))
+
+    def on_sync_requested(self, message: SyncRequested) -> None:
+        from .sync.service import SyncWanted
+
+        wanted = SyncWanted(message.channel_id, message.stock_only)
+        if self.start_sync:
+            self._sync_queue.put(wanted)
+        else:  # no background loop (tests, or a user who turned it off): run it once
+            self.run_worker(
+                self._sync_once(wanted), group=GROUP_SYNC, name="sync-now", exit_on_error=False
+            )
+        if not message.stock_only:
+            self.notify("Syncing now…", timeout=3, markup=False)
+
+    def _channel_list(self) -> ChannelListScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, ChannelListScreen):
+                return screen
+        return None
+
+    def on_sync_progressed(self, message: SyncProgressed) -> None:
+        p = message.progress
+        screen = self._channel_list()
+        if screen is None or not screen.is_mounted:
+            return
+        screen.table.show_progress(p.channel_id, progress_text(p))
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        screen = self._channel_list()
+        if screen is not None and screen.is_mounted:
+            for s in message.summaries:
+                screen.table.show_progress(s.channel_id, None)
+            screen.load_rows()
+        if message.requested and not message.summaries:
+            self.notify("Nothing to sync: no enabled integration.", markup=False)
+        for s in message.summaries:
+            text = summary_text(s)
+            if s.errors and not s.completed:
+                self.notify(
+                    text,
+                    title=f"Sync of {s.channel} failed",
+                    severity="error",
+                    timeout=12,
+                    markup=False,
+                )
+            elif s.errors:
+                self.notify(
+                    text, title=f"Sync of {s.channel}", severity="warning", timeout=8, markup=False
+                )
+            elif message.requested or s.orders_new or s.orders_updated or s.listings_pushed:
+                self.notify(text, title=f"Synced {s.channel}", markup=False)
+
+    async def action_quit(self) -> None:
+        if hasattr(self, "_sync_stop"):
+            self._sync_stop.set()
+            self._sync_queue.wake()
+        self.exit()
+
+
+def progress_text(p: Any) -> str | None:
+    """What the list shows while an integration syncs."""
+    if p.phase == "done":
+        return None
+    if p.phase == "orders":
+        pages = f"page {p.done}/{p.total}" if p.total else f"page {p.done}"
+        return f"⟳ orders {pages}, {p.orders} seen"
+    if p.phase == "listings":
+        return f"⟳ listings {p.done}" + (f"/{p.total}" if p.total else "")
+    return f"⟳ stock {p.done}/{p.total}" if p.total else "⟳ stock push"
+
+
+def summary_text(s: Any) -> str:
+    parts = [f"{s.orders_new} new orders, {s.orders_updated} updated"]
+    if s.listings_seen or s.listings_pushed:
+        parts.append(
+            f"{s.listings_pushed} listings updated, {s.listings_skipped} skipped, "
+            f"{s.listings_failed} failed"
+        )
+    if s.errors:
+        parts.append(f"{len(s.errors)} errors; first: {s.errors[0]}")
+    return "; ".join(parts) + "."

@@ -111,3 +111,23 @@ class SyncRequested(Message):
         super().__init__()
         self.channel_id = channel_id
         self.stock_only = stock_only
+
+
+class SyncProgressed(Message):
+    """A background sync made progress (a page of orders, listings, or pushes)."""
+
+    def __init__(self, progress: Any) -> None:  # sync.service.SyncProgress
+        super().__init__()
+        self.progress = progress
+
+
+class SyncFinished(Message):
+    """A background sync run ended; ``summaries`` are sync.service.ChannelSummary objects.
+
+    ``requested`` is True for a run somebody asked for ("Sync now", an inventory edit).
+    """
+
+    def __init__(self, summaries: list[Any], *, requested: bool) -> None:
+        super().__init__()
+        self.summaries = summaries
+        self.requested = requested

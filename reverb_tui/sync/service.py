@@ -46,6 +46,7 @@ class ChannelSummary:
     """The contract's sync summary of one channel (PRODUCT.md section 5)."""
 
     channel: str
+    channel_id: int = 0
     orders_new: int = 0
     orders_updated: int = 0
     listings_seen: int = 0
@@ -64,6 +65,47 @@ class ChannelSummary:
         if not self.plan:
             d.pop("plan")
         return d
+
+
+@dataclass(frozen=True)
+class SyncWanted:
+    """A sync asked for now: one integration or all, orders and stock or stock only."""
+
+    channel_id: int | None = None
+    stock_only: bool = False
+
+
+class SyncQueue:
+    """Requests for the watch loop ("Sync now" in the TUI). Used on the loop's thread only.
+
+    A request already covered by a pending one is dropped: a request for everything covers
+    one for a single integration, and a full sync covers a stock-only one.
+    """
+
+    def __init__(self, stop: asyncio.Event | None = None) -> None:
+        self.event = asyncio.Event()
+        self._pending: list[SyncWanted] = []
+        self._stop = stop
+
+    def put(self, wanted: SyncWanted) -> None:
+        covered = any(
+            (p.channel_id is None or p.channel_id == wanted.channel_id)
+            and (wanted.stock_only or not p.stock_only)
+            for p in self._pending
+        )
+        if not covered:
+            self._pending.append(wanted)
+        self.event.set()
+
+    def pop(self) -> SyncWanted | None:
+        if not self._pending:
+            if self._stop is None or not self._stop.is_set():
+                self.event.clear()
+            return None
+        return self._pending.pop(0)
+
+    def wake(self) -> None:
+        self.event.set()
 
 
 @dataclass
@@ -171,7 +213,7 @@ class SyncService:
         return summaries
 
     async def _start(self, ch: Channel, kind: str, wait: float) -> _Job | ChannelSummary:
-        summary = ChannelSummary(channel=ch.name)
+        summary = ChannelSummary(channel=ch.name, channel_id=int(ch.id))
         if ch.needs_reauth:
             summary.errors.append(
                 f"{ch.name}: reauthorise needed; Reverb refused the token last time."
@@ -395,43 +437,80 @@ class SyncService:
         interval: float | None = None,
         stop: asyncio.Event,
         on_progress: ProgressCallback | None = None,
-        on_run: Callable[[list[ChannelSummary]], None] | None = None,
+        on_run: Callable[[list[ChannelSummary], SyncWanted | None], None] | None = None,
         tick: float = 1.0,
+        wanted: SyncQueue | None = None,
+        auto: bool = True,
     ) -> None:
-        """Sync each enabled integration when due (its own interval, or ``interval``), until
-        ``stop`` is set. A run in progress finishes its current page first."""
+        """Sync each enabled integration when due (its own interval, or ``interval``), and
+        whatever is asked for through ``wanted`` ("Sync now"), until ``stop`` is set.
+
+        An integration is due when its interval has passed since its last attempt, failed or
+        not, so an unreachable Reverb is retried once an interval, not once a tick. A run in
+        progress stops between pages when ``stop`` is set.
+        """
+        attempts: dict[int, datetime] = {}
         while not stop.is_set():
-            now = self.clock()
-            if interval is not None:
-                due = [
-                    c
-                    for c in await asyncio.to_thread(self._channels, None)
-                    if c.last_order_sync_at is None
-                    or (now - c.last_order_sync_at).total_seconds() >= interval
-                ]
-            else:
-                due = await asyncio.to_thread(self.due_channels, now)
-            due = [c for c in due if not c.needs_reauth]
-            if due:
-                try:
-                    summaries = await self.run(
+            request = wanted.pop() if wanted is not None else None
+            if request is not None:
+                summaries = await self._run_logged(
+                    channel_ids=None if request.channel_id is None else [request.channel_id],
+                    stock_only=request.stock_only,
+                    on_progress=on_progress,
+                    stop=stop,
+                )
+                now = self.clock()
+                for s in summaries:
+                    attempts[s.channel_id] = now
+                if on_run is not None:
+                    on_run(summaries, request)
+                continue
+            if auto:
+                now = self.clock()
+                channels = await asyncio.to_thread(self._channels, None)
+                due = []
+                for c in channels:
+                    every = interval if interval is not None else c.interval_seconds
+                    last = max(
+                        (t for t in (c.last_order_sync_at, attempts.get(c.id)) if t is not None),
+                        default=None,
+                    )
+                    if not c.needs_reauth and (
+                        last is None or (now - last).total_seconds() >= every
+                    ):
+                        due.append(c)
+                if due:
+                    for c in due:
+                        attempts[c.id] = now
+                    summaries = await self._run_logged(
                         channel_ids=[c.id for c in due], on_progress=on_progress, stop=stop
                     )
-                except AppError as exc:
-                    log.error("sync failed: %s", exc.message)
-                    summaries = []
-                if on_run is not None:
-                    on_run(summaries)
+                    if on_run is not None:
+                        on_run(summaries, None)
+            waiter = wanted.event if wanted is not None else stop
             try:
-                await asyncio.wait_for(stop.wait(), timeout=tick)
+                await asyncio.wait_for(waiter.wait(), timeout=tick)
             except TimeoutError:
                 pass
 
+    async def _run_logged(self, **kw: Any) -> list[ChannelSummary]:
+        try:
+            return await self.run(**kw)
+        except AppError as exc:
+            log.error("sync failed: %s", exc.message)
+            return []
+
     # -- the log --------------------------------------------------------------------------------
 
-    def log(self, channel: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    def log(
+        self, channel: str | None = None, limit: int = 50, *, channel_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Runs newest first, each with its errors; ``channel`` is a current integration's
+        name, ``channel_id`` any integration row (a removed one too)."""
         with session_scope(self.engine) as s:
             q = select(SyncRun, Channel).join(Channel, Channel.id == SyncRun.channel_id)
+            if channel_id is not None:
+                q = q.where(SyncRun.channel_id == channel_id)
             if channel is not None:
                 ch = s.exec(select(Channel).where(Channel.name_key == fold(channel))).first()
                 if ch is None:
@@ -461,6 +540,7 @@ class SyncService:
                     {
                         "id": run.id,
                         "channel": ch.name + (" (removed)" if ch.removed_at else ""),
+                        "channel_id": ch.id,
                         "kind": run.kind,
                         "status": run.status,
                         "started_at": iso(run.started_at),

@@ -31,13 +31,15 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 COLUMN_KEYS = tuple(key for key, _label in COLUMNS)
 
 
-def row_cells(row: ChannelRow, now: datetime) -> tuple[Text, ...]:
+def row_cells(row: ChannelRow, now: datetime, progress: str | None = None) -> tuple[Text, ...]:
     return (
         logo_badge(row.type),
         Text(type_label(row.type)),
         Text(row.name, style="bold underline"),
         status_text(row.enabled),
-        time_text(row.last_order_sync_at, now),
+        Text(progress, style="italic #f5a623")
+        if progress
+        else time_text(row.last_order_sync_at, now),
         time_text(row.last_stock_push_at, now),
         reauth_text(row.needs_reauth),
         errors_text(row.error_count, row.last_error, width=26),
@@ -66,6 +68,8 @@ class ChannelTable(DataTable):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._rows: dict[int, ChannelRow] = {}
+        self._progress: dict[int, str] = {}  # channel id -> what its running sync is doing
+        self._now: datetime | None = None
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -75,12 +79,13 @@ class ChannelTable(DataTable):
 
     def sync_rows(self, rows: list[ChannelRow], now: datetime) -> None:
         """Bring the table to ``rows`` by row key, touching only what changed."""
+        self._now = now
         wanted = {str(r.id): r for r in rows}
         for key in [k for k in self.rows if k.value not in wanted]:
             self.remove_row(key)
         for row in rows:
             key = str(row.id)
-            cells = row_cells(row, now)
+            cells = row_cells(row, now, self._progress.get(row.id))
             if key in self.rows:
                 current = self.get_row(key)
                 for column, new, old in zip(COLUMN_KEYS, cells, current, strict=True):
@@ -89,6 +94,22 @@ class ChannelTable(DataTable):
             else:
                 self.add_row(*cells, key=key)
         self._rows = {r.id: r for r in rows}
+
+    def show_progress(self, channel_id: int, text: str | None) -> None:
+        """Show what a running sync of this integration is doing in its "Last orders" cell;
+        ``None`` puts the last download time back."""
+        if text is None:
+            self._progress.pop(channel_id, None)
+        else:
+            self._progress[channel_id] = text
+        row = self._rows.get(channel_id)
+        key = str(channel_id)
+        if row is None or key not in self.rows or self._now is None:
+            return
+        cell = row_cells(row, self._now, self._progress.get(channel_id))[
+            COLUMN_KEYS.index("last-orders")
+        ]
+        self.update_cell(key, "last-orders", cell, update_width=True)
 
     def channel(self, channel_id: int) -> ChannelRow | None:
         return self._rows.get(channel_id)

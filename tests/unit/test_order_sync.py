@@ -383,7 +383,7 @@ async def test_watch_syncs_when_due_and_stops_cleanly(make_services, fake) -> No
     stop = asyncio.Event()
     runs: list[list] = []
 
-    def on_run(summaries) -> None:
+    def on_run(summaries, _wanted) -> None:
         runs.append(summaries)
         if len(runs) == 1:
             fake.add_order()
