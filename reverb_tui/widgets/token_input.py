@@ -1,24 +1,43 @@
-"""A masked token field with a "Show" toggle.
+"""A masked token field with a "Check" toggle.
 
-The token stays masked unless the person asks to see what they typed; ``hide()`` masks it
-again (the screens call it when a form is submitted or reset). A stored token is never put in
-this field: forms that edit an integration start it empty ("empty keeps the stored token").
+The token is never shown in full, not even on request (PRODUCT.md section 3 Security: at most
+its last four characters). The toggle shows what is enough to check a paste instead: the
+last four characters and the length, and a warning about spaces or line breaks pasted in.
+A stored token is never put in this field: forms that edit an integration start it empty
+("empty keeps the stored token").
 """
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Checkbox, Input
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Checkbox, Input, Static
+
+from ..errors import mask_token
 
 
-class TokenInput(Horizontal):
-    """Child ids derive from the widget's id: ``<id>-input`` and ``<id>-reveal``."""
+def token_hint(value: str) -> str:
+    """A check of a typed token that never shows more than its last four characters."""
+    if not value:
+        return "Nothing typed yet."
+    stripped = value.strip()
+    note = ""
+    if stripped != value:
+        note = " Spaces at the ends will be removed."
+    if any(c.isspace() for c in stripped):
+        note += " It contains a space or line break: check the paste."
+    return f"Ends {mask_token(stripped)}, {len(stripped)} characters.{note}"
+
+
+class TokenInput(Vertical):
+    """Child ids derive from the widget's id: ``<id>-input``, ``<id>-reveal``, ``<id>-hint``."""
 
     DEFAULT_CSS = """
     TokenInput { height: auto; }
-    TokenInput > Input { width: 1fr; }
-    TokenInput > Checkbox { width: auto; }
+    TokenInput > Horizontal { height: auto; }
+    TokenInput Input { width: 1fr; }
+    TokenInput Checkbox { width: auto; }
+    TokenInput > .token-hint { color: $text-muted; padding: 0 1; height: auto; }
     """
 
     def __init__(self, *, id: str, placeholder: str = "") -> None:  # noqa: A002
@@ -26,8 +45,17 @@ class TokenInput(Horizontal):
         self._placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        yield Input(password=True, placeholder=self._placeholder, id=f"{self.id}-input")
-        yield Checkbox("Show", value=False, id=f"{self.id}-reveal")
+        with Horizontal():
+            yield Input(password=True, placeholder=self._placeholder, id=f"{self.id}-input")
+            yield Checkbox(
+                "Check",
+                value=False,
+                id=f"{self.id}-reveal",
+                tooltip="Show the last 4 characters and the length of the token",
+            )
+        hint = Static("", id=f"{self.id}-hint", classes="token-hint", markup=False)
+        hint.display = False
+        yield hint
 
     @property
     def input(self) -> Input:
@@ -38,18 +66,31 @@ class TokenInput(Horizontal):
         return self.query_one(f"#{self.id}-reveal", Checkbox)
 
     @property
+    def hint(self) -> Static:
+        return self.query_one(f"#{self.id}-hint", Static)
+
+    @property
     def value(self) -> str:
         return self.input.value
+
+    def _show_hint(self) -> None:
+        self.hint.update(token_hint(self.input.value))
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox is self.reveal:
             event.stop()
-            self.input.password = not event.value
+            self.hint.display = event.value
+            if event.value:
+                self._show_hint()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input is self.input and self.reveal.value:
+            self._show_hint()
 
     def hide(self) -> None:
-        """Mask the field again."""
+        """Hide the check again."""
         self.reveal.value = False
-        self.input.password = True
+        self.hint.display = False
 
     def clear(self) -> None:
         self.input.value = ""

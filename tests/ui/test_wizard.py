@@ -203,14 +203,20 @@ async def test_custom_site_and_bad_dates_are_checked_before_reverb(services, fak
     assert fake_reverb.requests == []
 
 
-async def test_reveal_toggle_shows_and_masks_the_token(services) -> None:
+async def test_check_toggle_never_shows_the_token_in_full(services) -> None:
     app = make_app(services)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await open_config_step(pilot)
         field = app.screen.query_one("#access-token-input")
-        assert field.password
+        field.value = SECRET_TOKEN + " "
         await pilot.click("#access-token-reveal")
-        assert not field.password
+        await pilot.pause()
+        assert field.password  # the field itself stays masked
+        hint = str(app.screen.query_one("#access-token-hint").render())
+        assert f"Ends …{SECRET_TOKEN[-4:]}, {len(SECRET_TOKEN)} characters." in hint
+        assert "Spaces at the ends will be removed." in hint
+        assert SECRET_TOKEN not in hint and SECRET_TOKEN[:8] not in hint
         await pilot.click("#access-token-reveal")
-        assert field.password
+        await pilot.pause()
+        assert not app.screen.query_one("#access-token-hint").display
