@@ -18,10 +18,30 @@ if TYPE_CHECKING:
 ClientFactory = Callable[[str, str, float], "ReverbClient"]
 
 
-def default_client_factory(api_url: str, token: str, rate_limit: float) -> ReverbClient:
-    from ..reverb.client import ReverbClient
+TIMEOUT_ENV = "REVERB_TUI_HTTP_TIMEOUT"
 
-    return ReverbClient(api_url, token, rate_limit=rate_limit)
+
+def default_client_factory(api_url: str, token: str, rate_limit: float) -> ReverbClient:
+    """A client per integration. ``$REVERB_TUI_HTTP_TIMEOUT`` (seconds) sets how long one
+    request may take before it counts as failed (default 20 s; 10 s to connect)."""
+    import os
+
+    import httpx
+
+    from ..errors import UserError
+    from ..reverb.client import DEFAULT_TIMEOUT, ReverbClient
+
+    timeout = DEFAULT_TIMEOUT
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if raw:
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = -1.0
+        if not 0.1 <= seconds <= 600:
+            raise UserError(f"${TIMEOUT_ENV} must be a number of seconds from 0.1 to 600.")
+        timeout = httpx.Timeout(seconds, connect=min(10.0, seconds))
+    return ReverbClient(api_url, token, rate_limit=rate_limit, timeout=timeout)
 
 
 @dataclass
