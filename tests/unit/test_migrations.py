@@ -111,3 +111,16 @@ def test_downgrade_to_base_and_back_up(db_path: Path) -> None:
         assert "channel" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_head_constant_matches_the_migration_scripts(tmp_path) -> None:
+    """migrate.HEAD lets a database at head skip Alembic on start; it must be the real head."""
+    from reverb_tui.db.engine import make_engine
+    from reverb_tui.db.migrate import HEAD, head_revision, stored_revision
+
+    engine = make_engine(str(tmp_path / "head.db"))
+    try:
+        assert head_revision(engine) == HEAD
+        assert stored_revision(engine) == HEAD
+    finally:
+        engine.dispose()
