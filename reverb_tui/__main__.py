@@ -10,12 +10,21 @@ from . import __version__
 from .cli.common import db_parent, run_handler
 
 # Command groups, one module each under reverb_tui/cli/, each exposing register(sub, parent).
-COMMAND_MODULES = ("tui", "channels", "sync", "log", "report", "inventory", "skus", "orders", "shipping", "demo")
+COMMAND_MODULES = ("tui", "channels", "sync", "log", "orders", "shipping", "report", "inventory", "skus", "demo")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-sentence errors: no usage block, a pointer to --help, exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        text = message[0].upper() + message[1:] if message else "Bad arguments"
+        sys.stderr.write(f"Error: {text.rstrip('.')}; see '{self.prog} --help'.\n")
+        sys.exit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parent = db_parent()
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="reverb-tui",
         description=(
             "Connect Reverb.com seller accounts as sales channel integrations: download orders, "

@@ -425,7 +425,9 @@ def test_set_refused_by_the_parser(cli, reverb, argv) -> None:
         cli("channels", "set", "Main Shop", *argv)
     assert ei.value.code == 2
     err = cli.capsys.readouterr().err
-    assert "error:" in err and "Traceback" not in err
+    # One sentence that names the argument and points to --help; no usage block.
+    assert err.startswith("Error: Argument ") and err.count("\n") == 1
+    assert "see 'reverb-tui channels set --help'" in err and "usage:" not in err
 
 
 # -- plumbing ------------------------------------------------------------------------------------
