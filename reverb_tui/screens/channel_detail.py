@@ -40,16 +40,13 @@ from ..widgets.badges import (
     type_label,
 )
 from ..widgets.form_error import FormError
+from ..widgets.shipping_mapping_section import ShippingMappingSection
 from ..widgets.site_picker import SitePicker
 from ..widgets.token_input import TokenInput
 from .base import GROUP_DB, GROUP_VERIFY, ReverbScreen
 from .confirm_remove import ConfirmRemoveModal
 
 LIST_TITLE = "Sales channel integrations"
-SHIPPING_PLACEHOLDER = (
-    "Shipping mappings (Reverb shipping method → local shipping service) are not available "
-    "in this version yet."
-)
 SKU_PLACEHOLDER = (
     "SKU mappings (Reverb listing SKU → local inventory SKU) are not available in this version yet."
 )
@@ -116,7 +113,7 @@ class ChannelDetailScreen(ReverbScreen):
                     yield Static("Checking with Reverb…", id="reauth-status", classes="busy-text")
             with Collapsible(title="Shipping mapping", id="shipping-mapping", collapsed=True):
                 with Vertical(id="shipping-mapping-body", classes="section-body"):
-                    yield Static(SHIPPING_PLACEHOLDER, classes="placeholder")
+                    yield ShippingMappingSection(self.channel_id)
             with Collapsible(title="SKU mapping", id="sku-mapping", collapsed=True):
                 with Vertical(id="sku-mapping-body", classes="section-body"):
                     yield Static(SKU_PLACEHOLDER, classes="placeholder")
