@@ -1,0 +1,451 @@
+"""The sync log: every run with its counts and duration, each error with the API's message.
+
+Runs are read in the ``table`` worker group (newest read wins) every few seconds, since a
+daemon in another process adds runs while this screen is open. Rows are keyed by the run id
+and updated in place; new runs go on top and the cursor stays on the run it was on. The panel
+under the table lists the highlighted run's errors in full. ``t`` (or *Retry*) asks the app to
+sync the integration of a failed or partial run again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, DataTable, Footer, Header, Select, Static
+from textual.worker import Worker, get_current_worker
+
+from ..clock import parse_ts
+from ..errors import NotFound, UserError
+from ..messages import SyncRequested
+from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
+
+TITLE = "Sync log"
+# A daemon may add runs at any time: read them again this often (only while on screen).
+REFRESH_SECONDS = 3.0
+# The newest runs shown (the whole log is `reverb-tui log --limit 0`).
+LOG_LIMIT = 300
+ALL = 0  # the filter's "All integrations" value (channel ids start at 1)
+RETRYABLE = frozenset({"failed", "partial"})
+
+STATUS_STYLES = {
+    "ok": "bold #46a758",
+    "partial": "bold #f5a623",
+    "failed": "bold #e5484d",
+    "running": "bold #3d8ee8",
+}
+
+# (key, label) in display order; "run" holds the run id and orders the rows.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("run", "Run"),
+    ("started", "Started"),
+    ("channel", "Integration"),
+    ("kind", "Kind"),
+    ("status", "Status"),
+    ("errors", "Errors"),
+    ("duration", "Duration"),
+    ("requests", "Req"),
+    ("orders-new", "New"),
+    ("orders-updated", "Upd"),
+    ("listings-seen", "Seen"),
+    ("listings-pushed", "Pushed"),
+    ("listings-skipped", "Skip"),
+    ("listings-failed", "Fail"),
+)
+COLUMN_KEYS = tuple(key for key, _label in COLUMNS)
+
+EMPTY_TEXT = (
+    "No sync runs yet. Runs appear here as integrations sync, in this app or in a "
+    "`reverb-tui sync --watch` daemon on the same database."
+)
+
+
+# -- cells ------------------------------------------------------------------------------------
+
+
+def local_time(value: str | None) -> datetime | None:
+    when = parse_ts(value)
+    return when.astimezone() if when is not None else None
+
+
+def started_text(value: str | None, *, full: bool = False) -> str:
+    """A run's start in local time: ``03-14 15:09:26`` in the table, with the year in detail."""
+    when = local_time(value)
+    if when is None:
+        return "—"
+    return when.strftime("%Y-%m-%d %H:%M:%S" if full else "%m-%d %H:%M:%S")
+
+
+def duration_text(seconds: float | None, status: str) -> str:
+    if seconds is None:
+        return "running" if status == "running" else "—"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def status_text(status: str) -> Text:
+    return Text(status, style=STATUS_STYLES.get(status, "bold"))
+
+
+def _count(value: int | None, *, alert: bool = False) -> Text:
+    n = int(value or 0)
+    style = "bold #e5484d" if alert and n else ("dim" if not n else "")
+    return Text(str(n), style=style, justify="right")
+
+
+def run_cells(run: dict[str, Any]) -> tuple[Text, ...]:
+    return (
+        Text(str(run["id"]), style="dim", justify="right"),
+        Text(started_text(run["started_at"])),
+        Text(run["channel"]),
+        Text(run["kind"]),
+        status_text(run["status"]),
+        _count(len(run["errors"]), alert=True),
+        Text(duration_text(run["seconds"], run["status"]), justify="right"),
+        _count(run["requests"]),
+        _count(run["orders_new"]),
+        _count(run["orders_updated"]),
+        _count(run["listings_seen"]),
+        _count(run["listings_pushed"]),
+        _count(run["listings_skipped"]),
+        _count(run["listings_failed"], alert=True),
+    )
+
+
+def run_detail(run: dict[str, Any]) -> Group:
+    """The panel under the table: the run's counts, then every error with its full message."""
+    head = Text()
+    head.append(f"Run {run['id']}", style="bold")
+    head.append(f" · {run['channel']} · {run['kind']} · ")
+    head.append_text(status_text(run["status"]))
+    if run["seconds"] is None:
+        took = "still running" if run["status"] == "running" else "did not finish"
+    else:
+        took = "took " + duration_text(run["seconds"], run["status"])
+    lines = [
+        head,
+        Text(
+            f"Started {started_text(run['started_at'], full=True)} · {took} · "
+            f"{run['requests']} requests"
+        ),
+        Text(
+            f"Orders: {run['orders_new']} new, {run['orders_updated']} updated · "
+            f"Listings: {run['listings_seen']} seen, {run['listings_pushed']} pushed, "
+            f"{run['listings_skipped']} skipped, {run['listings_failed']} failed"
+        ),
+    ]
+    errors = run["errors"]
+    if not errors:
+        lines.append(Text("No errors.", style="dim"))
+    else:
+        lines.append(Text(f"Errors ({len(errors)}):", style="bold #e5484d"))
+        for e in errors:
+            line = Text("  ")
+            when = local_time(e.get("at"))
+            if when is not None:
+                line.append(when.strftime("%H:%M:%S") + "  ", style="dim")
+            if e.get("item"):
+                line.append(f"{e['item']}: ", style="bold")
+            line.append(e["message"])  # the API's message in full, never parsed as markup
+            lines.append(line)
+    if run["status"] in RETRYABLE:
+        lines.append(Text("Press t (or Retry) to sync this integration again.", style="dim"))
+    return Group(*lines)
+
+
+# -- the screen -------------------------------------------------------------------------------
+
+
+class SyncLogScreen(ReverbScreen):
+    """Sync runs, newest first; the highlighted run's errors below; retry a failed run."""
+
+    class RunsLoaded(Message):
+        """The newest runs were read (``channel_id`` is the filter they were read with)."""
+
+        def __init__(self, runs: list[dict[str, Any]], channel_id: int | None) -> None:
+            super().__init__()
+            self.runs = runs
+            self.channel_id = channel_id
+
+    class FilterLoaded(Message):
+        """The integrations to filter by: (name, id) pairs."""
+
+        def __init__(self, options: list[tuple[str, int]]) -> None:
+            super().__init__()
+            self.options = options
+
+    DEFAULT_CSS = """
+    SyncLogScreen #sync-log-heading {
+        height: 3;
+        padding: 0 1;
+    }
+    SyncLogScreen #sync-log-title {
+        width: auto;
+        padding: 1 2 0 0;
+    }
+    SyncLogScreen #sync-log-filter {
+        width: 36;
+    }
+    SyncLogScreen #sync-log-retry {
+        margin-left: 2;
+        min-width: 11;
+    }
+    SyncLogScreen #sync-log-status {
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    SyncLogScreen #sync-log-status.-error {
+        color: $error;
+        text-style: bold;
+    }
+    SyncLogScreen #sync-log-table {
+        height: 1fr;
+        margin: 0 1;
+    }
+    SyncLogScreen #sync-log-empty {
+        height: auto;
+        margin: 1 2;
+        padding: 1 2;
+        border: round $primary;
+    }
+    SyncLogScreen #run-detail {
+        height: 30%;
+        min-height: 7;
+        margin: 0 1;
+        padding: 0 1;
+        border: round $panel-lighten-2;
+        border-title-color: $text-muted;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="sync-log.back"),
+        Binding("t", "retry", "Retry", id="sync-log.retry"),
+        Binding("r", "refresh", "Refresh", id="sync-log.refresh"),
+        Binding("f", "focus_filter", "Filter", id="sync-log.filter"),
+    ]
+    AUTO_FOCUS = "#sync-log-table"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.channel_filter: int | None = None
+        self._runs: dict[str, dict[str, Any]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="sync-log-heading"):
+            yield Static(TITLE, id="sync-log-title", classes="screen-title")
+            yield Select(
+                [("All integrations", ALL)],
+                allow_blank=False,
+                value=ALL,
+                id="sync-log-filter",
+            )
+            retry = Button("Retry", id="sync-log-retry", variant="warning", disabled=True)
+            retry.can_focus = False  # the `t` key is the keyboard path; focus stays on the table
+            yield retry
+        yield Static("", id="sync-log-status", markup=False)
+        table: DataTable = DataTable(id="sync-log-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static(EMPTY_TEXT, id="sync-log-empty", markup=False)
+        with VerticalScroll(id="run-detail"):
+            yield Static("", id="run-detail-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = TITLE
+        table = self.table
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        self.query_one("#sync-log-empty").display = False
+        self.query_one("#run-detail").border_title = "Run details"
+        self.set_interval(REFRESH_SECONDS, self._tick, name="refresh-sync-log")
+
+    def on_screen_resume(self) -> None:
+        self.load_filter()
+        self.load_rows()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#sync-log-table", DataTable)
+
+    def _tick(self) -> None:
+        if self.is_current:  # not while another screen covers this one
+            self.load_rows()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @work(group=GROUP_TABLE, exclusive=True, thread=True, exit_on_error=False, name="load-runs")
+    def load_rows(self) -> None:
+        channel_id = self.channel_filter
+        runs = self.services.sync.log(limit=LOG_LIMIT, channel_id=channel_id)
+        if not get_current_worker().is_cancelled:  # a newer read replaced this one
+            self.post_message(self.RunsLoaded(runs, channel_id))
+
+    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="load-log-filter")
+    def load_filter(self) -> None:
+        options = [(ch.name, int(ch.id)) for ch in self.services.channels.list()]
+        self.post_message(self.FilterLoaded(options))
+
+    def on_sync_log_screen_filter_loaded(self, message: SyncLogScreen.FilterLoaded) -> None:
+        message.stop()
+        select = self.query_one("#sync-log-filter", Select)
+        options = [("All integrations", ALL), *message.options]
+        current = select.value
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            legal = {value for _label, value in options}
+            select.value = current if current in legal else ALL
+        if select.value != (self.channel_filter or ALL):
+            # The integration filtered by was removed: show every integration again.
+            self.channel_filter = None
+            self.load_rows()
+
+    def on_sync_log_screen_runs_loaded(self, message: SyncLogScreen.RunsLoaded) -> None:
+        message.stop()
+        if message.channel_id != self.channel_filter:
+            return  # read for a filter that has changed since
+        self._sync_rows(message.runs)
+        status = self.query_one("#sync-log-status", Static)
+        status.remove_class("-error")
+        shown = len(message.runs)
+        more = f" (the newest {LOG_LIMIT})" if shown >= LOG_LIMIT else ""
+        now = self.services.clock().astimezone().strftime("%H:%M:%S")
+        status.update(
+            f"{shown} run{'s' if shown != 1 else ''}{more}, newest first · "
+            f"refreshed {now}, every {REFRESH_SECONDS:g} s"
+        )
+
+    def _sync_rows(self, runs: list[dict[str, Any]]) -> None:
+        """Bring the table to ``runs`` by row key; the cursor stays on its run."""
+        table = self.table
+        keep = self.highlighted_key
+        wanted = {str(r["id"]): r for r in runs}
+        for key in [k for k in table.rows if k.value not in wanted]:
+            table.remove_row(key)
+        for key, run in wanted.items():
+            cells = run_cells(run)
+            if key in table.rows:
+                current = table.get_row(key)
+                for column, new, old in zip(COLUMN_KEYS, cells, current, strict=True):
+                    if new != old:
+                        table.update_cell(key, column, new, update_width=True)
+            else:
+                table.add_row(*cells, key=key)
+        order = list(wanted)  # the service's order: newest first
+        if [row.key.value for row in table.ordered_rows] != order:
+            position = {key: i for i, key in enumerate(order)}
+            table.sort("run", key=lambda cell: position[cell.plain])
+        self._runs = wanted
+        if keep is not None and keep in table.rows:
+            table.move_cursor(row=table.get_row_index(keep))
+        empty = not runs
+        table.display = not empty
+        self.query_one("#sync-log-empty").display = empty
+        if not empty and self.focused is None:
+            table.focus()
+        self._show_detail()
+
+    # -- the detail panel ---------------------------------------------------------------------
+
+    @property
+    def highlighted_key(self) -> str | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return row_key.value
+
+    @property
+    def highlighted_run(self) -> dict[str, Any] | None:
+        key = self.highlighted_key
+        return self._runs.get(key) if key is not None else None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        run = self.highlighted_run
+        panel = self.query_one("#run-detail-text", Static)
+        if run is None:
+            panel.update(Text("Highlight a run to see its errors.", style="dim"))
+        else:
+            panel.update(run_detail(run))
+        self.query_one("#sync-log-retry", Button).disabled = not (
+            run is not None and run["status"] in RETRYABLE
+        )
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.leave()
+
+    def action_refresh(self) -> None:
+        self.load_rows()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#sync-log-filter", Select).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id != "sync-log-filter":
+            return
+        value = event.value
+        channel_id = int(value) if isinstance(value, int) and value != ALL else None
+        if channel_id == self.channel_filter:
+            return
+        self.channel_filter = channel_id
+        self.load_rows()
+        self.table.focus()
+
+    def action_retry(self) -> None:
+        run = self.highlighted_run
+        if run is None or run["status"] not in RETRYABLE:
+            self.app.bell()
+            self.notify(
+                "Only a failed or partial run can be retried.", severity="warning", markup=False
+            )
+            return
+        self.retry(int(run["channel_id"]))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "sync-log-retry":
+            self.action_retry()
+
+    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="retry-run")
+    def retry(self, channel_id: int) -> None:
+        try:
+            ch = self.services.channels.get_by_id(channel_id)
+        except NotFound:
+            raise UserError(
+                "That run's integration was removed; a removed integration does not sync."
+            ) from None
+        if not ch.enabled:
+            raise UserError(f"{ch.name!r} is disabled; enable it on the list to sync it again.")
+        if ch.needs_reauth:
+            raise UserError(f"{ch.name!r} needs reauthorising before it can sync again.")
+        self.post_message(SyncRequested(int(ch.id)))
+
+    # -- failures -----------------------------------------------------------------------------
+
+    def show_worker_error(self, worker: Worker, message: str) -> bool:
+        if worker.name != "load-runs":
+            return False  # the app notifies (a refused retry, the filter)
+        # A failed periodic read (a locked database, say) shows on the status line: the next
+        # read replaces it, and a notification every few seconds would bury the screen.
+        status = self.query_one("#sync-log-status", Static)
+        status.add_class("-error")
+        status.update(message)
+        return True
