@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reverb_tui.reverb.client import ReverbClient, RetryPolicy
+from reverb_tui.reverb.client import RetryPolicy, ReverbClient
 from reverb_tui.services.factory import Services, build_services
 
 # A token that must never appear in full anywhere (logs, output, snapshots).
