@@ -42,14 +42,14 @@ from ..widgets.badges import (
 from ..widgets.form_error import FormError
 from ..widgets.shipping_mapping_section import ShippingMappingSection
 from ..widgets.site_picker import SitePicker
+from ..widgets.sku_mapping_section import SkuMappingSection
 from ..widgets.token_input import TokenInput
 from .base import GROUP_DB, GROUP_VERIFY, ReverbScreen
 from .confirm_remove import ConfirmRemoveModal
+from .stock_preview import StockPreviewModal
+from .unlinked import UnlinkedCountsButton, UnlinkedScreen
 
 LIST_TITLE = "Sales channel integrations"
-SKU_PLACEHOLDER = (
-    "SKU mappings (Reverb listing SKU → local inventory SKU) are not available in this version yet."
-)
 
 
 def parse_whole(text: str, what: str, *, empty_ok: bool = False) -> int | None:
@@ -76,6 +76,8 @@ class ChannelDetailScreen(ReverbScreen):
     BINDINGS = [
         Binding("escape", "back", "Back to the list", id="channel-detail.back"),
         Binding("ctrl+r", "reauthorise", "Reauthorise", id="channel-detail.reauthorise"),
+        Binding("u", "unlinked", "Unlinked", id="channel-detail.unlinked"),
+        Binding("p", "preview_stock", "Preview stock push", id="channel-detail.preview-stock"),
     ]
     AUTO_FOCUS = "#back-link"
 
@@ -93,6 +95,9 @@ class ChannelDetailScreen(ReverbScreen):
                 yield Static("", id="detail-title", classes="screen-title", markup=False)
                 yield Button("Remove account", id="remove-account", variant="error")
             yield Static("", id="channel-summary")
+            with Horizontal(id="stock-actions", classes="form-buttons"):
+                yield UnlinkedCountsButton(self.channel_id)
+                yield Button("Preview stock push", id="preview-stock-push")
             with Collapsible(title="Reauthorise", id="reauthorise", collapsed=True):
                 yield Static(
                     "Check the Seller ID, the Site and the Auth key, then Save. Reverb checks "
@@ -116,7 +121,7 @@ class ChannelDetailScreen(ReverbScreen):
                     yield ShippingMappingSection(self.channel_id)
             with Collapsible(title="SKU mapping", id="sku-mapping", collapsed=True):
                 with Vertical(id="sku-mapping-body", classes="section-body"):
-                    yield Static(SKU_PLACEHOLDER, classes="placeholder")
+                    yield SkuMappingSection(self.channel_id)
             with Collapsible(
                 title="Additional settings", id="additional-settings", collapsed=False
             ):
@@ -229,6 +234,10 @@ class ChannelDetailScreen(ReverbScreen):
             self._submit_settings()
         elif button == "remove-account":
             self.action_remove()
+        elif button == "open-unlinked":
+            self.action_unlinked()
+        elif button == "preview-stock-push":
+            self.action_preview_stock()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         field = event.input.id or ""
@@ -327,6 +336,46 @@ class ChannelDetailScreen(ReverbScreen):
     def remove_channel(self) -> None:
         ch = self.services.channels.remove(self.channel_id)
         self.post_message(ChannelRemoved(int(ch.id), ch.name))
+
+    # -- SKUs and stock push (unlinked view, dry-run preview) ----------------------------------
+
+    def action_unlinked(self) -> None:
+        self.app.push_screen(UnlinkedScreen(self.channel_id), self._unlinked_closed)
+
+    def _unlinked_closed(self, changed: bool | None) -> None:
+        self.query_one(UnlinkedCountsButton).refresh_counts()
+        if changed:
+            self.query_one(SkuMappingSection).load()
+
+    def on_sku_mapping_section_saved(self, message: SkuMappingSection.Saved) -> None:
+        self.query_one(UnlinkedCountsButton).refresh_counts()
+
+    def action_preview_stock(self) -> None:
+        if self.view is not None:
+            self.app.push_screen(StockPreviewModal(self.channel_id, self.view["name"]))
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        # Stock updates switched on for the first time: preview the push before saving.
+        view = self.view
+        if (
+            event.switch.id == "stock-updates"
+            and event.value
+            and view is not None
+            and not view["stock_updates"]
+            and view["last_stock_push_at"] is None
+        ):
+            self.app.push_screen(
+                StockPreviewModal(self.channel_id, view["name"], confirm=True),
+                self._first_push_previewed,
+            )
+
+    def _first_push_previewed(self, ok: bool | None) -> None:
+        if ok:
+            self._submit_settings()
+            return
+        switch = self.query_one("#stock-updates", Switch)
+        with switch.prevent(Switch.Changed):
+            switch.value = False
 
     # -- results --------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from reverb_tui.db.models import Channel
 from reverb_tui.screens.channel_detail import ChannelDetailScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
 from reverb_tui.screens.confirm_remove import ConfirmRemoveModal
+from reverb_tui.screens.stock_preview import StockPreviewModal
 from reverb_tui.widgets.channel_table import ChannelTable
 from reverb_tui.widgets.form_error import FormError
 from tests.conftest import SECRET_TOKEN
@@ -172,6 +173,11 @@ async def test_additional_settings_persist_and_bad_values_change_nothing(service
 
         screen.query_one("#stock-updates").focus()
         await pilot.press("space")
+        # Switched on for the first time: the push is previewed (a dry run) before saving.
+        await settle(pilot)
+        assert isinstance(app.screen, StockPreviewModal)
+        await press_button(pilot, "#stock-preview-ok")
+        await settle(pilot)
         screen.query_one("#settings-interval").value = "120"
         screen.query_one("#settings-max").value = "5"
         screen.query_one("#settings-max").focus()

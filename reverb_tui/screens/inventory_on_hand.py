@@ -1,0 +1,106 @@
+"""Edit the on-hand count of one local SKU (a person's count; it records the moment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Static
+from textual.worker import Worker
+
+from ..widgets.form_error import FormError
+from .base import GROUP_DB, ReverbModal
+
+MODAL_CSS = """
+{name} {{
+    align: center middle;
+}}
+{name} > .inventory-dialog {{
+    width: 76;
+    height: auto;
+    max-height: 90%;
+    padding: 1 2;
+    border: thick $primary;
+    background: $surface;
+}}
+{name} .inventory-dialog-title {{
+    text-style: bold;
+    color: $primary;
+    height: auto;
+}}
+{name} .inventory-dialog-text {{
+    margin-top: 1;
+    height: auto;
+}}
+"""
+
+
+class OnHandModal(ReverbModal):
+    """Dismisses with the SKU's new ``StockLevel`` after saving, None for Cancel/Escape."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="OnHandModal")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="on-hand.cancel")]
+    AUTO_FOCUS = "#on-hand-input"
+
+    class Saved(Message):
+        def __init__(self, level: Any) -> None:
+            super().__init__()
+            self.level = level
+
+    def __init__(self, level: Any) -> None:
+        super().__init__()
+        self.level = level
+
+    def compose(self) -> ComposeResult:
+        lv = self.level
+        with Vertical(classes="inventory-dialog"):
+            yield Static(f"Edit on hand — {lv.sku}", classes="inventory-dialog-title", markup=False)
+            yield Static(
+                f"{lv.title or '(no title)'}\nOn hand {lv.on_hand}, reserved {lv.reserved}, "
+                f"available {lv.available}.\n\nType how many you have now. Saving records the "
+                "moment of the count: orders paid after it take stock from it; orders paid "
+                "before it are already counted.",
+                classes="inventory-dialog-text",
+                markup=False,
+            )
+            yield Label("On hand", classes="field-label")
+            yield Input(str(lv.on_hand), id="on-hand-input", select_on_focus=True)
+            yield FormError(id="on-hand-error")
+            with Horizontal(classes="form-buttons"):
+                yield Button("Save", id="on-hand-save", variant="primary")
+                yield Button("Cancel", id="on-hand-cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "on-hand-save":
+            self.submit()
+        else:
+            self.action_cancel()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def submit(self) -> None:
+        self.query_one(FormError).clear()
+        self.save(self.query_one("#on-hand-input", Input).value)
+
+    @work(group=GROUP_DB, exclusive=True, thread=True, exit_on_error=False, name="set-on-hand")
+    def save(self, text: str) -> None:
+        # The service refuses a negative or non-integer count in one sentence, before writing.
+        self.post_message(self.Saved(self.services.inventory.set_on_hand(self.level.sku, text)))
+
+    def on_on_hand_modal_saved(self, message: OnHandModal.Saved) -> None:
+        message.stop()
+        self.dismiss(message.level)
+
+    def show_worker_error(self, worker: Worker, message: str) -> bool:
+        self.query_one(FormError).show(message)
+        return True
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

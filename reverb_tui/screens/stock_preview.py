@@ -1,0 +1,238 @@
+"""A dry run of one integration's stock push, before stock updates are first switched on
+(and on demand: the detail screen's p).
+
+It reads the integration's listings from Reverb (``/my/listings?state=all``, every page) and
+shows, for each, the quantity Reverb shows now, the one the push would write and what the push
+would do: write, same (nothing to write), skip-ended (a one-of-a-kind listing that ended
+cannot be relisted) or unlinked (no local SKU). Nothing is written to Reverb.
+
+Dismisses with True for OK, False for Cancel or Escape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, DataTable, LoadingIndicator, Static
+from textual.worker import Worker, WorkerState
+
+from ..widgets.form_error import FormError
+from .base import GROUP_VERIFY, ReverbModal
+
+MAX_ROWS = 1000  # rows shown; the counts cover every listing
+
+# Each action: (display order, label, style).
+ACTIONS: dict[str, tuple[int, str, str]] = {
+    "write": (0, "write", "bold yellow"),
+    "skip-ended": (1, "skip-ended", "dim"),
+    "unlinked": (2, "unlinked", "italic dim"),
+    "same": (3, "same", ""),
+}
+
+INTRO_CONFIRM = (
+    "Stock updates are about to be switched on for {name!r}. This is what the first push would "
+    "do to each listing (nothing has been written to Reverb). OK switches stock updates on and "
+    "saves; Cancel leaves them off."
+)
+INTRO_PREVIEW = (
+    "What a stock push would do to each listing of {name!r} now, with the saved buffer and "
+    "maximum. This is a dry run: nothing is written to Reverb."
+)
+
+
+def plan_counts(plan: list[dict[str, Any]]) -> dict[str, int]:
+    counts = dict.fromkeys(ACTIONS, 0)
+    for row in plan:
+        counts[row.get("action", "")] = counts.get(row.get("action", ""), 0) + 1
+    return counts
+
+
+def counts_text(plan: list[dict[str, Any]]) -> str:
+    c = plan_counts(plan)
+    n = len(plan)
+    return (
+        f"{n:,} listing{'s' if n != 1 else ''}: {c['write']:,} to write, "
+        f"{c['same']:,} already right, {c['skip-ended']:,} skipped (ended, one of a kind), "
+        f"{c['unlinked']:,} unlinked."
+    )
+
+
+class StockPreviewModal(ReverbModal):
+    """Dry-run preview of a stock push: current and new value of each listing."""
+
+    DEFAULT_CSS = """
+    StockPreviewModal {
+        align: center middle;
+    }
+    StockPreviewModal > #stock-preview-dialog {
+        width: 90%;
+        max-width: 140;
+        height: 90%;
+        padding: 1 2;
+        border: thick $primary;
+        background: $surface;
+    }
+    StockPreviewModal #stock-preview-title {
+        text-style: bold;
+        color: $primary;
+        height: auto;
+    }
+    StockPreviewModal #stock-preview-intro, StockPreviewModal #stock-preview-counts {
+        height: auto;
+        margin-top: 1;
+    }
+    StockPreviewModal #stock-preview-counts {
+        text-style: bold;
+    }
+    StockPreviewModal #stock-preview-busy {
+        height: 3;
+    }
+    StockPreviewModal #stock-preview-busy LoadingIndicator {
+        width: 12;
+        height: 3;
+    }
+    StockPreviewModal #stock-preview-busy Static {
+        width: auto;
+        height: 3;
+        content-align: left middle;
+        color: $text-muted;
+    }
+    StockPreviewModal #stock-preview-table {
+        height: 1fr;
+        margin-top: 1;
+    }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="stock-preview.cancel")]
+
+    class Planned(Message):
+        """The dry run finished (posted by the worker)."""
+
+        def __init__(self, summary: Any) -> None:
+            super().__init__()
+            self.summary = summary
+
+    def __init__(self, channel_id: int, channel_name: str, *, confirm: bool = False) -> None:
+        super().__init__()
+        self.channel_id = channel_id
+        self.channel_name = channel_name
+        self.confirm = confirm
+        self.plan: list[dict[str, Any]] | None = None
+
+    def compose(self) -> ComposeResult:
+        intro = INTRO_CONFIRM if self.confirm else INTRO_PREVIEW
+        with Vertical(id="stock-preview-dialog"):
+            yield Static(
+                f"Preview stock push — {self.channel_name}", id="stock-preview-title", markup=False
+            )
+            yield Static(
+                intro.format(name=self.channel_name), id="stock-preview-intro", markup=False
+            )
+            with Horizontal(id="stock-preview-busy"):
+                yield LoadingIndicator()
+                yield Static("Reading the listings from Reverb…")
+            yield Static("", id="stock-preview-counts", markup=False)
+            yield FormError(id="stock-preview-error")
+            yield DataTable(id="stock-preview-table", cursor_type="row", zebra_stripes=True)
+            with Horizontal(classes="form-buttons"):
+                yield Button("OK", id="stock-preview-ok", variant="primary")
+                yield Button("Cancel", id="stock-preview-cancel")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in (
+            ("listing", "Listing"),
+            ("sku", "SKU"),
+            ("title", "Title"),
+            ("local", "Local SKU"),
+            ("current", "Current"),
+            ("new", "New"),
+            ("action", "Action"),
+        ):
+            table.add_column(label, key=key)
+        table.display = False
+        self.query_one("#stock-preview-counts").display = False
+        # OK waits for the plan in the confirming form; Cancel always works.
+        self.query_one("#stock-preview-ok", Button).disabled = self.confirm
+        self.query_one("#stock-preview-cancel", Button).focus()
+        self.dry_run()
+
+    @work(group=GROUP_VERIFY, exclusive=True, exit_on_error=False, name="stock-dry-run")
+    async def dry_run(self) -> None:
+        summaries = await self.services.sync.run(self.channel_name, dry_run=True)
+        self.post_message(self.Planned(summaries[0] if summaries else None))
+
+    def on_stock_preview_modal_planned(self, message: StockPreviewModal.Planned) -> None:
+        message.stop()
+        summary = message.summary
+        error = self.query_one(FormError)
+        if summary is None:
+            error.show(f"{self.channel_name!r} is not an enabled integration: nothing to preview.")
+            return
+        if summary.errors:
+            more = len(summary.errors) - 1
+            error.show(
+                summary.errors[0]
+                + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+            )
+        if not summary.completed:
+            return  # not read completely: a partial plan would mislead
+        self.plan = plan = summary.plan
+        counts = self.query_one("#stock-preview-counts", Static)
+        text = counts_text(plan)
+        if len(plan) > MAX_ROWS:
+            text += f" The first {MAX_ROWS:,} are shown, writes first."
+        counts.update(text)
+        counts.display = True
+        table = self.query_one(DataTable)
+        ordered = sorted(
+            plan, key=lambda r: (ACTIONS.get(r["action"], (9, "", ""))[0], r.get("sku") or "")
+        )
+        for row in ordered[:MAX_ROWS]:
+            _order, label, style = ACTIONS.get(row["action"], (9, row["action"], ""))
+            new = row.get("new")
+            table.add_row(
+                str(row["listing_id"]),
+                row.get("sku") or Text("(no SKU)", style="dim italic"),
+                row.get("title") or "",
+                row.get("local_sku") or "",
+                str(row.get("current")),
+                Text("—", style="dim") if new is None else Text(str(new), style="bold"),
+                Text(label, style=style),
+                key=str(row["listing_id"]),
+            )
+        table.display = True
+
+    def worker_state_changed(self, worker: Worker, state: WorkerState) -> None:
+        if worker.name == "stock-dry-run" and state in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
+            self.query_one("#stock-preview-busy").display = False
+            self.query_one("#stock-preview-ok", Button).disabled = False
+
+    def show_worker_error(self, worker: Worker, message: str) -> bool:
+        if worker.name == "stock-dry-run":
+            self.query_one(FormError).show(message)
+            return True
+        return False
+
+    # -- OK / Cancel ------------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "stock-preview-ok":
+            self.dismiss(True)
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.workers.cancel_node(self)
+        self.dismiss(False)

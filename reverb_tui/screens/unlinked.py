@@ -1,0 +1,310 @@
+"""Unlinked listings and orders of one integration (PRODUCT.md section 2).
+
+A listing is unlinked when its SKU maps to no local SKU (no SKU mapping and no local SKU equal
+to it trimmed and case-insensitively), so no stock is pushed to it; an order is unlinked when
+it was stored without a local SKU, so it took no stock. From here:
+
+- *Auto-link* maps every channel SKU equal to exactly one local SKU (trimmed,
+  case-insensitive) and reports the ambiguous ones;
+- *Apply mappings to waiting orders* is the one explicit way to link orders already
+  downloaded (mappings otherwise apply only to orders downloaded after they were saved).
+
+``UnlinkedCountsButton`` is the detail screen's way in: it shows the counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, DataTable, Footer, Header, Label, Static
+from textual.worker import Worker
+
+from ..errors import NotFound
+from ..messages import SyncRequested
+from .base import GROUP_DB, GROUP_TABLE, ReverbScreen, WorkerRouting
+from .sku_confirm import ConfirmActionModal
+
+WINDOW = 200  # rows of each table shown at once
+
+APPLY_TEXT = (
+    "Link the orders of {name!r} that were downloaded without a local SKU and whose SKU is "
+    "mapped now?\n\n"
+    "Each one takes its local SKU from today's mappings. This changes orders already "
+    "downloaded: a linked order that is pending reserves stock, and one that was paid after "
+    "its SKU's last count takes its quantity (× kit) from on hand now, so the listings show "
+    "less stock at the next push."
+)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' if n != 1 else ''}"
+
+
+def counts_label(listings: int, orders: int) -> str:
+    return f"Unlinked: {plural(listings, 'listing')}, {plural(orders, 'order')}"
+
+
+class UnlinkedCountsButton(WorkerRouting, Button):
+    """ "Unlinked: 12 listings, 3 orders" — opens the unlinked view (the detail screen's u)."""
+
+    class CountsLoaded(Message):
+        def __init__(self, listings: int, orders: int) -> None:
+            super().__init__()
+            self.listings = listings
+            self.orders = orders
+
+    def __init__(self, channel_id: int, *, id: str = "open-unlinked") -> None:  # noqa: A002
+        super().__init__("Unlinked: …", id=id)
+        self.channel_id = channel_id
+        self.counts: tuple[int, int] | None = None
+
+    def on_mount(self) -> None:
+        self.refresh_counts()
+
+    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="unlinked-counts")
+    def refresh_counts(self) -> None:
+        listings, orders = self.services.skus.unlinked_counts(self.channel_id)
+        self.post_message(self.CountsLoaded(listings, orders))
+
+    def on_unlinked_counts_button_counts_loaded(
+        self, message: UnlinkedCountsButton.CountsLoaded
+    ) -> None:
+        message.stop()
+        self.counts = (message.listings, message.orders)
+        self.label = counts_label(message.listings, message.orders)
+        self.variant = "warning" if any(self.counts) else "default"
+
+    def show_worker_error(self, worker: Worker, message: str) -> bool:
+        # An integration removed elsewhere: the detail screen says so once and closes.
+        return isinstance(worker.error, NotFound)
+
+
+class UnlinkedScreen(ReverbScreen):
+    """Listings and orders of one integration whose SKU maps to nothing.
+
+    Dismisses with True when it linked anything (the caller re-reads its mappings).
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="unlinked.back"),
+        Binding("a", "auto_link", "Auto-link", id="unlinked.auto-link"),
+        Binding("w", "apply_waiting", "Apply mappings to waiting orders", id="unlinked.apply"),
+        Binding("r", "refresh", "Refresh", id="unlinked.refresh"),
+    ]
+    AUTO_FOCUS = "#unlinked-listings"
+
+    class Loaded(Message):
+        def __init__(self, channel_name: str, report: Any) -> None:
+            super().__init__()
+            self.channel_name = channel_name
+            self.report = report
+
+    class AutoLinked(Message):
+        def __init__(self, result: Any) -> None:
+            super().__init__()
+            self.result = result
+
+    class Applied(Message):
+        def __init__(self, linked: int) -> None:
+            super().__init__()
+            self.linked = linked
+
+    def __init__(self, channel_id: int) -> None:
+        super().__init__()
+        self.channel_id = channel_id
+        self.channel_name = ""
+        self.changed = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="unlinked-body"):
+            with Horizontal(id="unlinked-nav"):
+                yield Button("← Integration", id="unlinked-back", classes="link")
+            yield Static("Unlinked listings and orders", classes="screen-title")
+            yield Static("", id="unlinked-counts", markup=False)
+            yield Static(
+                "Listings here get no stock pushed; orders here took no stock. Map their SKUs "
+                "in the integration's SKU mapping section, or auto-link the ones whose SKU "
+                "equals a local SKU. Mappings apply to orders downloaded afterwards; "
+                '"Apply mappings to waiting orders" links the ones already downloaded.',
+                classes="field-help",
+            )
+            with Horizontal(classes="form-buttons"):
+                yield Button("Auto-link", id="auto-link", variant="primary")
+                yield Button(
+                    "Apply mappings to waiting orders", id="apply-waiting", variant="warning"
+                )
+            yield Static("", id="auto-link-report", markup=False)
+            yield Label("Listings", id="unlinked-listings-label", classes="field-label")
+            yield DataTable(id="unlinked-listings", cursor_type="row", zebra_stripes=True)
+            yield Label("Orders", id="unlinked-orders-label", classes="field-label")
+            yield DataTable(id="unlinked-orders", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Unlinked"
+        self.query_one("#auto-link-report").display = False
+        listings = self.query_one("#unlinked-listings", DataTable)
+        for key, label in (
+            ("listing", "Listing"),
+            ("sku", "SKU"),
+            ("title", "Title"),
+            ("inventory", "Inventory"),
+            ("state", "State"),
+        ):
+            listings.add_column(label, key=key)
+        orders = self.query_one("#unlinked-orders", DataTable)
+        for key, label in (
+            ("order", "Order"),
+            ("sku", "SKU"),
+            ("title", "Title"),
+            ("status", "Status"),
+            ("quantity", "Qty"),
+            ("created", "Created"),
+        ):
+            orders.add_column(label, key=key)
+        self.load()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @work(group=GROUP_TABLE, exclusive=True, thread=True, exit_on_error=False, name="unlinked")
+    def load(self) -> None:
+        name = self.services.skus.channel(self.channel_id).name
+        report = self.services.skus.unlinked(self.channel_id, limit=WINDOW)
+        self.post_message(self.Loaded(name, report))
+
+    def on_unlinked_screen_loaded(self, message: UnlinkedScreen.Loaded) -> None:
+        message.stop()
+        self.channel_name = message.channel_name
+        self.sub_title = f"{message.channel_name} · Unlinked"
+        self.query_one("#unlinked-back", Button).label = f"← {message.channel_name}"
+        r = message.report
+        self.query_one("#unlinked-counts", Static).update(
+            counts_label(r.listing_count, r.order_count)
+        )
+        self.query_one("#unlinked-listings-label", Label).update(
+            self._heading("Listings", len(r.listings), r.listing_count)
+        )
+        self.query_one("#unlinked-orders-label", Label).update(
+            self._heading("Orders", len(r.orders), r.order_count)
+        )
+        listings = self.query_one("#unlinked-listings", DataTable)
+        listings.clear()
+        for x in r.listings:
+            listings.add_row(
+                x.listing_id,
+                Text(x.sku) if x.sku else Text("(no SKU)", style="dim italic"),
+                x.title or "",
+                str(x.inventory),
+                x.state or "",
+                key=f"listing:{x.listing_id}",
+            )
+        orders = self.query_one("#unlinked-orders", DataTable)
+        orders.clear()
+        for o in r.orders:
+            orders.add_row(
+                o.order_number,
+                Text(o.channel_sku) if o.channel_sku else Text("(no SKU)", style="dim italic"),
+                o.title or "",
+                o.status,
+                str(o.quantity),
+                o.created_at.strftime("%Y-%m-%d %H:%M") if o.created_at else "",
+                key=f"order:{o.order_number}",
+            )
+
+    @staticmethod
+    def _heading(what: str, shown: int, total: int) -> str:
+        if shown < total:
+            return f"{what} ({total:,}; the first {shown:,} shown)"
+        return f"{what} ({total:,})"
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.leave(self.changed)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_auto_link(self) -> None:
+        self.auto_link()
+
+    def action_apply_waiting(self) -> None:
+        name = self.channel_name or "this integration"
+        self.app.push_screen(
+            ConfirmActionModal(
+                "Apply mappings to waiting orders",
+                APPLY_TEXT.format(name=name),
+                ok_label="Link orders",
+            ),
+            self._apply_confirmed,
+        )
+
+    def _apply_confirmed(self, confirmed: bool | None) -> None:
+        if confirmed:
+            self.apply_waiting()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id
+        if button == "unlinked-back":
+            self.action_back()
+        elif button == "auto-link":
+            self.action_auto_link()
+        elif button == "apply-waiting":
+            self.action_apply_waiting()
+
+    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="auto-link")
+    def auto_link(self) -> None:
+        self.post_message(self.AutoLinked(self.services.skus.auto_link(self.channel_id)))
+
+    def on_unlinked_screen_auto_linked(self, message: UnlinkedScreen.AutoLinked) -> None:
+        message.stop()
+        r = message.result
+        n = len(r.linked)
+        text = f"Auto-link mapped {plural(n, 'channel SKU')} to the local SKU of the same name"
+        if r.linked:
+            shown = ", ".join(f"{cs} → {sku}" for cs, sku in r.linked[:5])
+            text += f" ({shown}{', …' if n > 5 else ''})"
+        text += "."
+        if r.ambiguous:
+            shown = "; ".join(f"{cs} matches {', '.join(skus)}" for cs, skus in r.ambiguous[:5])
+            text += (
+                f" {plural(len(r.ambiguous), 'channel SKU')} matched more than one local SKU "
+                f"and stayed unmapped ({shown}): map them by hand."
+            )
+        if r.unmatched:
+            text += f" {plural(r.unmatched, 'channel SKU')} matched no local SKU."
+        report = self.query_one("#auto-link-report", Static)
+        report.update(text)
+        report.display = True
+        self.app.notify(text, title="Auto-link", markup=False)
+        if n:
+            self.changed = True
+            self.post_message(SyncRequested(self.channel_id, stock_only=True))
+        self.load()
+
+    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="apply-waiting")
+    def apply_waiting(self) -> None:
+        self.post_message(self.Applied(self.services.skus.apply_to_waiting_orders(self.channel_id)))
+
+    def on_unlinked_screen_applied(self, message: UnlinkedScreen.Applied) -> None:
+        message.stop()
+        n = message.linked
+        if n:
+            text = (
+                f"Linked {plural(n, 'waiting order')} of {self.channel_name!r} to local SKUs; "
+                "stock follows the sale rules."
+            )
+            self.changed = True
+            # Stock may have moved: every integration's listings may need the new figure.
+            self.post_message(SyncRequested(None, stock_only=True))
+        else:
+            text = "No waiting order has a mapped SKU yet: nothing was linked."
+        self.app.notify(text, title="Apply mappings to waiting orders", markup=False)
+        self.load()
