@@ -322,6 +322,11 @@ class OrderService:
                 q = q.where(clause)
             return int(s.exec(q).one())
 
+    def statuses(self) -> list[str]:
+        """Every status stored on some order, sorted (the Orders screen's status filter)."""
+        with session_scope(self.engine) as s:
+            return sorted(v for v in s.exec(select(Order.status).distinct()).all() if v)
+
     def iter_rows(
         self,
         channel: str | int | None = None,

@@ -1,0 +1,410 @@
+"""One order: every stored field, why it is an exception, and Mark shipped.
+
+Mark shipped posts ``/my/orders/selling/{n}/ship`` through ``OrderService.ship`` in an async
+worker. The service refuses (one sentence, nothing changed) an order Reverb would not ship,
+an empty tracking number, a disabled integration; Reverb's own refusal (a 4xx such as 422
+with an ``errors`` body) is one sentence too. Those sentences appear under the form. The
+carrier drop-down is Reverb's provider list (cached a day, with the documented list as the
+fallback); it starts on the carrier of the order's mapped shipping service, else "Other".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import (
+    Button,
+    Footer,
+    Header,
+    Input,
+    Label,
+    LoadingIndicator,
+    Select,
+    Static,
+    Switch,
+)
+from textual.worker import Worker, WorkerState
+
+from ..clock import parse_ts
+from ..services.shipping import channel_service_label
+from ..widgets.form_error import FormError
+from .base import GROUP_DB, GROUP_VERIFY, ReverbScreen
+from .orders_format import EXCEPTION_STYLE, local_time, money, status_text
+
+GROUP_PROVIDERS = "providers"
+
+
+class OrderLoaded(Message):
+    """``OrderService.detail`` of the order (a plain dict, no token)."""
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        super().__init__()
+        self.view = view
+
+
+class ProvidersLoaded(Message):
+    def __init__(self, providers: list[str], note: str | None) -> None:
+        super().__init__()
+        self.providers = providers
+        self.note = note
+
+
+class OrderShipped(Message):
+    """Reverb accepted "shipped" for the order (or a re-read showed it shipped)."""
+
+    def __init__(self, order_number: str, provider: str, tracking: str, notified: bool,
+                 notes: list[str]) -> None:  # fmt: skip
+        super().__init__()
+        self.order_number = order_number
+        self.provider = provider
+        self.tracking = tracking
+        self.notified = notified
+        self.notes = notes
+
+
+class OrderMappingsApplied(Message):
+    def __init__(self, changed: int) -> None:
+        super().__init__()
+        self.changed = changed
+
+
+def _when(view: dict[str, Any], key: str) -> str:
+    return local_time(parse_ts(view.get(key)), seconds=True)
+
+
+def _text(value: Any) -> Text:
+    if value is None or value == "":
+        return Text("—", style="dim")
+    return Text(str(value))
+
+
+def fields_table(view: dict[str, Any]) -> Table:
+    """Every stored field of the order, labelled."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    currency = view.get("currency")
+    sku = view.get("sku")
+    kit = view.get("kit") or 1
+    if sku:
+        local_sku = Text(sku + (f" (kit of {kit})" if kit > 1 else ""))
+    elif view.get("channel_sku"):
+        local_sku = Text("unlinked: no local SKU", style=EXCEPTION_STYLE)
+    else:
+        local_sku = Text("—", style="dim")
+    method = view.get("channel_shipping_method")
+    service = view.get("shipping_service")
+    if service:
+        carrier = view.get("shipping_service_carrier")
+        local_service = Text(service + (f" (carrier {carrier})" if carrier else ""))
+    elif method:
+        local_service = Text("unmapped: no local shipping service", style=EXCEPTION_STYLE)
+    else:
+        local_service = Text("—", style="dim")
+    address = view.get("shipping_address") or {}
+    place = ", ".join(
+        str(address[k])
+        for k in ("name", "display_location", "locality", "region", "postal_code", "country_code")
+        if address.get(k) not in (None, "")
+    )
+    rows: list[tuple[str, Text]] = [
+        ("Integration", _text(view.get("channel"))),
+        ("Order number", Text(view["order_number"], style="bold")),
+        ("Status", status_text(view.get("status"))),
+        ("Title", _text(view.get("title"))),
+        ("Listing (product) ID", _text(view.get("product_id"))),
+        ("Channel SKU", _text(view.get("channel_sku"))),
+        ("Local SKU", local_sku),
+        ("Quantity", _text(view.get("quantity"))),
+        ("Unit price", _text(money(view.get("unit_cents"), currency))),
+        ("Shipping charged", _text(money(view.get("shipping_cents"), currency))),
+        ("Total", _text(money(view.get("total_cents"), currency))),
+        ("Buyer", _text(view.get("buyer_name"))),
+        ("Ship to", _text(place)),
+        (
+            "Sales channel shipping",
+            _text(f"{channel_service_label(method)} ({method})" if method else None),
+        ),
+        ("Local shipping service", local_service),
+        ("Shipping provider", _text(view.get("shipping_provider"))),
+        ("Tracking number", _text(view.get("tracking_number"))),
+        ("Created", _text(_when(view, "created_at"))),
+        ("Paid", _text(_when(view, "paid_at"))),
+        ("Shipped", _text(_when(view, "shipped_at"))),
+        ("Updated on Reverb", _text(_when(view, "updated_at"))),
+        ("First downloaded", _text(_when(view, "first_seen_at"))),
+        ("Reverb UUID", _text(view.get("uuid"))),
+    ]
+    for label, value in rows:
+        grid.add_row(label, value)
+    return grid
+
+
+class OrderDetailScreen(ReverbScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back to orders", id="order-detail.back"),
+        Binding("s", "mark_shipped", "Mark shipped", id="order-detail.mark-shipped"),
+        Binding("a", "apply_mappings", "Apply current mappings", id="order-detail.apply"),
+        Binding("r", "reload", "Reload", id="order-detail.reload"),
+    ]
+    AUTO_FOCUS = "#order-back"
+
+    def __init__(self, channel_id: int, order_number: str) -> None:
+        super().__init__()
+        self.channel_id = channel_id
+        self.order_number = order_number
+        self.view: dict[str, Any] | None = None
+        self._providers_asked = False
+        self._shipping = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="order-body"):
+            with Horizontal(id="order-nav"):
+                yield Button("← Orders", id="order-back", classes="link")
+            yield Static(f"Order {self.order_number}", id="order-title", classes="screen-title")
+            yield Static("", id="order-exception")
+            with Horizontal(id="order-exception-actions", classes="form-buttons"):
+                yield Button("Apply current mappings", id="order-apply", variant="primary")
+            yield Static("", id="order-fields")
+            yield Static("Mark shipped", id="ship-title", classes="section-title")
+            yield Static("", id="ship-refusal", markup=False)
+            with Vertical(id="ship-form"):
+                yield Label("Carrier", classes="field-label")
+                yield Select[str]([("Other", "Other")], allow_blank=False, id="ship-carrier")
+                yield Static("", id="ship-carrier-note", classes="field-help", markup=False)
+                yield Label("Tracking number", classes="field-label")
+                yield Input(id="ship-tracking", placeholder="The carrier's tracking number")
+                with Horizontal(classes="setting-row", id="ship-notify-row"):
+                    yield Label("Notify buyer", classes="setting-label")
+                    yield Switch(True, id="ship-notify")
+                    yield Static(
+                        "Reverb emails the buyer the carrier and tracking number.",
+                        classes="field-help",
+                    )
+                yield FormError(id="ship-error")
+                with Horizontal(classes="form-buttons"):
+                    yield Button("Ship", id="ship-submit", variant="primary")
+                    yield LoadingIndicator(id="ship-spinner", classes="spinner")
+                    yield Static(
+                        "Marking shipped on Reverb…", id="ship-status", classes="busy-text"
+                    )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Orders"
+        for selector in ("#order-exception", "#order-exception-actions", "#ship-form"):
+            self.query_one(selector).display = False
+        self._show_busy(False)
+        self.load_order()
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="load-order")
+    def load_order(self) -> None:
+        self.post_message(
+            OrderLoaded(self.services.orders.detail(self.channel_id, self.order_number))
+        )
+
+    @work(group=GROUP_PROVIDERS, exclusive=True, exit_on_error=False, name="load-providers")
+    async def load_providers(self) -> None:
+        info = await self.services.shipping.providers_info(self.channel_id)
+        self.post_message(ProvidersLoaded(info.providers, info.note))
+
+    def on_order_loaded(self, message: OrderLoaded) -> None:
+        message.stop()
+        first = self.view is None
+        self.view = view = message.view
+        self.query_one("#order-title", Static).update(
+            Text.assemble(("Order ", ""), (view["order_number"], "bold"), f" · {view['channel']}")
+        )
+        self.sub_title = f"Order {view['order_number']}"
+        self.query_one("#order-fields", Static).update(fields_table(view))
+        reasons = view.get("exception_reasons") or []
+        exception = self.query_one("#order-exception", Static)
+        if reasons:
+            text = Text("Exception: ", style=EXCEPTION_STYLE)
+            text.append(" ".join(reasons))
+            text.append(
+                " Map it in the integration's mapping sections, then apply the current "
+                "mappings to this order (a mapping never changes orders already downloaded "
+                "by itself).",
+                style="dim",
+            )
+            exception.update(text)
+        exception.display = bool(reasons)
+        self.query_one("#order-exception-actions").display = bool(reasons)
+        shippable = bool(view.get("shippable"))
+        self.query_one("#ship-form").display = shippable
+        refusal = self.query_one("#ship-refusal", Static)
+        refusal.update(
+            "" if shippable else f"Mark shipped is not available: {view.get('ship_refusal')}"
+        )
+        refusal.display = not shippable
+        default = view.get("default_provider") or "Other"
+        if first:
+            self._set_carriers([default], default)
+        if shippable and not self._providers_asked:
+            self._providers_asked = True
+            self.load_providers()
+
+    def _set_carriers(self, providers: list[str], choose: str) -> None:
+        names = list(dict.fromkeys([*providers, choose]))
+        select = self.query_one("#ship-carrier", Select)
+        select.set_options([(n, n) for n in names])
+        select.value = choose
+
+    def on_providers_loaded(self, message: ProvidersLoaded) -> None:
+        message.stop()
+        select = self.query_one("#ship-carrier", Select)
+        current = select.value if select.value is not Select.NULL else "Other"
+        self._set_carriers(message.providers, str(current))
+        self.query_one("#ship-carrier-note", Static).update(message.note or "")
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if self._shipping:
+            self.notify(
+                "Marking shipped is in progress; wait for Reverb's answer.", severity="warning"
+            )
+            return
+        self.workers.cancel_group(self, GROUP_PROVIDERS)
+        self.leave(None)
+
+    def action_reload(self) -> None:
+        self.load_order()
+
+    def action_mark_shipped(self) -> None:
+        if self.view is None:
+            return
+        if not self.view.get("shippable"):
+            self.notify(
+                f"Mark shipped is not available: {self.view.get('ship_refusal')}",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.query_one("#ship-tracking", Input).focus()
+
+    def action_apply_mappings(self) -> None:
+        from .orders_apply_confirm import ApplyMappingsModal
+
+        if self.view is None:
+            return
+        if not self.view.get("exception_reasons"):
+            self.notify(
+                f"Order {self.order_number} is not an exception: its SKU and shipping are mapped.",
+                markup=False,
+            )
+            return
+        self.app.push_screen(
+            ApplyMappingsModal(1, self.order_number),
+            lambda ok: self.apply_mappings() if ok else None,
+        )
+
+    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="apply-mappings")
+    def apply_mappings(self) -> None:
+        row = self.services.orders.get(self.channel_id, self.order_number)
+        changed = self.services.orders.apply_current_mappings([int(row.order.id)])
+        self.post_message(OrderMappingsApplied(changed))
+
+    def on_order_mappings_applied(self, message: OrderMappingsApplied) -> None:
+        message.stop()
+        if message.changed:
+            text = f"Applied the current mappings to order {self.order_number}: it changed."
+        else:
+            text = (
+                f"Applied the current mappings to order {self.order_number}: nothing changed "
+                "(no mapping covers its missing SKU or shipping method yet)."
+            )
+        self.notify(text, title="Apply current mappings", markup=False)
+        self.load_order()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id
+        if button == "order-back":
+            self.action_back()
+        elif button == "ship-submit":
+            self._submit_ship()
+        elif button == "order-apply":
+            self.action_apply_mappings()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "ship-tracking":
+            self._submit_ship()
+
+    # -- mark shipped ----------------------------------------------------------------------------
+
+    def _submit_ship(self) -> None:
+        if self.view is None or self._shipping or not self.view.get("shippable"):
+            return
+        error = self.query_one("#ship-error", FormError)
+        error.clear()
+        carrier = self.query_one("#ship-carrier", Select).value
+        form = {
+            "tracking": self.query_one("#ship-tracking", Input).value,
+            "provider": None if carrier is Select.NULL else str(carrier),
+            "notify": self.query_one("#ship-notify", Switch).value,
+        }
+        self._show_busy(True)
+        self.ship(form)
+
+    @work(group=GROUP_VERIFY, exclusive=True, exit_on_error=False, name="ship")
+    async def ship(self, form: dict[str, Any]) -> None:
+        result = await self.services.orders.ship(self.channel_id, self.order_number, **form)
+        self.post_message(
+            OrderShipped(
+                result.row.order.order_number,
+                result.provider,
+                result.tracking,
+                result.notified,
+                list(result.notes),
+            )
+        )
+
+    def on_order_shipped(self, message: OrderShipped) -> None:
+        message.stop()
+        buyer = "Reverb notified the buyer" if message.notified else "the buyer was not notified"
+        text = (
+            f"Marked order {message.order_number} shipped on Reverb with {message.provider}, "
+            f"tracking {message.tracking}; {buyer}."
+        )
+        if message.notes:
+            text += " " + " ".join(message.notes)
+        self.notify(text, title="Shipped", markup=False, timeout=8)
+        self.query_one("#ship-tracking", Input).value = ""
+        self.load_order()
+
+    def _show_busy(self, busy: bool) -> None:
+        self._shipping = busy
+        for selector in ("#ship-spinner", "#ship-status"):
+            self.query_one(selector).display = busy
+        for selector in ("#ship-submit", "#ship-carrier", "#ship-tracking", "#ship-notify"):
+            self.query_one(selector).disabled = busy
+        if not busy and self.focused is None and self.query_one("#ship-form").display:
+            self.query_one("#ship-tracking", Input).focus()  # disabling took the focus away
+
+    def worker_state_changed(self, worker: Worker, state: WorkerState) -> None:
+        if worker.name == "ship" and state in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
+            self._show_busy(False)
+
+    def show_worker_error(self, worker: Worker, message: str) -> bool:
+        if worker.name == "ship":
+            self.query_one("#ship-error", FormError).show(message)
+            self.load_order()  # Reverb's answer may have changed what is shippable
+            return True
+        if worker.name == "load-order" and self.view is None:
+            self.leave(None)  # it is gone; the app says so
+        return False

@@ -1,0 +1,110 @@
+"""How the Orders screen and the order detail show an order's values (plain functions).
+
+Rich ``Text`` in, nothing else: a table cell, a Static and a test can all use them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+
+from ..services.shipping import channel_service_label
+
+# Reverb's order statuses (reverb-api.md 2.3.1): always offered by the status filter, with
+# any other status seen on a stored order after them.
+KNOWN_STATUSES: tuple[str, ...] = (
+    "unpaid",
+    "payment_pending",
+    "pending_review",
+    "partially_paid",
+    "paid",
+    "shipped",
+    "picked_up",
+    "received",
+    "refunded",
+    "cancelled",
+    "blocked",
+)
+STATUS_STYLES = {
+    "paid": "bold #f5a623",  # waiting to be shipped
+    "shipped": "#46a758",
+    "picked_up": "#46a758",
+    "received": "#46a758",
+    "cancelled": "#8a8a8a",
+    "refunded": "#8a8a8a",
+    "blocked": "#e5484d",
+}
+EXCEPTION_STYLE = "bold #e5484d"
+CURRENCY_SYMBOLS = {"USD": "$", "CAD": "C$", "EUR": "€", "GBP": "£", "AUD": "A$", "JPY": "¥",
+                    "NZD": "NZ$", "MXN": "MX$"}  # fmt: skip
+
+
+def status_label(status: str | None) -> str:
+    """``picked_up`` -> ``Picked up``; an unknown status is shown as stored."""
+    text = (status or "").strip()
+    return text.replace("_", " ").capitalize() if text else "—"
+
+
+def status_text(status: str | None) -> Text:
+    return Text(status_label(status), style=STATUS_STYLES.get((status or "").lower(), ""))
+
+
+def status_options(seen: list[str]) -> list[tuple[str, str]]:
+    """The status filter's options: Reverb's statuses, then any other status seen."""
+    extra = sorted({s for s in seen if s and s not in KNOWN_STATUSES})
+    return [(status_label(s), s) for s in (*KNOWN_STATUSES, *extra)]
+
+
+def local_time(when: datetime | None, *, seconds: bool = False) -> str:
+    """A stored UTC moment in the machine's local time zone, short."""
+    if when is None:
+        return "—"
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def money(cents: int | None, currency: str | None) -> str:
+    """``123456, "USD"`` -> ``$1,234.56 USD`` (Reverb's cents are hundredths everywhere)."""
+    if cents is None:
+        return "—"
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(int(cents)), 100)
+    code = (currency or "").upper()
+    symbol = CURRENCY_SYMBOLS.get(code, "")
+    return f"{sign}{symbol}{whole:,}.{frac:02d} {code}".strip()
+
+
+def exception_kinds(order: Any) -> list[str]:
+    """What is unmapped on this order: ``SKU`` and/or ``shipping`` (the exceptions rule)."""
+    kinds = []
+    if order.channel_sku and order.sku is None:
+        kinds.append("SKU")
+    if order.channel_shipping_method and order.shipping_service_id is None:
+        kinds.append("shipping")
+    return kinds
+
+
+def exception_text(order: Any) -> Text:
+    kinds = exception_kinds(order)
+    return Text("⚠ " + ", ".join(kinds), style=EXCEPTION_STYLE) if kinds else Text("")
+
+
+def local_sku_text(order: Any) -> Text:
+    if order.sku:
+        return Text(order.sku + (f" ×{order.kit}" if (order.kit or 1) > 1 else ""))
+    if order.channel_sku:
+        return Text("unlinked", style=EXCEPTION_STYLE)
+    return Text("—", style="dim")
+
+
+def shipping_text(method: str | None, service_name: str | None) -> Text:
+    """``Standard shipping → UPS Ground``, or ``… → unmapped`` when no mapping applied."""
+    if not method:
+        return Text(service_name or "—", style="" if service_name else "dim")
+    text = Text(channel_service_label(method) + " → ")
+    if service_name:
+        text.append(service_name)
+    else:
+        text.append("unmapped", style=EXCEPTION_STYLE)
+    return text

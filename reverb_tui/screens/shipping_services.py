@@ -1,0 +1,299 @@
+"""Local shipping services: name, carrier (the Reverb provider used to ship), code, usage.
+
+Add, rename and change carrier open ``ShippingServiceModal``; delete asks OK / Cancel first,
+and is refused with one sentence while a shipping mapping or a downloaded order uses the
+service (read fresh when the key is pressed; the service checks again when it deletes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Button, DataTable, Footer, Header, Static
+from textual.worker import Worker, get_current_worker
+
+from ..widgets.form_error import FormError
+from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
+
+TITLE = "Shipping services"
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("name", "Name"),
+    ("carrier", "Carrier"),
+    ("code", "Code"),
+    ("mappings", "Mappings"),
+    ("orders", "Orders"),
+)
+COLUMN_KEYS = tuple(key for key, _label in COLUMNS)
+EMPTY_TEXT = (
+    "No local shipping services yet.\n\n"
+    'Press [b]a[/b] to add one (for example "UPS Ground", carrier UPS). Then map Reverb\'s '
+    "shipping methods to it in each integration's [b]Shipping mapping[/b] section, so that "
+    "orders downloaded from then on carry it and are marked shipped with its carrier."
+)
+
+
+def in_use_refusal(info: Any) -> str | None:
+    """Why ``info`` cannot be deleted (one sentence), or None when nothing uses it."""
+    maps, orders = info.mappings, info.orders
+    mapping_words = f"{maps} shipping mapping{'s' if maps != 1 else ''}"
+    order_words = f"{orders} downloaded order{'s' if orders != 1 else ''}"
+    if maps and orders:
+        return (
+            f"The shipping service {info.name!r} is used by {mapping_words} and recorded on "
+            f"{order_words}, so it cannot be deleted; rename it instead."
+        )
+    if maps:
+        return (
+            f"The shipping service {info.name!r} is used by {mapping_words}; remove those "
+            "mappings first (in the integrations' Shipping mapping sections)."
+        )
+    if orders:
+        return (
+            f"The shipping service {info.name!r} is recorded on {order_words}, so it cannot "
+            "be deleted; rename it instead."
+        )
+    return None
+
+
+def row_cells(info: Any) -> tuple[Text, ...]:
+    return (
+        Text(info.name, style="bold"),
+        Text(info.carrier),
+        Text(info.code or "—", style="" if info.code else "dim"),
+        Text(str(info.mappings), justify="right", style="" if info.mappings else "dim"),
+        Text(f"{info.orders:,}", justify="right", style="" if info.orders else "dim"),
+    )
+
+
+class ServicesLoaded(Message):
+    def __init__(self, services: list[Any]) -> None:
+        super().__init__()
+        self.services = services
+
+
+class ServiceDeleteChecked(Message):
+    """Fresh usage of the service about to be deleted (None: it is gone)."""
+
+    def __init__(self, name: str, info: Any | None) -> None:
+        super().__init__()
+        self.name = name
+        self.info = info
+
+
+class ServiceDeleted(Message):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class ShippingServicesScreen(ReverbScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="shipping-services.back"),
+        Binding("a", "add", "Add", id="shipping-services.add"),
+        Binding("n", "rename", "Rename", id="shipping-services.rename"),
+        Binding("c", "carrier", "Change carrier", id="shipping-services.carrier"),
+        Binding("d,delete", "delete", "Delete", id="shipping-services.delete"),
+        Binding("r", "refresh", "Refresh", id="shipping-services.refresh"),
+    ]
+    AUTO_FOCUS = "#services-table"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._services: dict[str, Any] = {}  # row key (id) -> ServiceInfo
+        self._select_name: str | None = None  # put the cursor here after the next read
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="services-heading"):
+            yield Static(TITLE, id="services-title", classes="screen-title")
+            add = Button("Add shipping service", id="services-add", variant="primary")
+            add.can_focus = False  # the `a` key is the keyboard path
+            yield add
+        yield Static(
+            "Carrier is the Reverb shipping provider used when an order with this service is "
+            "marked shipped. A service used by a mapping or an order cannot be deleted.",
+            classes="field-help",
+            id="services-help",
+        )
+        yield FormError(id="services-error")
+        table: DataTable = DataTable(id="services-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static(EMPTY_TEXT, id="services-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = TITLE
+        table = self.table
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        self.query_one("#services-empty").display = False
+
+    def on_screen_resume(self) -> None:
+        self.load_services()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#services-table", DataTable)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    @work(group=GROUP_TABLE, exclusive=True, thread=True, exit_on_error=False, name="load-services")
+    def load_services(self) -> None:
+        rows = self.services.shipping.list()
+        if not get_current_worker().is_cancelled:
+            self.post_message(ServicesLoaded(rows))
+
+    def on_services_loaded(self, message: ServicesLoaded) -> None:
+        message.stop()
+        table = self.table
+        wanted = {str(s.id): s for s in message.services}
+        order = list(wanted)
+        kept = [r.key.value for r in table.ordered_rows if r.key.value in wanted]
+        if kept != [k for k in order if k in table.rows]:
+            self._services = wanted
+            self._rebuild(message.services)  # a rename changed the order by name
+        else:
+            for key in [k for k in table.rows if k.value not in wanted]:
+                table.remove_row(key)
+            for key, info in wanted.items():
+                cells = row_cells(info)
+                if key in table.rows:
+                    current = table.get_row(key)
+                    for column, new, old in zip(COLUMN_KEYS, cells, current, strict=True):
+                        if new != old:
+                            table.update_cell(key, column, new, update_width=True)
+                else:
+                    table.add_row(*cells, key=key)
+            if [r.key.value for r in table.ordered_rows] != order:  # new rows in between
+                self._rebuild(message.services)
+        self._services = wanted
+        empty = not message.services
+        table.display = not empty
+        self.query_one("#services-empty").display = empty
+        if self._select_name is not None:
+            for info in message.services:
+                if info.name == self._select_name:
+                    table.move_cursor(row=table.get_row_index(str(info.id)))
+            self._select_name = None
+        if not empty and self.focused is None:
+            table.focus()
+
+    def _rebuild(self, services: list[Any]) -> None:
+        table = self.table
+        keep = None
+        if table.row_count:
+            keep = table.coordinate_to_cell_key(table.cursor_coordinate)[0].value
+        table.clear()
+        for info in services:
+            table.add_row(*row_cells(info), key=str(info.id))
+        if keep is not None and keep in table.rows:
+            table.move_cursor(row=table.get_row_index(keep))
+
+    @property
+    def highlighted(self) -> Any | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return self._services.get(row_key.value or "")
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.leave(None)
+
+    def action_refresh(self) -> None:
+        self.query_one("#services-error", FormError).clear()
+        self.load_services()
+
+    def _open_form(self, mode: str) -> None:
+        from .shipping_service_form import ShippingServiceModal
+
+        self.query_one("#services-error", FormError).clear()
+        service = None
+        if mode != "add":
+            service = self.highlighted
+            if service is None:
+                self.app.bell()
+                return
+
+        def saved(info: Any | None) -> None:
+            if info is None:
+                return
+            done = {"add": "Added", "rename": "Renamed", "carrier": "Changed the carrier of"}
+            text = f"{done[mode]} the shipping service {info.name!r}"
+            text += f" (carrier {info.carrier})." if mode != "rename" else "."
+            self.notify(text, markup=False)
+            self._select_name = info.name
+            self.load_services()
+
+        self.app.push_screen(ShippingServiceModal(mode, service), saved)
+
+    def action_add(self) -> None:
+        self._open_form("add")
+
+    def action_rename(self) -> None:
+        self._open_form("rename")
+
+    def action_carrier(self) -> None:
+        self._open_form("carrier")
+
+    def action_delete(self) -> None:
+        self.query_one("#services-error", FormError).clear()
+        service = self.highlighted
+        if service is None:
+            self.app.bell()
+            return
+        self.check_delete(service.name)
+
+    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="check-delete")
+    def check_delete(self, name: str) -> None:
+        fresh = next((s for s in self.services.shipping.list() if s.name == name), None)
+        self.post_message(ServiceDeleteChecked(name, fresh))
+
+    def on_service_delete_checked(self, message: ServiceDeleteChecked) -> None:
+        from .shipping_delete_confirm import DeleteServiceModal
+
+        message.stop()
+        if message.info is None:
+            self.query_one("#services-error", FormError).show(
+                f"The shipping service {message.name!r} no longer exists."
+            )
+            self.load_services()
+            return
+        refusal = in_use_refusal(message.info)
+        if refusal:
+            self.query_one("#services-error", FormError).show(refusal)
+            self.load_services()  # the counts may have changed
+            return
+        name = message.info.name
+        self.app.push_screen(
+            DeleteServiceModal(name), lambda ok: self.delete_service(name) if ok else None
+        )
+
+    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="delete-service")
+    def delete_service(self, name: str) -> None:
+        info = self.services.shipping.delete(name)
+        self.post_message(ServiceDeleted(info.name))
+
+    def on_service_deleted(self, message: ServiceDeleted) -> None:
+        message.stop()
+        self.notify(f"Deleted the shipping service {message.name!r}.", markup=False)
+        self.load_services()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "services-add":
+            self.action_add()
+
+    def show_worker_error(self, worker: Worker, message: str) -> bool:
+        if worker.name in ("delete-service", "check-delete"):
+            self.query_one("#services-error", FormError).show(message)
+            self.load_services()
+            return True
+        return False
