@@ -125,13 +125,20 @@ class OrdersPageLoaded(Message):
     """Rows read for the table. ``mode``: reset | refresh | append | prepend."""
 
     def __init__(
-        self, request: int, mode: str, page: int, rows: list[Any], next_after: Any
+        self,
+        request: int,
+        mode: str,
+        page: int,
+        rows: list[Any],
+        cells: list[tuple[Text, ...]],
+        next_after: Any,
     ) -> None:
         super().__init__()
         self.request = request
         self.mode = mode
         self.page = page
         self.rows = rows
+        self.cells = cells  # the table cells of each row (unmarked), made in the worker
         self.next_after = next_after
 
 
@@ -233,6 +240,7 @@ class OrdersScreen(ReverbScreen):
         self._page_sizes: list[int] = []  # rows of each page in the window, in order
         self._more = False  # a page follows the window's last one
         self._rows: dict[str, Any] = {}  # row key -> OrderRow, for the window only
+        self._cells: dict[str, tuple[Text, ...]] = {}  # row key -> its cells, unmarked
         self._marked: dict[int, str] = {}  # order id -> order number
         self._count: int | None = None
         self._search_timer: Timer | None = None
@@ -295,8 +303,12 @@ class OrdersScreen(ReverbScreen):
         self, request: int, mode: str, page: int, after: Any, limit: int, filters: OrderFilters
     ) -> None:
         result = self.services.orders.query(**filters.kwargs(), limit=limit, after=after)
+        # Rich cells are plain objects: building them here keeps the work off the UI.
+        cells = [row_cells(row, False) for row in result.rows]
         if not get_current_worker().is_cancelled:
-            self.post_message(OrdersPageLoaded(request, mode, page, result.rows, result.next_after))
+            self.post_message(
+                OrdersPageLoaded(request, mode, page, result.rows, cells, result.next_after)
+            )
 
     @work(group=GROUP_COUNT, exclusive=True, thread=True, exit_on_error=False, name="count-orders")
     def _count_orders(self, request: int, filters: OrderFilters) -> None:
@@ -387,12 +399,14 @@ class OrdersScreen(ReverbScreen):
         self._page_sizes = [len(p) for p in pages]
         self._more = message.next_after is not None
         table = self.table
-        if message.mode == "refresh" and self._update_in_place(rows):
+        if message.mode == "refresh" and self._update_in_place(rows, message.cells):
             return
         keep = table.highlighted_key if message.mode == "refresh" else None
         old_row = table.cursor_row
         scroll_y = table.scroll_y
-        self._fill(rows)
+        table.clear()
+        self._rows, self._cells = {}, {}
+        self._add_rows(rows, message.cells)
         if keep is not None:
             row = table.get_row_index(keep) if keep in table.rows else min(old_row, len(rows) - 1)
             self._restore_view(max(row, 0), scroll_y)
@@ -401,7 +415,32 @@ class OrdersScreen(ReverbScreen):
         if rows and self.focused is None:
             table.focus()
 
-    def _update_in_place(self, rows: list[Any]) -> bool:
+    def _shown_cells(self, key: str) -> tuple[Text, ...]:
+        cells = self._cells[key]
+        return (MARK, *cells[1:]) if int(key) in self._marked else cells
+
+    def _add_rows(self, rows: list[Any], cells: list[tuple[Text, ...]]) -> list[str]:
+        """Append rows not in the table yet; return their keys."""
+        table = self.table
+        added = []
+        for row, row_cells_ in zip(rows, cells, strict=True):
+            key = str(row.order.id)
+            if key in self._rows:
+                continue  # the book changed between two reads: keep the row once
+            self._rows[key] = row
+            self._cells[key] = row_cells_
+            table.add_row(*self._shown_cells(key), key=key)
+            added.append(key)
+        return added
+
+    def _remove_rows(self, keys: list[str]) -> None:
+        table = self.table
+        for key in keys:
+            table.remove_row(key)
+            self._rows.pop(key, None)
+            self._cells.pop(key, None)
+
+    def _update_in_place(self, rows: list[Any], cells: list[tuple[Text, ...]]) -> bool:
         """Refresh by row key when the order of the rows kept is unchanged and new rows only
         follow them (the usual case: a few cells changed, or rows left the filter)."""
         table = self.table
@@ -412,32 +451,21 @@ class OrdersScreen(ReverbScreen):
         kept_new = [k for k in new if k in old_set]
         if kept_old != kept_new or new[: len(kept_new)] != kept_new:
             return False
-        for key in old:
-            if key not in new_set:
-                table.remove_row(key)
-                self._rows.pop(key, None)
-        for row in rows:
-            key = str(row.order.id)
-            cells = row_cells(row, row.order.id in self._marked)
-            if key in old_set:
-                current = table.get_row(key)
-                for column, value, was in zip(COLUMN_KEYS, cells, current, strict=True):
-                    if value != was:
-                        table.update_cell(key, column, value, update_width=True)
-            else:
-                table.add_row(*cells, key=key)
+        self._remove_rows([k for k in old if k not in new_set])
+        fresh_rows, fresh_cells = [], []
+        for row, row_cells_, key in zip(rows, cells, new, strict=True):
+            if key not in old_set:
+                fresh_rows.append(row)
+                fresh_cells.append(row_cells_)
+                continue
             self._rows[key] = row
+            self._cells[key] = row_cells_
+            shown = self._shown_cells(key)
+            for column, value, was in zip(COLUMN_KEYS, shown, table.get_row(key), strict=True):
+                if value != was:
+                    table.update_cell(key, column, value, update_width=True)
+        self._add_rows(fresh_rows, fresh_cells)
         return True
-
-    def _fill(self, rows: list[Any]) -> None:
-        table = self.table
-        table.clear()
-        self._rows = {}
-        for row in rows:
-            key = str(row.order.id)
-            if key not in self._rows:
-                table.add_row(*row_cells(row, row.order.id in self._marked), key=key)
-                self._rows[key] = row
 
     def _append_page(self, message: OrdersPageLoaded) -> None:
         page = message.page
@@ -447,60 +475,52 @@ class OrdersScreen(ReverbScreen):
         if message.next_after is not None:
             self._starts.append(message.next_after)
         self._more = message.next_after is not None
-        table = self.table
-        added = 0
-        for row in message.rows:
-            key = str(row.order.id)
-            if key not in self._rows:
-                table.add_row(*row_cells(row, row.order.id in self._marked), key=key)
-                self._rows[key] = row
-                added += 1
-        self._page_sizes.append(added)
+        self._page_sizes.append(len(self._add_rows(message.rows, message.cells)))
         if len(self._page_sizes) > WINDOW_PAGES:
             self._drop_first_page()
 
     def _drop_first_page(self) -> None:
-        """The window is full: the oldest-read page at the top leaves the table."""
+        """The window is full: the page at the top leaves the table (the view stays put)."""
         table = self.table
         n = self._page_sizes.pop(0)
         self._first_page += 1
-        keep = [r.key.value for r in table.ordered_rows[n:]]
-        cursor = table.cursor_row - n
         scroll_y = max(0.0, table.scroll_y - n)
+        cursor = table.cursor_row - n
         if cursor < 0:  # the cursor was on a row that left: the first row in view
             cursor = int(scroll_y)
-        self._fill([self._rows[k] for k in keep])
-        self._restore_view(max(0, cursor), scroll_y)
+        self._remove_rows([r.key.value for r in table.ordered_rows[:n]])
+        self._restore_view(cursor, scroll_y)
 
     def _prepend_page(self, message: OrdersPageLoaded) -> None:
         page = message.page
         if page != self._first_page - 1:
             return
         table = self.table
-        current = [self._rows[r.key.value] for r in table.ordered_rows]
-        sizes = list(self._page_sizes)
-        if len(sizes) + 1 > WINDOW_PAGES:  # the page at the bottom leaves the table
-            current = current[: len(current) - sizes.pop()]
-            self._more = True
-            del self._starts[self._first_page + len(sizes) + 1 :]
-        present = {str(r.order.id) for r in current}
-        fresh = [r for r in message.rows if str(r.order.id) not in present]
-        cursor = table.cursor_row + len(fresh)
-        scroll_y = table.scroll_y + len(fresh)
+        cursor, scroll_y = table.cursor_row, table.scroll_y
+        added = self._add_rows(message.rows, message.cells)  # at the bottom, then sorted up
+        # DataTable appends only: sort by position, telling rows apart by their number cell.
+        keys = [*added, *(r.key.value for r in table.ordered_rows[: table.row_count - len(added)])]
+        order = {id(self._cells[k][2]): i for i, k in enumerate(keys)}
+        table.sort("number", key=lambda cell: order[id(cell)])
         self._first_page = page
-        self._page_sizes = [len(fresh), *sizes]
-        self._fill(fresh + current)
-        self._restore_view(cursor, scroll_y)
+        self._page_sizes.insert(0, len(added))
+        if len(self._page_sizes) > WINDOW_PAGES:  # the page at the bottom leaves the table
+            n = self._page_sizes.pop()
+            self._remove_rows([r.key.value for r in table.ordered_rows[-n:]] if n else [])
+            self._more = True
+            del self._starts[self._first_page + len(self._page_sizes) + 1 :]
+        self._restore_view(cursor + len(added), scroll_y + len(added))
 
     def _restore_view(self, cursor: int, scroll_y: float) -> None:
         """After the window moved: the cursor on the same order, the view where it was.
 
-        The table's height settles only after the next refresh, so the scroll is set then;
-        until it is, scroll events are not taken as the view nearing an edge.
+        The scroll is set at once (within the old height) and again once the table's new
+        height has settled; until then scroll events are not taken as nearing an edge.
         """
         table = self.table
         self._adjusting = True
-        table.move_cursor(row=cursor, scroll=False)
+        table.scroll_to(y=scroll_y, animate=False, immediate=True)
+        table.move_cursor(row=max(0, min(cursor, table.row_count - 1)), scroll=False)
 
         def settle() -> None:
             table.scroll_to(y=scroll_y, animate=False, immediate=True)
@@ -621,7 +641,7 @@ class OrdersScreen(ReverbScreen):
             del self._marked[order_id]
         else:
             self._marked[order_id] = row.order.order_number
-        self.table.update_cell(key, "mark", MARK if order_id in self._marked else NO_MARK)
+        self.table.update_cell(key, "mark", self._shown_cells(key)[0])
         self._show_count()
         if self.table.cursor_row < self.table.row_count - 1:
             self.table.action_cursor_down()
