@@ -222,7 +222,7 @@ class OrdersScreen(ReverbScreen):
     OrdersScreen #orders-search { width: 1fr; max-width: 60; }
     OrdersScreen #orders-bar { height: 1; padding: 0 2; margin-bottom: 1; }
     OrdersScreen #orders-count { width: 1fr; height: 1; }
-    OrdersScreen #orders-apply { height: 1; border: none; min-width: 24; }
+    OrdersScreen #orders-apply { min-width: 24; }
     OrdersScreen #orders-table { height: 1fr; margin: 0 1; }
     OrdersScreen #orders-empty {
         height: auto; margin: 1 2; padding: 1 2; border: round $primary;
@@ -265,7 +265,9 @@ class OrdersScreen(ReverbScreen):
             yield Input(placeholder="Search order #, SKU or buyer", id="orders-search")
         with Horizontal(id="orders-bar"):
             yield Static("", id="orders-count")
-            apply = Button("Apply current mappings", id="orders-apply", variant="primary")
+            apply = Button(
+                "Apply current mappings", id="orders-apply", variant="primary", compact=True
+            )
             apply.can_focus = False  # the `a` key is the keyboard path; focus stays on the table
             yield apply
         yield OrdersTable(id="orders-table")

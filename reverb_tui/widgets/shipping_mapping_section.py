@@ -71,7 +71,12 @@ class UnmapButton(Button):
 
     def __init__(self, entry: Entry) -> None:
         label = "Undo" if entry.state == "remove" else "X"
-        super().__init__(label, classes="unmap", variant="default" if label == "Undo" else "error")
+        super().__init__(
+            label,
+            classes="unmap",
+            variant="default" if label == "Undo" else "error",
+            compact=True,
+        )
         self.entry = entry
         self.tooltip = (
             "Keep this mapping" if entry.state == "remove" else "Delete this mapping (then Save)"
@@ -100,10 +105,10 @@ class ShippingMappingSection(WorkerRouting, Vertical):
 
     DEFAULT_CSS = """
     ShippingMappingSection { height: auto; }
-    ShippingMappingSection #shipping-mappings-list { height: auto; margin: 1 0; }
+    ShippingMappingSection #shipping-mappings-list { height: auto; margin: 1 0 0 0; }
     ShippingMappingSection .mapping-line { height: auto; }
     ShippingMappingSection .mapping-text { width: 1fr; height: auto; padding: 0 1; }
-    ShippingMappingSection .unmap { min-width: 8; height: 1; border: none; margin: 0 1; }
+    ShippingMappingSection .unmap { min-width: 6; margin: 0 1; }
     ShippingMappingSection #shipping-mappings-empty { color: $text-muted; text-style: italic; }
     ShippingMappingSection .mapping-picker { width: 1fr; height: auto; margin-right: 2; }
     ShippingMappingSection #shipping-pickers { height: auto; max-width: 120; }
