@@ -401,19 +401,13 @@ class OrdersScreen(ReverbScreen):
         self._page_sizes = [len(p) for p in pages]
         self._more = message.next_after is not None
         table = self.table
-        if message.mode == "refresh" and self._update_in_place(rows, message.cells):
+        if message.mode == "refresh" and table.row_count:
+            self._sync_rows(rows, message.cells)
             return
-        keep = table.highlighted_key if message.mode == "refresh" else None
-        old_row = table.cursor_row
-        scroll_y = table.scroll_y
         table.clear()
         self._rows, self._cells = {}, {}
         self._add_rows(rows, message.cells)
-        if keep is not None:
-            row = table.get_row_index(keep) if keep in table.rows else min(old_row, len(rows) - 1)
-            self._restore_view(max(row, 0), scroll_y)
-        else:
-            table.move_cursor(row=0)
+        table.move_cursor(row=0)
         if rows and self.focused is None:
             table.focus()
 
@@ -442,21 +436,17 @@ class OrdersScreen(ReverbScreen):
             self._rows.pop(key, None)
             self._cells.pop(key, None)
 
-    def _update_in_place(self, rows: list[Any], cells: list[tuple[Text, ...]]) -> bool:
-        """Refresh by row key when the order of the rows kept is unchanged and new rows only
-        follow them (the usual case: a few cells changed, or rows left the filter)."""
+    def _sync_rows(self, rows: list[Any], cells: list[tuple[Text, ...]]) -> None:
+        """Refresh by row key: rows gone are removed, changed cells updated, new rows added
+        and put in place; the cursor stays on its order and the view moves with it."""
         table = self.table
-        old = [r.key.value for r in table.ordered_rows]
-        new = [str(r.order.id) for r in rows]
-        new_set, old_set = set(new), set(old)
-        kept_old = [k for k in old if k in new_set]
-        kept_new = [k for k in new if k in old_set]
-        if kept_old != kept_new or new[: len(kept_new)] != kept_new:
-            return False
-        self._remove_rows([k for k in old if k not in new_set])
+        keep, old_row, scroll_y = table.highlighted_key, table.cursor_row, table.scroll_y
+        wanted = {str(r.order.id) for r in rows}
+        self._remove_rows([r.key.value for r in table.ordered_rows if r.key.value not in wanted])
         fresh_rows, fresh_cells = [], []
-        for row, row_cells_, key in zip(rows, cells, new, strict=True):
-            if key not in old_set:
+        for row, row_cells_ in zip(rows, cells, strict=True):
+            key = str(row.order.id)
+            if key not in self._rows:
                 fresh_rows.append(row)
                 fresh_cells.append(row_cells_)
                 continue
@@ -467,7 +457,21 @@ class OrdersScreen(ReverbScreen):
                 if value != was:
                     table.update_cell(key, column, value, update_width=True)
         self._add_rows(fresh_rows, fresh_cells)
-        return True
+        self._sort_rows([str(r.order.id) for r in rows])
+        if keep is not None and keep in table.rows:
+            row = table.get_row_index(keep)
+            self._restore_view(row, scroll_y + row - old_row)
+        else:
+            self._restore_view(min(old_row, max(0, table.row_count - 1)), scroll_y)
+
+    def _sort_rows(self, keys: list[str]) -> None:
+        """Put the table's rows in the order of ``keys`` (DataTable only appends)."""
+        table = self.table
+        if [r.key.value for r in table.ordered_rows] == keys:
+            return
+        # Rows are told apart by the identity of their order-number cell.
+        order = {id(table.get_cell(key, "number")): i for i, key in enumerate(keys)}
+        table.sort("number", key=lambda cell: order[id(cell)])
 
     def _append_page(self, message: OrdersPageLoaded) -> None:
         page = message.page
@@ -500,10 +504,9 @@ class OrdersScreen(ReverbScreen):
         table = self.table
         cursor, scroll_y = table.cursor_row, table.scroll_y
         added = self._add_rows(message.rows, message.cells)  # at the bottom, then sorted up
-        # DataTable appends only: sort by position, telling rows apart by their number cell.
-        keys = [*added, *(r.key.value for r in table.ordered_rows[: table.row_count - len(added)])]
-        order = {id(self._cells[k][2]): i for i, k in enumerate(keys)}
-        table.sort("number", key=lambda cell: order[id(cell)])
+        self._sort_rows(
+            [*added, *(r.key.value for r in table.ordered_rows[: table.row_count - len(added)])]
+        )
         self._first_page = page
         self._page_sizes.insert(0, len(added))
         if len(self._page_sizes) > WINDOW_PAGES:  # the page at the bottom leaves the table

@@ -260,6 +260,29 @@ async def test_filters_and_search_narrow_the_rows(services, book) -> None:
         assert "0 orders match the filters" in screen_text(app)
 
 
+async def test_refresh_updates_rows_by_key_and_keeps_the_cursor_on_its_order(
+    services, book
+) -> None:
+    app = make_app(services)
+    async with app.run_test(size=(200, 30)) as pilot:
+        screen = await open_orders(pilot)
+        table = screen.query_one(OrdersTable)
+        table.move_cursor(row=table_numbers(app).index("1002"))
+        await pilot.pause()
+        # Meanwhile a sync downloads a new order and another changes on Reverb.
+        add_order(services, book["a"].id, "1003", 30, status="paid")
+        with session_scope(services.engine) as s:
+            o = s.exec(select(Order).where(Order.order_number == "1001")).one()
+            o.status = "shipped"
+            s.add(o)
+        await pilot.press("r")
+        await settle(pilot)
+        assert table_numbers(app) == ["1003", "2002", "2001", "1002", "1001"]
+        assert table_numbers_at(table, table.cursor_row) == "1002"  # still on its order
+        assert str(table.get_row_at(4)[3]) == "Shipped"
+        assert "5 orders" in screen_text(app)
+
+
 async def test_search_waits_for_a_pause_in_typing(services, book, monkeypatch) -> None:
     app = make_app(services)
     async with app.run_test(size=(200, 30)) as pilot:
