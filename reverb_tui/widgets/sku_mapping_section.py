@@ -64,7 +64,7 @@ class MappingTable(DataTable):
         Binding("delete", "toggle_delete", "Delete (X)", show=False, id="sku-mapping.delete-key"),
     ]
 
-    class XClicked(Message):
+    class DeleteClicked(Message):
         """The X of the row ``key`` was clicked (or x pressed on it)."""
 
         def __init__(self, key: str) -> None:
@@ -88,7 +88,7 @@ class MappingTable(DataTable):
     def action_toggle_delete(self) -> None:
         key = self.highlighted_key
         if key is not None:
-            self.post_message(self.XClicked(key))
+            self.post_message(self.DeleteClicked(key))
 
     async def _on_click(self, event) -> None:  # noqa: ANN001 - events.Click
         meta = event.style.meta
@@ -102,7 +102,7 @@ class MappingTable(DataTable):
         self.move_cursor(row=row)
         key = self.ordered_rows[row].key.value
         if key is not None:
-            self.post_message(self.XClicked(key))
+            self.post_message(self.DeleteClicked(key))
 
 
 class SkuMappingSection(WorkerRouting, Vertical):
@@ -336,7 +336,7 @@ class SkuMappingSection(WorkerRouting, Vertical):
         self.query_one("#sku-mapping-empty").display = empty and self.loaded
         shown_text = ""
         if total:
-            shown_text = f"{len(self.saved)} mapping{'s' if len(self.saved) != 1 else ''}"
+            shown_text = f"{len(self.saved)} saved mapping{'s' if len(self.saved) != 1 else ''}"
             if len(rows) < total:
                 shown_text += f", {len(rows)} match the filter"
             if len(shown) < len(rows):
@@ -367,7 +367,7 @@ class SkuMappingSection(WorkerRouting, Vertical):
         elif event.input.id == "sku-kit":
             event.stop()
 
-    def on_mapping_table_x_clicked(self, message: MappingTable.XClicked) -> None:
+    def on_mapping_table_delete_clicked(self, message: MappingTable.DeleteClicked) -> None:
         message.stop()
         kind, _, key = message.key.partition(":")
         if kind == "add":

@@ -42,7 +42,7 @@ class SkuChoice:
     detail: str = ""
 
     def prompt(self) -> Text:
-        text = Text(self.value, style="bold")
+        text = Text(self.value, style="bold", no_wrap=True, overflow="ellipsis")
         if self.detail:
             text.append("  " + self.detail, style="dim")
         return text
