@@ -53,20 +53,56 @@ class Frames:
 
         app._display = display
 
-    async def shown(self, condition, timeout: float = 60.0) -> float:  # noqa: ANN001
-        """Run the app until ``condition()`` holds and a frame after that has been composed;
-        return that frame's time."""
+    async def shown(self, condition, change: str, timeout: float = 60.0) -> float:  # noqa: ANN001
+        """Run the app until ``condition()`` holds; return the time of the first frame
+        composed after the latest ``change`` (rows, count or cursor) was applied."""
         deadline = time.perf_counter() + timeout
         while not condition():
             if time.perf_counter() > deadline:
                 raise TimeoutError("the screen did not get there in time")
             await asyncio.sleep(0.0005)
-        ready = time.perf_counter()
-        while not self.times or self.times[-1] < ready:
+        since = CHANGES[change]
+        while True:
+            later = [t for t in self.times[-50:] if t > since]
+            if later:
+                return later[0]
             if time.perf_counter() > deadline:
                 raise TimeoutError("no frame was composed")
             await asyncio.sleep(0.0005)
-        return self.times[-1]
+
+
+CHANGES: dict[str, float] = {"rows": 0.0, "count": 0.0, "cursor": 0.0}
+
+
+def instrument() -> None:
+    """Stamp the moment the screen applied new rows, a new count, a cursor move."""
+    from reverb_tui.screens.orders import OrdersScreen, OrdersTable
+
+    def stamped(cls, name: str, change: str) -> None:  # noqa: ANN001
+        original = getattr(cls, name)
+        if getattr(original, "stamped", False):
+            return
+
+        if change == "cursor":  # a watcher: Textual counts its parameters
+
+            def wrapper(self, old, new):  # noqa: ANN001, ANN202
+                result = original(self, old, new)
+                CHANGES[change] = time.perf_counter()
+                return result
+
+        else:
+
+            def wrapper(self, message):  # noqa: ANN001, ANN202
+                result = original(self, message)
+                CHANGES[change] = time.perf_counter()
+                return result
+
+        wrapper.stamped = True  # type: ignore[attr-defined]
+        setattr(cls, name, wrapper)
+
+    stamped(OrdersScreen, "on_orders_page_loaded", "rows")
+    stamped(OrdersScreen, "on_orders_counted", "count")
+    stamped(OrdersTable, "watch_cursor_coordinate", "cursor")
 
 
 def send_key(app, key: str) -> None:  # noqa: ANN001
@@ -84,6 +120,7 @@ async def open_empty(db: str) -> float:
     from reverb_tui.screens.orders import OrdersScreen
     from reverb_tui.services.factory import build_services
 
+    instrument()
     services = build_services(db)
     app = ReverbApp(services, start_sync=False)
     async with app.run_test(size=(180, 50)) as pilot:
@@ -98,7 +135,8 @@ async def open_empty(db: str) -> float:
                 and app.screen._count is not None
                 and app.screen._loaded_once
                 and app.screen._loading is None
-            )
+            ),
+            "rows",
         )
     services.close()
     return (t1 - t0) * 1000
@@ -112,6 +150,7 @@ async def drive(db: str, figures: list[tuple[str, float, str]]) -> dict[str, flo
     from reverb_tui.screens.orders import OrdersScreen, OrdersTable
     from reverb_tui.services.factory import build_services
 
+    instrument()
     services = build_services(db)
     app = ReverbApp(services, start_sync=False)
     memory: dict[str, float] = {}
@@ -129,11 +168,12 @@ async def drive(db: str, figures: list[tuple[str, float, str]]) -> dict[str, flo
         t0 = time.perf_counter()
         send_key(app, "o")
         t1 = await frames.shown(lambda: isinstance(app.screen, OrdersScreen)
-                                and any(t.row_count for t in app.screen.query(OrdersTable)))  # fmt: skip
+                                and any(t.row_count for t in app.screen.query(OrdersTable)),
+                                "rows")  # fmt: skip
         screen: OrdersScreen = app.screen  # type: ignore[assignment]
         table = screen.query_one(OrdersTable)
         add("open Orders screen → first rows shown", t0, t1, f"{table.row_count} rows")
-        t1 = await frames.shown(lambda: screen._count is not None)
+        t1 = await frames.shown(lambda: screen._count is not None, "count")
         add("open Orders screen → count shown", t0, t1, f"{screen._count:,} orders")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -147,10 +187,11 @@ async def drive(db: str, figures: list[tuple[str, float, str]]) -> dict[str, flo
             t = time.perf_counter()
             apply()
             t1 = await frames.shown(
-                lambda: screen._request > request and screen._loading is None and check()
+                lambda: screen._request > request and screen._loading is None and check(),
+                "rows",
             )
             add(f"{label} → rows shown", t, t1, f"{table.row_count} rows")
-            t1 = await frames.shown(lambda: screen._count is not None)
+            t1 = await frames.shown(lambda: screen._count is not None, "count")
             add(f"{label} → count shown", t, t1, f"{screen._count:,} match")
 
         def first_status() -> str:
@@ -183,7 +224,7 @@ async def drive(db: str, figures: list[tuple[str, float, str]]) -> dict[str, flo
         exceptions(False)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        await frames.shown(lambda: screen._loading is None and screen._first_page == 0)
+        await frames.shown(lambda: screen._loading is None and screen._first_page == 0, "rows")
 
         # -- scroll 10 pages -------------------------------------------------------------------
         page_size = orders_module.PAGE_SIZE
@@ -202,7 +243,8 @@ async def drive(db: str, figures: list[tuple[str, float, str]]) -> dict[str, flo
                     screen._first_page + len(screen._page_sizes) > n
                     and screen._loading is None
                     and not screen._adjusting
-                )
+                ),
+                "rows",
             )
             per_page.append((t1 - t) * 1000)
             largest = max(largest, table.row_count)
@@ -227,7 +269,7 @@ async def drive(db: str, figures: list[tuple[str, float, str]]) -> dict[str, flo
             row = table.cursor_row
             t = time.perf_counter()
             send_key(app, "down")
-            t1 = await frames.shown(lambda r=row: table.cursor_row == r + 1)
+            t1 = await frames.shown(lambda r=row: table.cursor_row == r + 1, "cursor")
             samples.append((t1 - t) * 1000)
             await pilot.pause()
         samples.sort()
