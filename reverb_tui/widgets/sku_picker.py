@@ -52,6 +52,14 @@ class SkuChoice:
 Fetch = Callable[[str, int], list[SkuChoice]]
 
 
+class MatchList(OptionList):
+    """The matches. Focusable only under the mouse: a click focuses it (so the picker keeps
+    focus within and the list stays shown until the click lands), Tab passes it by."""
+
+    def allow_focus(self) -> bool:
+        return self.display and self.is_mouse_over
+
+
 class SkuPicker(WorkerRouting, Widget):
     """A text field that searches SKUs as you type and offers the matches under it."""
 
@@ -70,6 +78,10 @@ class SkuPicker(WorkerRouting, Widget):
     }
     SkuPicker:focus-within > OptionList {
         display: block;
+    }
+    SkuPicker > OptionList:focus {
+        border: none;
+        background-tint: $foreground 0%;
     }
     SkuPicker > .picker-status {
         display: none;
@@ -124,9 +136,7 @@ class SkuPicker(WorkerRouting, Widget):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=self.placeholder, id=f"{self.id}-input")
-        options = OptionList(id=f"{self.id}-options")
-        options.can_focus = False  # the text field keeps focus; up/down move the highlight
-        yield options
+        yield MatchList(id=f"{self.id}-options")  # up/down in the field move its highlight
         yield Static("", classes="picker-status", markup=False)
 
     # -- parts ------------------------------------------------------------------------------
@@ -220,6 +230,8 @@ class SkuPicker(WorkerRouting, Widget):
         if field.value != value:
             field.value = value  # searches again: the list narrows to the picked SKU
         field.cursor_position = len(value)
+        if self.options.has_focus:
+            field.focus()  # picked by a click: typing goes on in the field
         self.post_message(self.Picked(self, value))
 
 

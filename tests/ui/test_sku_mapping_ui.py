@@ -213,6 +213,33 @@ async def test_x_then_save_deletes(services) -> None:
     assert stored_mappings(services, ch.id) == [("B-2", "LOC-2", 2)]
 
 
+async def test_by_mouse_a_click_picks_a_match_and_a_click_on_x_deletes(services) -> None:
+    ch = add_channel(services, "Main shop")
+    for n in range(3):
+        services.inventory.upsert(f"LOC-{n}", title=f"Local {n}", on_hand=1)
+    services.skus.map(ch.id, "A-1", "LOC-0")
+    app = RecordingApp(services)
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = await open_sku_mapping(pilot)
+        local = screen.query_one("#sku-local-picker", SkuPicker)
+        local.input.focus()
+        await settle(pilot)
+        assert [c.value for c in local.choices] == ["LOC-0", "LOC-1", "LOC-2"]
+        await pilot.click(local.options, offset=(3, 2))  # the third match
+        await settle(pilot)
+        assert isinstance(app.screen, ChannelDetailScreen)  # the click landed on the list
+        assert local.value == "LOC-2"
+
+        table = screen.query_one("#sku-mapping-table", DataTable)
+        x = sum(c.get_render_width(table) for c in table.ordered_columns[:-1]) + 1
+        await pilot.click(table, offset=(x, 1))  # the X of the first row
+        await pilot.pause()
+        assert mapping_rows(screen)[0][5] == "deleted — Save applies"
+        await press_button(pilot, "#sku-save")
+        await settle(pilot)
+    assert stored_mappings(services, ch.id) == []
+
+
 async def test_cancel_discards_and_returns_to_the_list(services) -> None:
     ch = add_channel(services, "Main shop")
     services.inventory.upsert("LOC-1", title="One", on_hand=1)
