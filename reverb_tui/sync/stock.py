@@ -24,6 +24,8 @@ PENDING_STATUSES = frozenset({"unpaid", "payment_pending", "pending_review", "pa
 SALE_STATUSES = frozenset({"paid", "shipped", "picked_up", "received"})
 SHIPPED_STATUSES = frozenset({"shipped", "picked_up", "received"})
 CANCELLED_STATUS = "cancelled"
+# Statuses a paid order can end in without passing through a sale status we saw.
+UNDONE_STATUSES = frozenset({"refunded", CANCELLED_STATUS})
 
 # Ledger reasons. "shipped" is a zero-delta marker: it remembers that an order which took stock
 # was seen shipped (Reverb's ``shipped_at`` is absent on picked-up orders), so a later
@@ -184,7 +186,10 @@ def apply_order_stock(session: Session, order: Order, now: datetime) -> int:
     sale = _move(session, order.id, REASON_SALE)
     net = 0
 
-    if sale is None and status in SALE_STATUSES:
+    # A sale the sync never saw in a sale status (it went paid -> refunded/cancelled between
+    # two downloads) still happened if the order was paid: take it, and the cancel branch
+    # below gives it back unless it was shipped. Otherwise on-hand stays too high and oversells.
+    if sale is None and (status in SALE_STATUSES or (status in UNDONE_STATUSES and order.paid_at)):
         sku_key = fold(order.sku)
         item = session.exec(select(InventoryItem).where(InventoryItem.sku_key == sku_key)).first()
         if item is not None and _after_count(order, item.counted_at):

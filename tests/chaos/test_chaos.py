@@ -71,7 +71,7 @@ KIT_SKU, KIT = "CHAOS-BUNDLE", 2  # Harbour sells one shared SKU as a 2-unit kit
 # Finding 1 (see MISSED_SALE): until sync/stock.py takes stock for an order it first sees
 # refunded or cancelled after shipping, such orders (and only those: no sale move in the
 # ledger) are counted apart instead of as mismatches. Set to False once it is fixed.
-TOLERATE_MISSED_SALE = True
+TOLERATE_MISSED_SALE = False
 
 # PRODUCT.md §3, written out here independently of reverb_tui.sync.stock.
 PENDING = {"unpaid", "payment_pending", "pending_review", "partially_paid"}
@@ -912,15 +912,8 @@ def _stock_after(make_services, *snapshots: dict) -> tuple[int, list[tuple[str, 
 
 
 SHIPPED = {"shipped_at": datetime.now(UTC).replace(microsecond=0).isoformat()}
-# Finding 1 of the chaos run, reported to the lead (the fix belongs to sync/stock.py, whose own
-# tests pin the current rule): apply_order_stock takes stock only for an order it sees in a
-# sale status. Strict: when it is fixed these pass, fail as XPASS, and this marker and
-# TOLERATE_MISSED_SALE go.
-MISSED_SALE = pytest.mark.xfail(
-    strict=True,
-    reason="sync/stock.py apply_order_stock: an order first seen refunded, or cancelled after "
-    "it shipped, was paid after the count but never takes stock",
-)
+# Finding 1 of the chaos run (fixed in sync/stock.py): a sale the sync never saw in a sale
+# status still takes stock when the order was paid.
 
 
 @pytest.mark.parametrize(
@@ -931,12 +924,11 @@ MISSED_SALE = pytest.mark.xfail(
         ([{"status": "shipped", **SHIPPED}, {"status": "cancelled", **SHIPPED}], 4),
         ([{"status": "paid"}, {"status": "cancelled"}], 5),
         # ... must be what a sync that saw only the last step stores.
-        pytest.param([{"status": "refunded"}], 4, marks=MISSED_SALE),
-        pytest.param([{"status": "cancelled", **SHIPPED}], 4, marks=MISSED_SALE),
+        pytest.param([{"status": "refunded"}], 4),
+        pytest.param([{"status": "cancelled", **SHIPPED}], 4),
         pytest.param(
             [{"status": "refunded", **SHIPPED}, {"status": "cancelled", **SHIPPED}],
             4,
-            marks=MISSED_SALE,
         ),
         ([{"status": "refunded"}, {"status": "cancelled"}], 5),
         ([{"status": "cancelled"}], 5),
@@ -960,15 +952,9 @@ def test_stock_does_not_depend_on_which_statuses_a_sync_saw(make_services, seen,
     assert sum(d for _r, d in moves) == on_hand - 5
 
 
-# Finding 3 of the chaos run, reported to the lead: a stock PUT is retried as idempotent, but
-# for a one-of-a-kind listing set to 0 it is not: the first PUT ends the listing on Reverb, so
-# when its answer is lost (a timeout after Reverb applied it) the retry is refused with a 422
-# "ended and cannot be relisted", and the push reports a failure for a write that took effect.
-LOST_ANSWER = pytest.mark.xfail(
-    strict=True,
-    reason="sync/push.py push_stock: a 422 'ended' on a retried PUT of 0 to a one-of-a-kind "
-    "listing is reported as failed although Reverb shows the value (re-read it first)",
-)
+# Finding 3 of the chaos run (fixed in sync/push.py): a stock PUT is retried as idempotent, but
+# 0 on a one-of-a-kind listing ends it, so a retry after a lost answer is refused with a 422;
+# the push re-reads the listing and counts it pushed when Reverb shows the value.
 
 
 class LoseFirstPutAnswer:
@@ -996,7 +982,6 @@ class LoseFirstPutAnswer:
         await self._real.aclose()
 
 
-@LOST_ANSWER
 async def test_a_lost_answer_to_ending_a_one_of_a_kind_listing_is_not_a_failure(
     make_services,
 ) -> None:
