@@ -22,7 +22,7 @@ from sqlmodel import select
 from ..db.engine import session_scope
 from ..db.models import Channel, Listing, fold
 from ..reverb.client import PER_PAGE
-from ..reverb.errors import AuthError, ForbiddenError, ReverbError
+from ..reverb.errors import AuthError, ForbiddenError, ReverbError, ValidationError
 from .stock import SkuResolver, stock_levels, target_quantity
 
 ProgressFn = Callable[[int, int], Any]
@@ -386,9 +386,17 @@ async def push_stock(
         nonlocal done
         pk = pks[row.listing_id]
         try:
-            resp = await client.update_listing_inventory(
-                row.listing_id, row.new, has_inventory=not row.one_of_a_kind
-            )
+            try:
+                resp = await client.update_listing_inventory(
+                    row.listing_id, row.new, has_inventory=not row.one_of_a_kind
+                )
+            except ValidationError:
+                # A retried PUT whose first answer was lost can be refused because the first
+                # one took effect (0 ends a one-of-a-kind listing, which then cannot be
+                # written). Reverb's own copy decides: if it shows the value, it was pushed.
+                resp = await _reread_if_applied(client, row)
+                if resp is None:
+                    raise
         except (AuthError, ForbiddenError):
             raise
         except ReverbError as exc:
@@ -432,6 +440,17 @@ async def push_stock(
     same = [pks[r.listing_id] for r in plan if r.action == ACTION_SAME]
     await asyncio.to_thread(_clear_errors, engine, same, channel_id, _now())
     return result
+
+
+async def _reread_if_applied(client: Any, row: PlanRow) -> dict[str, Any] | None:
+    """``{"listing": …}`` when Reverb's listing already shows ``row.new``, else None."""
+    try:
+        listing = await client.get_object(f"/listings/{row.listing_id}")
+    except ReverbError:
+        return None
+    if _int(listing.get("inventory"), -1) == row.new:
+        return {"listing": listing}
+    return None
 
 
 __all__ = [
