@@ -13,11 +13,32 @@ from .cli.common import db_parent, run_handler
 COMMAND_MODULES = ("tui", "channels", "sync", "log", "orders", "shipping", "report", "inventory", "skus", "demo")
 
 
+def _redact_argv_message(message: str) -> str:
+    """argparse quotes what was typed; a token typed or pasted on the command line must not
+    be echoed back (``--tok=SECRET``, ``--token-stdin=SECRET``, a stray pasted argument)."""
+    import os
+    import re
+
+    from .errors import mask_token
+    from .logs import redact, register_secret
+
+    register_secret(os.environ.get("REVERB_TOKEN", "").strip() or None)
+    message = re.sub(r"(--[\w-]+=)\S+?(?=['\s,]|$)", r"\1…", message)
+    message = re.sub(r"explicit argument '[^']*'", "explicit argument", message)
+    if message.startswith("unrecognized arguments:"):
+        words = message.split(":", 1)[1].split()
+        message = "unrecognized arguments: " + " ".join(
+            mask_token(w) if len(w) >= 12 and not w.startswith("-") else w for w in words
+        )
+    return redact(message)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with one-sentence errors: no usage block, a pointer to --help, exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        text = message[0].upper() + message[1:] if message else "Bad arguments"
+        text = _redact_argv_message(message)
+        text = text[0].upper() + text[1:] if text else "Bad arguments"
         sys.stderr.write(f"Error: {text.rstrip('.')}; see '{self.prog} --help'.\n")
         sys.exit(2)
 
