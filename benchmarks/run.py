@@ -73,25 +73,44 @@ def cli_help_figure(runs: int) -> Figure:
 
 
 def suite_figure() -> Figure:
-    """The whole test suite, as ``make test`` runs it (pytest part only)."""
+    """The whole test suite, as ``make test`` runs it (the pytest part), with its five
+    slowest tests."""
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--durations=5"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=1800,
     )
     wall = time.perf_counter() - t0
-    tail = [ln for ln in proc.stdout.strip().splitlines() if ln.strip()][-1:] or ["(no output)"]
-    summary = re.sub(r"=+", "", tail[0]).strip()
+    lines = proc.stdout.splitlines()
+    summary = next(
+        (
+            re.sub(r"=+", "", ln).strip()
+            for ln in reversed(lines)
+            if re.search(r"\d+ (passed|failed|errors?)\b.* in [\d.]+s", ln)
+        ),
+        "no summary line",
+    )
+    slowest = [
+        f"{float(m.group(1)):.0f} s {m.group(2)} {m.group(3)}"
+        for m in (re.match(r"\s*([\d.]+)s (call|setup|teardown)\s+(\S+)", ln) for ln in lines)
+        if m
+    ][:5]
+    failed = [ln.split(" - ")[0] for ln in lines if ln.startswith(("FAILED", "ERROR"))]
+    note = f"pytest exit {proc.returncode}: {summary}"
+    if failed:
+        note += "\n" + "\n".join(failed[:5])
+    if slowest:
+        note += "\nslowest: " + "; ".join(slowest)
     return Figure(
         "test suite wall time (pytest, whole suite)",
         wall,
         "s",
         f"<= {SUITE_TARGET_S:g} s",
         wall <= SUITE_TARGET_S,
-        f"pytest exit {proc.returncode}: {summary}",
+        note,
     )
 
 
