@@ -1,4 +1,4 @@
-"""Add a local shipping service, rename one, or change its carrier (one modal, three modes).
+"""Add a local shipping service, rename one, change its carrier or its code (one modal).
 
 The carrier drop-down lists Reverb's shipping providers (``ShippingService.providers_info``:
 cached a day, else live, else the documented list); it starts with the documented list so it
@@ -27,6 +27,7 @@ TITLES = {
     "add": "Add shipping service",
     "rename": "Rename shipping service",
     "carrier": "Change carrier",
+    "code": "Change service code",
 }
 
 
@@ -44,7 +45,8 @@ class ServiceSaved(Message):
 
 
 class ShippingServiceModal(ReverbModal):
-    """``mode`` is add | rename | carrier; dismisses with the saved ``ServiceInfo`` or None."""
+    """``mode`` is add | rename | carrier | code; dismisses with the saved ``ServiceInfo`` or
+    None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="shipping-service-form.cancel")]
 
@@ -101,9 +103,13 @@ class ShippingServiceModal(ReverbModal):
                     classes="field-help",
                     markup=False,
                 )
-            if self.mode == "add":
+            if self.mode in ("add", "code"):
                 yield Label("Service code (optional)", classes="field-label")
-                yield Input(placeholder="e.g. 03", id="service-code")
+                yield Input(
+                    value=(self.service.code or "") if self.mode == "code" and self.service else "",
+                    placeholder="e.g. 03; empty for none",
+                    id="service-code",
+                )
             yield FormError(id="service-error")
             with Horizontal(classes="form-buttons"):
                 yield Button("Save", id="service-save", variant="primary")
@@ -112,6 +118,8 @@ class ShippingServiceModal(ReverbModal):
     def on_mount(self) -> None:
         if self.mode in ("add", "rename"):
             self.query_one("#service-name", Input).focus()
+        elif self.mode == "code":
+            self.query_one("#service-code", Input).focus()
         else:
             self.query_one("#service-carrier", Select).focus()
         if self.mode in ("add", "carrier"):
@@ -156,7 +164,7 @@ class ShippingServiceModal(ReverbModal):
         if self.mode in ("add", "carrier"):
             carrier = self.query_one("#service-carrier", Select).value
             form["carrier"] = "Other" if carrier is Select.NULL else str(carrier)
-        if self.mode == "add":
+        if self.mode in ("add", "code"):
             form["code"] = self.query_one("#service-code", Input).value
         self.query_one("#service-save", Button).disabled = True
         self.save(form)
@@ -168,6 +176,8 @@ class ShippingServiceModal(ReverbModal):
             info = shipping.add(form["name"], form["carrier"], form["code"])
         elif self.mode == "rename":
             info = shipping.rename(self.service.name, form["name"])
+        elif self.mode == "code":
+            info = shipping.set_code(self.service.name, form["code"])
         else:
             info = shipping.set_carrier(self.service.name, form["carrier"])
         self.post_message(ServiceSaved(info))

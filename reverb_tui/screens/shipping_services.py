@@ -1,6 +1,6 @@
 """Local shipping services: name, carrier (the Reverb provider used to ship), code, usage.
 
-Add, rename and change carrier open ``ShippingServiceModal``; delete asks OK / Cancel first,
+Add, rename, change carrier and change code open ``ShippingServiceModal``; delete asks OK / Cancel first,
 and is refused with one sentence while a shipping mapping or a downloaded order uses the
 service (read fresh when the key is pressed; the service checks again when it deletes).
 """
@@ -98,6 +98,7 @@ class ShippingServicesScreen(ReverbScreen):
         Binding("a", "add", "Add", id="shipping-services.add"),
         Binding("n", "rename", "Rename", id="shipping-services.rename"),
         Binding("c", "carrier", "Change carrier", id="shipping-services.carrier"),
+        Binding("k", "code", "Change code", id="shipping-services.code"),
         Binding("d,delete", "delete", "Delete", id="shipping-services.delete"),
         Binding("r", "refresh", "Refresh", id="shipping-services.refresh"),
     ]
@@ -238,9 +239,19 @@ class ShippingServicesScreen(ReverbScreen):
         def saved(info: Any | None) -> None:
             if info is None:
                 return
-            done = {"add": "Added", "rename": "Renamed", "carrier": "Changed the carrier of"}
+            done = {
+                "add": "Added",
+                "rename": "Renamed",
+                "carrier": "Changed the carrier of",
+                "code": "Changed the service code of",
+            }
             text = f"{done[mode]} the shipping service {info.name!r}"
-            text += f" (carrier {info.carrier})." if mode != "rename" else "."
+            if mode in ("add", "carrier"):
+                text += f" (carrier {info.carrier})."
+            elif mode == "code":
+                text += f" (code {info.code})." if info.code else " (no code)."
+            else:
+                text += "."
             self.notify(text, markup=False)
             self._select_name = info.name
             self.load_services()
@@ -255,6 +266,9 @@ class ShippingServicesScreen(ReverbScreen):
 
     def action_carrier(self) -> None:
         self._open_form("carrier")
+
+    def action_code(self) -> None:
+        self._open_form("code")
 
     def action_delete(self) -> None:
         self.query_one("#services-error", FormError).clear()

@@ -120,7 +120,15 @@ async def test_rename_and_change_carrier(services) -> None:
         assert service_rows(app)[0][:2] == ("FedEx Ground", "FedEx")
         assert any("Changed the carrier of the shipping service 'FedEx Ground'" in n
                    for n in notifications(app))  # fmt: skip
-    assert stored_services(services) == [("FedEx Ground", "FedEx", None)]
+
+        await pilot.press("k")  # the service code
+        await settle(pilot)
+        assert app.focused.id == "service-code"
+        await type_text(pilot, "FXG")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert service_rows(app)[0][:3] == ("FedEx Ground", "FedEx", "FXG")
+    assert stored_services(services) == [("FedEx Ground", "FedEx", "FXG")]
 
 
 async def test_delete_is_refused_while_in_use_and_confirmed_otherwise(services) -> None:
