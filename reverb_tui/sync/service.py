@@ -128,7 +128,9 @@ class SyncService:
         self.engine = engine
         self.client_factory = client_factory
         self.clock = clock
-        self.holder = new_holder()
+        # Each run takes leases under its own holder id (new_holder), so two runs in one
+        # process (the background loop and a preview, say) exclude each other like two
+        # processes do.
 
     # -- selection ------------------------------------------------------------------------------
 
@@ -186,7 +188,12 @@ class SyncService:
         )
         if dry_run:
             stock_only = True
-        starts = await asyncio.gather(*(self._start(ch, kind, wait_for_lease) for ch in channels))
+        holder = new_holder(kind)
+        if dry_run and not wait_for_lease:
+            wait_for_lease = 30.0  # a preview someone waits for: let a running sync finish
+        starts = await asyncio.gather(
+            *(self._start(ch, kind, wait_for_lease, holder) for ch in channels)
+        )
         summaries: list[ChannelSummary] = []
         jobs: list[_Job] = []
         for started in starts:
@@ -212,7 +219,9 @@ class SyncService:
                     on_progress(SyncProgress(j.channel.id, j.channel.name, "done"))
         return summaries
 
-    async def _start(self, ch: Channel, kind: str, wait: float) -> _Job | ChannelSummary:
+    async def _start(
+        self, ch: Channel, kind: str, wait: float, holder: str
+    ) -> _Job | ChannelSummary:
         summary = ChannelSummary(channel=ch.name, channel_id=int(ch.id))
         if ch.needs_reauth:
             summary.errors.append(
@@ -220,20 +229,18 @@ class SyncService:
             )
             summary.status = "skipped"
             return summary
-        lease = Lease(self.engine, ch.id, self.holder, self.clock)
+        lease = Lease(self.engine, ch.id, holder, self.clock)
         if not await lease.acquire(wait):
-            summary.errors.append(f"{ch.name}: another process is syncing this integration.")
+            summary.errors.append(f"{ch.name}: another sync of this integration is running.")
             summary.status = "busy"
             return summary
-        run_id = await asyncio.to_thread(self._new_run, ch.id, kind)
+        run_id = await asyncio.to_thread(self._new_run, ch.id, kind, holder)
         client = self.client_factory(ch.api_url, ch.token, ch.rate_limit)
         return _Job(ch, summary, run_id, lease, client, time.monotonic())
 
-    def _new_run(self, channel_id: int, kind: str) -> int:
+    def _new_run(self, channel_id: int, kind: str, holder: str) -> int:
         with session_scope(self.engine) as s:
-            run = SyncRun(
-                channel_id=channel_id, kind=kind, holder=self.holder, started_at=self.clock()
-            )
+            run = SyncRun(channel_id=channel_id, kind=kind, holder=holder, started_at=self.clock())
             s.add(run)
             s.flush()
             return run.id

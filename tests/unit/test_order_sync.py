@@ -405,3 +405,25 @@ async def test_watch_syncs_when_due_and_stops_cleanly(make_services, fake) -> No
     assert len(runs) == 2
     assert runs[0][0].orders_new == 1 and runs[1][0].orders_new == 1
     assert len(orders_in_db(svc)) == 2
+
+
+async def test_two_runs_in_one_process_exclude_each_other(make_services, fake) -> None:
+    """The TUI's background loop and a preview share a process: they must not both sync."""
+    for _ in range(5):
+        fake.add_order()
+    gate = asyncio.Event()
+
+    class SlowTransport(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            await gate.wait()
+            return fake.handle(request)
+
+    svc = make_services(client_factory=fast_client_factory(SlowTransport()), clock=clock)
+    add_channel(svc, fake)
+    first = asyncio.create_task(svc.sync.run(orders_only=True))
+    await asyncio.sleep(0.3)
+    [busy] = await svc.sync.run(orders_only=True)
+    assert busy.status == "busy" and "another sync" in busy.errors[0]
+    gate.set()
+    [done] = await first
+    assert done.completed and done.orders_new == 5
