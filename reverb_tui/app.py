@@ -257,6 +257,16 @@ class ReverbApp(App[None]):
                 screen.action_reauthorise,
             )
             yield SystemCommand(
+                "Unlinked listings and orders",
+                "Listings and orders of this integration whose SKU maps to no local SKU",
+                screen.action_unlinked,
+            )
+            yield SystemCommand(
+                "Preview stock push",
+                "Each listing's current and new stock, without writing anything",
+                screen.action_preview_stock,
+            )
+            yield SystemCommand(
                 "Remove account",
                 "Remove this integration (asks OK / Cancel first)",
                 screen.action_remove,
