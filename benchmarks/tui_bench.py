@@ -614,7 +614,8 @@ def orders_figures(db: Path, orders: int, *, pages: int, external: bool = True) 
             "MB",
             "<= 250 MB",
             peak <= 250,
-            f"the Orders screen opened, filtered and scrolled in a child process, {did}; "
+            f"the Orders screen {'opened and paged' if 'open_ms' in m else 'opened, filtered, searched and scrolled'}"
+            f" in a child process, {did}; "
             f"peak RSS from /proc/self/status VmHWM ({m['rss_start_mb']:.0f} MB at the "
             "child's start)",
         )
