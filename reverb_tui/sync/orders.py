@@ -167,8 +167,8 @@ def store_orders(
     service are set only on first download (the seed's rule: mappings affect only orders
     downloaded after they were saved).
     """
-    from .shipping import resolve_shipping_service
-    from .stock import apply_order_stock, resolve_sku
+    from ..db.models import ShippingMapping
+    from .stock import SALE_STATUSES, UNDONE_STATUSES, SkuResolver, apply_order_stock
 
     parsed: list[dict[str, Any]] = []
     errors: list[str] = []
@@ -185,37 +185,47 @@ def store_orders(
         if prev is None or _newer_or_same(data.get("updated_at"), prev.get("updated_at")):
             by_number[data["order_number"]] = data
     new = updated = 0
+    if not by_number:
+        return new, updated, errors
     with session_scope(engine) as s:
-        existing = (
-            {
-                o.order_number: o
-                for o in s.exec(
-                    select(Order).where(
-                        Order.channel_id == channel_id, Order.order_number.in_(list(by_number))
-                    )
-                ).all()
-            }
-            if by_number
-            else {}
+        # A page costs a handful of queries, not a few per order: SKUs, shipping mappings
+        # and the stored copies are read once, the new orders flushed together.
+        existing = {
+            o.order_number: o
+            for o in s.exec(
+                select(Order).where(
+                    Order.channel_id == channel_id, Order.order_number.in_(list(by_number))
+                )
+            ).all()
+        }
+        resolve_sku = SkuResolver(s, channel_id)
+        services = dict(
+            s.exec(
+                select(ShippingMapping.channel_service, ShippingMapping.shipping_service_id).where(
+                    ShippingMapping.channel_id == channel_id
+                )
+            ).all()
         )
+        touched: list[Order] = []
         for number, data in by_number.items():
             order = existing.get(number)
             if order is None:
-                sku, kit = resolve_sku(s, channel_id, data["channel_sku"])
-                service_id = resolve_shipping_service(
-                    s, channel_id, data["channel_shipping_method"]
-                )
+                sku, kit = resolve_sku(data["channel_sku"])
+                method = (data["channel_shipping_method"] or "").strip()
                 order = Order(
                     channel_id=channel_id,
                     sku=sku,
                     kit=kit,
-                    shipping_service_id=service_id,
+                    shipping_service_id=services.get(method) if method else None,
                     first_seen_at=now,
                     **data,
                 )
                 s.add(order)
-                s.flush()
                 new += 1
+                # A new order can only move stock by taking it now (it has no moves yet).
+                status = (order.status or "").strip().lower()
+                if sku and (status in SALE_STATUSES or status in UNDONE_STATUSES):
+                    touched.append(order)
             else:
                 if not _newer_or_same(data.get("updated_at"), order.updated_at):
                     continue  # a stale copy from a shifted page: keep ours
@@ -230,6 +240,9 @@ def store_orders(
                 if changed:
                     s.add(order)
                     updated += 1
+                    touched.append(order)
+        s.flush()
+        for order in touched:
             apply_order_stock(s, order, now)
     return new, updated, errors
 
