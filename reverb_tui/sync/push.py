@@ -193,7 +193,14 @@ def _drop_unseen(engine, channel_id: int, seen: set[str]) -> int:  # noqa: ANN00
         return len(gone)
 
 
-async def sync_listings(client, engine, channel_id: int, *, on_progress=None) -> int:  # noqa: ANN001
+async def sync_listings(  # noqa: ANN001
+    client,
+    engine,
+    channel_id: int,
+    *,
+    on_progress=None,
+    clock: Callable[[], datetime] | None = None,
+) -> int:
     """Download every listing of the channel (``state=all``, all pages) into ``Listing``.
 
     Follows ``_links.next.href`` (relative hrefs resolve against the site; the client refuses
@@ -209,7 +216,7 @@ async def sync_listings(client, engine, channel_id: int, *, on_progress=None) ->
     for _ in range(MAX_PAGES):
         items = body.get("listings")
         rows = [r for r in (parse_listing(o) for o in (items or []) if isinstance(o, dict)) if r]
-        await asyncio.to_thread(_store_listings, engine, channel_id, rows, _now())
+        await asyncio.to_thread(_store_listings, engine, channel_id, rows, (clock or _now)())
         seen_ids.update(r["listing_id"] for r in rows)
         total = _int(body.get("total"), len(seen_ids))
         if on_progress is not None:
@@ -348,6 +355,7 @@ async def push_stock(
     on_error: ErrorFn | None = None,
     on_progress: ProgressFn | None = None,
     concurrency: int = 4,
+    clock: Callable[[], datetime] | None = None,
 ) -> PushResult:
     """Write each linked listing's target quantity where it differs from Reverb's.
 
@@ -380,7 +388,7 @@ async def push_stock(
         nonlocal pending
         if pending and (force or len(pending) >= BATCH):
             batch, pending = pending, []
-            await asyncio.to_thread(_store_outcomes, engine, batch, _now())
+            await asyncio.to_thread(_store_outcomes, engine, batch, (clock or _now)())
 
     async def one(row: PlanRow) -> None:
         nonlocal done
@@ -438,7 +446,7 @@ async def push_stock(
     if fatal:
         raise fatal[0]
     same = [pks[r.listing_id] for r in plan if r.action == ACTION_SAME]
-    await asyncio.to_thread(_clear_errors, engine, same, channel_id, _now())
+    await asyncio.to_thread(_clear_errors, engine, same, channel_id, (clock or _now)())
     return result
 
 

@@ -13,20 +13,34 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, SyncError, SyncRun, fold
+from ..db.models import (
+    Channel,
+    InventoryItem,
+    Listing,
+    Order,
+    SkuMapping,
+    StockMove,
+    SyncError,
+    SyncRun,
+    fold,
+)
 from ..errors import AppError, NotFound, UserError
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError
 from .lease import Lease, new_holder
 from .orders import OrderDownloader, WalkProgress, WalkStopped
 
 log = logging.getLogger("reverb_tui.sync")
+
+# Listings are re-read at least this often even when nothing local changed, so a change made
+# on Reverb's website (or a listing added there) is seen and corrected within this time.
+LISTINGS_MAX_AGE = timedelta(minutes=15)
 
 
 @dataclass
@@ -118,6 +132,9 @@ class _Job:
     started: float
     orders_ok: bool = True
     fatal: bool = False  # stop this channel (auth, lease lost)
+    listings: asyncio.Task | None = None  # a listings read started beside the order download
+    skipped_stock: bool = False  # nothing changed since the last push: no request made
+    stock_started_at: datetime | None = None
 
 
 ProgressCallback = Callable[[SyncProgress], None]
@@ -203,13 +220,35 @@ class SyncService:
                 jobs.append(started)
                 summaries.append(started.summary)
         try:
+            if not orders_only and not stock_only:
+                # Listings that must be read anyway (never read, or long ago) are read beside
+                # the order download: each token's rate limit is the bound either way.
+                for j in jobs:
+                    if await asyncio.to_thread(self._listings_stale, j.channel.id):
+                        j.listings = asyncio.create_task(self._read_listings(j, on_progress))
             if not stock_only:
                 await asyncio.gather(*(self._orders(j, on_progress, stop) for j in jobs))
             if not orders_only:
+                orders_changed = any(j.summary.orders_new or j.summary.orders_updated for j in jobs)
                 await asyncio.gather(
-                    *(self._stock(j, dry_run, on_progress, stop) for j in jobs if not j.fatal)
+                    *(
+                        self._stock(
+                            j,
+                            dry_run,
+                            on_progress,
+                            stop,
+                            explicit=stock_only,
+                            orders_changed=orders_changed,
+                        )
+                        for j in jobs
+                        if not j.fatal
+                    )
                 )
         finally:
+            reads = [j.listings for j in jobs if j.listings is not None]
+            for task in reads:
+                task.cancel()  # a no-op when it finished; stops it when its channel failed
+            await asyncio.gather(*reads, return_exceptions=True)
             await asyncio.gather(
                 *(self._finish(j, kind, orders_only, stock_only, dry_run) for j in jobs),
                 return_exceptions=True,
@@ -313,14 +352,70 @@ class SyncService:
         for e in result.errors:
             await asyncio.to_thread(self._record_error, job, "order", e)
 
+    def _listings_stale(self, channel_id: int) -> bool:
+        """Never read, or not read for LISTINGS_MAX_AGE."""
+        with session_scope(self.engine) as s:
+            last = s.exec(
+                select(func.max(Listing.seen_at)).where(Listing.channel_id == channel_id)
+            ).one()
+        return last is None or self.clock() - last > LISTINGS_MAX_AGE
+
+    def _stock_changed(self, ch: Channel) -> bool:
+        """Could any listing's target have moved since this channel's last push? Sales and
+        cancellations (stock moves), new orders (reserved), counts and mappings, from this
+        process or another, all leave a newer timestamp than the push."""
+        since = ch.last_stock_push_at
+        if since is None:
+            return True
+        with session_scope(self.engine) as s:
+            for column in (
+                StockMove.created_at,
+                InventoryItem.updated_at,
+                SkuMapping.created_at,
+                Order.first_seen_at,
+            ):
+                newest = s.exec(select(func.max(column))).one()
+                if newest is not None and newest > since:
+                    return True
+        return False
+
+    def _progress(self, ch: Channel, phase: str, on_progress: ProgressCallback | None):  # noqa: ANN202
+        def cb(done: int = 0, total: int = 0, *_a: Any) -> None:
+            if on_progress is not None:
+                on_progress(SyncProgress(ch.id, ch.name, phase, done, total))
+
+        return cb
+
+    async def _read_listings(self, job: _Job, on_progress: ProgressCallback | None) -> int:
+        from .push import sync_listings
+
+        seen = await sync_listings(
+            job.client,
+            self.engine,
+            job.channel.id,
+            on_progress=self._progress(job.channel, "listings", on_progress),
+            clock=self.clock,
+        )
+        job.summary.listings_seen = seen
+        return seen
+
     async def _stock(
         self,
         job: _Job,
         dry_run: bool,
         on_progress: ProgressCallback | None,
         stop: asyncio.Event | None,
+        *,
+        explicit: bool = False,
+        orders_changed: bool = False,
     ) -> None:
-        from .push import push_stock, sync_listings
+        """Listings and the stock push of one channel.
+
+        Diff-only twice over: a periodic run with nothing new anywhere (no order, sale, count
+        or mapping since the last push, listings read recently) makes no request at all, and
+        a push writes only listings whose value differs.
+        """
+        from .push import push_stock
 
         ch = job.channel
         if stop is not None and stop.is_set():
@@ -334,19 +429,20 @@ class SyncService:
                 "another process took over this integration's sync",
             )
             return
-
-        def progress(phase: str) -> Callable[..., None]:
-            def cb(done: int = 0, total: int = 0, *_a: Any) -> None:
-                if on_progress is not None:
-                    on_progress(SyncProgress(ch.id, ch.name, phase, done, total))
-
-            return cb
-
+        pushing = ch.stock_updates or dry_run
+        # The push is good for every change made before this moment (see _stock_changed).
+        job.stock_started_at = self.clock()
         try:
-            job.summary.listings_seen = await sync_listings(
-                job.client, self.engine, ch.id, on_progress=progress("listings")
-            )
-            if not (ch.stock_updates or dry_run):
+            if job.listings is not None:
+                await job.listings
+            elif explicit or (
+                pushing and (orders_changed or await asyncio.to_thread(self._stock_changed, ch))
+            ):
+                await self._read_listings(job, on_progress)
+            elif pushing:
+                job.skipped_stock = True
+                return  # nothing changed since the last push: every listing already matches
+            if not pushing:
                 return
 
             failures: list[tuple[str, str]] = []
@@ -357,7 +453,8 @@ class SyncService:
                     ch.id,
                     dry_run=dry_run,
                     on_error=lambda item, message: failures.append((item, message)),
-                    on_progress=progress("push"),
+                    on_progress=self._progress(ch, "push", on_progress),
+                    clock=self.clock,
                 )
             finally:
                 for item, message in failures:
@@ -430,8 +527,8 @@ class SyncService:
             if ch is not None and not dry_run:
                 if not stock_only and job.orders_ok:
                     ch.last_order_sync_at = now
-                if not orders_only and not job.fatal and ch.stock_updates:
-                    ch.last_stock_push_at = now
+                if not orders_only and not job.fatal and ch.stock_updates and job.stock_started_at:
+                    ch.last_stock_push_at = job.stock_started_at
                 ch.error_count = len(s.errors)
                 ch.last_error = s.errors[-1] if s.errors else None
                 sess.add(ch)

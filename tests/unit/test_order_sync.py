@@ -427,3 +427,69 @@ async def test_two_runs_in_one_process_exclude_each_other(make_services, fake) -
     gate.set()
     [done] = await first
     assert done.completed and done.orders_new == 5
+
+
+async def test_periodic_run_with_nothing_new_makes_one_request(make_services) -> None:
+    """With stock updates on: a run with nothing new anywhere reads no listings and writes
+    nothing (one order page in all); a count changed since the last push brings the listings
+    read and the write back."""
+    fake = FakeReverb()
+    fake.add_order(status="unpaid", sku="SKU-1")
+    listings = [
+        {
+            "id": 501,
+            "sku": "SKU-1",
+            "title": "Guitar",
+            "inventory": 1,
+            "has_inventory": True,
+            "condition": {"slug": "brand-new"},
+            "state": {"slug": "live"},
+        }
+    ]
+    puts: list[httpx.Request] = []
+
+    def listing_routes(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/my/listings"):
+            return httpx.Response(
+                200,
+                json={
+                    "total": 1,
+                    "current_page": 1,
+                    "total_pages": 1,
+                    "listings": listings,
+                    "_links": {},
+                },
+            )
+        if request.method == "PUT":
+            puts.append(request)
+            listings[0]["inventory"] = __import__("json").loads(request.content)["inventory"]
+            return httpx.Response(200, json={"listing": listings[0]})
+        return None
+
+    fake.before.append(listing_routes)
+    times = [NOW]
+    svc = make_services(client_factory=fast_client_factory(fake.transport), clock=lambda: times[-1])
+    add_channel(svc, fake)
+    svc.inventory.upsert("SKU-1", title="Guitar", on_hand=5)
+    svc.channels.update_settings("Shop A", stock_updates=True)
+    [first] = await svc.sync.run()
+    assert first.completed and first.listings_seen == 1 and first.listings_pushed == 1
+    assert listings[0]["inventory"] == 4  # 5 on hand - 1 reserved by the unpaid order
+
+    times.append(NOW + timedelta(minutes=1))
+    before = len(fake.requests)
+    [quiet] = await svc.sync.run()
+    assert quiet.completed and len(fake.requests) - before == 1  # the order page only
+    assert quiet.listings_pushed == 0
+
+    times.append(NOW + timedelta(minutes=2))
+    svc.inventory.set_on_hand("SKU-1", 8)
+    times.append(NOW + timedelta(minutes=3))
+    [after_count] = await svc.sync.run()
+    assert after_count.listings_seen == 1 and after_count.listings_pushed == 1
+    assert listings[0]["inventory"] == 7 and len(puts) == 2
+
+    times.append(NOW + timedelta(minutes=30))  # listings not read for 15 minutes: read again
+    before = len(fake.requests)
+    [stale] = await svc.sync.run()
+    assert stale.listings_seen == 1 and len(fake.requests) - before == 2
