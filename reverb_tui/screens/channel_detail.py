@@ -117,11 +117,11 @@ class ChannelDetailScreen(ReverbScreen):
                     yield LoadingIndicator(id="reauth-spinner", classes="spinner")
                     yield Static("Checking with Reverb…", id="reauth-status", classes="busy-text")
             with Collapsible(title="Shipping mapping", id="shipping-mapping", collapsed=True):
-                with Vertical(id="shipping-mapping-body", classes="section-body"):
-                    yield ShippingMappingSection(self.channel_id)
+                # Built when first expanded (see on_collapsible_expanded): the two mapping
+                # sections are most of this screen's widgets and slow its opening.
+                yield Vertical(id="shipping-mapping-body", classes="section-body")
             with Collapsible(title="SKU mapping", id="sku-mapping", collapsed=True):
-                with Vertical(id="sku-mapping-body", classes="section-body"):
-                    yield SkuMappingSection(self.channel_id)
+                yield Vertical(id="sku-mapping-body", classes="section-body")
             with Collapsible(
                 title="Additional settings", id="additional-settings", collapsed=False
             ):
@@ -328,6 +328,23 @@ class ChannelDetailScreen(ReverbScreen):
 
     # -- remove ---------------------------------------------------------------------------------
 
+    # -- mapping sections, built on first expansion ------------------------------------------
+
+    async def on_collapsible_expanded(self, event: Collapsible.Expanded) -> None:
+        builders = {
+            "shipping-mapping": ("#shipping-mapping-body", ShippingMappingSection),
+            "sku-mapping": ("#sku-mapping-body", SkuMappingSection),
+        }
+        if event.collapsible.id not in builders:
+            return
+        selector, section_class = builders[event.collapsible.id]
+        body = self.query_one(selector, Vertical)
+        if not body.children:
+            await body.mount(section_class(self.channel_id))
+            # The Collapsible scrolled itself into view after the refresh that followed its
+            # expansion, when it was still empty; scroll again now it has its full height.
+            self.call_after_refresh(event.collapsible.scroll_visible)
+
     def _confirmed_remove(self, confirmed: bool | None) -> None:
         if confirmed:
             self.remove_channel()
@@ -345,7 +362,8 @@ class ChannelDetailScreen(ReverbScreen):
     def _unlinked_closed(self, changed: bool | None) -> None:
         self.query_one(UnlinkedCountsButton).refresh_counts()
         if changed:
-            self.query_one(SkuMappingSection).load()
+            for section in self.query(SkuMappingSection):  # none until first expanded
+                section.load()
 
     def on_sku_mapping_section_saved(self, message: SkuMappingSection.Saved) -> None:
         self.query_one(UnlinkedCountsButton).refresh_counts()

@@ -78,6 +78,7 @@ class UnlinkedCountsButton(WorkerRouting, Button):
         message.stop()
         self.counts = (message.listings, message.orders)
         self.label = counts_label(message.listings, message.orders)
+        self.refresh(layout=True)  # Button.label repaints only; the width follows the text
         self.variant = "warning" if any(self.counts) else "default"
 
     def show_worker_error(self, worker: Worker, message: str) -> bool:

@@ -87,6 +87,10 @@ async def settle(pilot) -> None:  # noqa: ANN001
         await app.workers.wait_for_complete()
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
+            # The last worker's message may have changed sizes (a label, a lazily built
+            # section) and started a scroll: let layout and animations finish too.
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause()
             return
     raise AssertionError("workers kept starting")
 
