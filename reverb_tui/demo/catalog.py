@@ -11,6 +11,8 @@ import random
 import string
 from dataclasses import dataclass
 
+from ..reverb.providers import SWAGGER_PROVIDERS
+
 CURRENCIES = ("USD", "CAD", "EUR", "GBP", "AUD", "JPY", "NZD", "MXN")
 SYMBOLS = {
     "USD": "$",
@@ -316,32 +318,7 @@ COUNTRY_NAMES = {
 }
 
 # Swagger's provider enumeration (reverb-api.md section 2.6).
-PROVIDERS = (
-    "UPS",
-    "USPS",
-    "FedEx",
-    "DHL Deutschland",
-    "DHLExpress",
-    "DHLGlobalMail",
-    "DHL",
-    "Canada Post",
-    "Royal Mail",
-    "PostNL",
-    "Australia Post",
-    "EMS",
-    "La Poste",
-    "China Post",
-    "GLS",
-    "Parcelforce",
-    "Purolator",
-    "Interlogistica",
-    "Correos España",
-    "Ukraine Post",
-    "DPD Germany",
-    "DPD UK",
-    "DPD France",
-    "Other",
-)
+PROVIDERS = SWAGGER_PROVIDERS
 CARRIERS_BY_CURRENCY = {
     "USD": ("UPS", "USPS", "FedEx"),
     "CAD": ("Canada Post", "UPS", "Purolator"),

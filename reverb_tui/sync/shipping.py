@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from ..db.models import ShippingMapping
+from ..reverb.providers import SWAGGER_PROVIDERS
 
 # Reverb's ``shipping_method`` values (reverb-api.md 2.3.2) and their readable labels.
 CHANNEL_METHODS: dict[str, str] = {
@@ -16,32 +17,7 @@ CHANNEL_METHODS: dict[str, str] = {
 
 # Swagger's provider enumeration for POST /my/orders/selling/{n}/ship (reverb-api.md 2.6),
 # used when GET /shipping/providers is unreachable or answers an unusable shape.
-FALLBACK_PROVIDERS: tuple[str, ...] = (
-    "UPS",
-    "USPS",
-    "FedEx",
-    "DHL Deutschland",
-    "DHLExpress",
-    "DHLGlobalMail",
-    "DHL",
-    "Canada Post",
-    "Royal Mail",
-    "PostNL",
-    "Australia Post",
-    "EMS",
-    "La Poste",
-    "China Post",
-    "GLS",
-    "Parcelforce",
-    "Purolator",
-    "Interlogistica",
-    "Correos España",
-    "Ukraine Post",
-    "DPD Germany",
-    "DPD UK",
-    "DPD France",
-    "Other",
-)
+FALLBACK_PROVIDERS: tuple[str, ...] = SWAGGER_PROVIDERS
 
 
 def resolve_shipping_service(
