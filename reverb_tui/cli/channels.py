@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import err, json_flag, print_json, read_token, services, token_args
+from .common import err, json_flag, nonneg_int, print_json, read_token, services, token_args
 
 
 def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
@@ -113,7 +113,7 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
     )
     p.add_argument(
         "--buffer",
-        type=_nonneg_int,
+        type=nonneg_int,
         default=None,
         metavar="N",
         help="hold back N units from every listing",
@@ -129,7 +129,7 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
     )
     p.add_argument(
         "--interval",
-        type=_nonneg_int,
+        type=nonneg_int,
         default=None,
         metavar="SECONDS",
         help="seconds between background syncs (10-86400)",
@@ -148,20 +148,10 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
     grp.set_defaults(handler=None, _group_parser=grp)
 
 
-def _nonneg_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is negative")
-    return value
-
-
 def _max_value(text: str) -> int | None:
     if text.strip().lower() in ("none", "off", ""):
         return None
-    return _nonneg_int(text)
+    return nonneg_int(text)
 
 
 def _positive_float(text: str) -> float:

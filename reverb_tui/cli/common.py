@@ -45,6 +45,17 @@ def token_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--token", dest="token_argv", default=None, help=argparse.SUPPRESS)
 
 
+def nonneg_int(text: str) -> int:
+    """argparse type: a whole number of 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative")
+    return value
+
+
 def read_token(args: argparse.Namespace, *, required: bool = True) -> str | None:
     from ..errors import UserError
 

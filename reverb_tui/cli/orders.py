@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import json_flag, print_json, services
+from .common import json_flag, nonneg_int, print_json, services
 
 
 def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
@@ -45,7 +45,7 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
         help="order number, channel SKU, local SKU or buyer name contains TEXT",
     )
     p.add_argument(
-        "--limit", metavar="N", type=_nonneg_int, default=None, help="print at most N orders"
+        "--limit", metavar="N", type=nonneg_int, default=None, help="print at most N orders"
     )
     json_flag(p)
     p.set_defaults(handler=cmd_list)
@@ -105,16 +105,6 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
     p.set_defaults(handler=cmd_apply)
 
     grp.set_defaults(handler=None, _group_parser=grp)
-
-
-def _nonneg_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is negative")
-    return value
 
 
 def _money(cents: int | None, currency: str | None) -> str:
