@@ -10,7 +10,18 @@ from . import __version__
 from .cli.common import db_parent, run_handler
 
 # Command groups, one module each under reverb_tui/cli/, each exposing register(sub, parent).
-COMMAND_MODULES = ("tui", "channels", "sync", "log", "orders", "shipping", "report", "inventory", "skus", "demo")
+COMMAND_MODULES = (
+    "tui",
+    "channels",
+    "sync",
+    "log",
+    "orders",
+    "shipping",
+    "report",
+    "inventory",
+    "skus",
+    "demo",
+)
 
 
 def _redact_argv_message(message: str) -> str:

@@ -6,8 +6,12 @@ import argparse
 
 
 def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
-    p = sub.add_parser("tui", parents=[parent], help="open the terminal UI (the default)",
-                       description="Open the terminal UI on the database.")
+    p = sub.add_parser(
+        "tui",
+        parents=[parent],
+        help="open the terminal UI (the default)",
+        description="Open the terminal UI on the database.",
+    )
     p.set_defaults(handler=run_tui_command)
 
 
