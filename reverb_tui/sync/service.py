@@ -208,9 +208,11 @@ class SyncService:
         holder = new_holder(kind)
         if dry_run and not wait_for_lease:
             wait_for_lease = 30.0  # a preview someone waits for: let a running sync finish
-        starts = await asyncio.gather(
-            *(self._start(ch, kind, wait_for_lease, holder) for ch in channels)
-        )
+        # Leases are taken one at a time in channel-id order: two processes that each held one
+        # lease while waiting for the other's would wait for each other until both gave up.
+        starts = []
+        for ch in sorted(channels, key=lambda c: c.id):
+            starts.append(await self._start(ch, kind, wait_for_lease, holder))
         summaries: list[ChannelSummary] = []
         jobs: list[_Job] = []
         for started in starts:
