@@ -19,6 +19,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 from textual.worker import Worker, get_current_worker
 
 from ..widgets.form_error import FormError
+from ..widgets.table_rows import update_rows
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 
 TITLE = "Shipping services"
@@ -172,17 +173,7 @@ class ShippingServicesScreen(ReverbScreen):
             self._services = wanted
             self._rebuild(message.services)  # a rename changed the order by name
         else:
-            for key in [k for k in table.rows if k.value not in wanted]:
-                table.remove_row(key)
-            for key, info in wanted.items():
-                cells = row_cells(info)
-                if key in table.rows:
-                    current = table.get_row(key)
-                    for column, new, old in zip(COLUMN_KEYS, cells, current, strict=True):
-                        if new != old:
-                            table.update_cell(key, column, new, update_width=True)
-                else:
-                    table.add_row(*cells, key=key)
+            update_rows(table, {k: row_cells(i) for k, i in wanted.items()}, COLUMN_KEYS)
             if [r.key.value for r in table.ordered_rows] != order:  # new rows in between
                 self._rebuild(message.services)
         self._services = wanted

@@ -25,6 +25,7 @@ from textual.worker import Worker, get_current_worker
 from ..clock import parse_ts
 from ..errors import NotFound, UserError
 from ..messages import SyncRequested
+from ..widgets.table_rows import update_rows
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 
 TITLE = "Sync log"
@@ -334,17 +335,7 @@ class SyncLogScreen(ReverbScreen):
         table = self.table
         keep = self.highlighted_key
         wanted = {str(r["id"]): r for r in runs}
-        for key in [k for k in table.rows if k.value not in wanted]:
-            table.remove_row(key)
-        for key, run in wanted.items():
-            cells = run_cells(run)
-            if key in table.rows:
-                current = table.get_row(key)
-                for column, new, old in zip(COLUMN_KEYS, cells, current, strict=True):
-                    if new != old:
-                        table.update_cell(key, column, new, update_width=True)
-            else:
-                table.add_row(*cells, key=key)
+        update_rows(table, {k: run_cells(r) for k, r in wanted.items()}, COLUMN_KEYS)
         order = list(wanted)  # the service's order: newest first
         if [row.key.value for row in table.ordered_rows] != order:
             position = {key: i for i, key in enumerate(order)}

@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 
 from ..messages import ChannelRow
 from .badges import errors_text, logo_badge, reauth_text, status_text, time_text, type_label
+from .table_rows import update_rows
 
 # (key, label) in display order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -81,18 +82,11 @@ class ChannelTable(DataTable):
         """Bring the table to ``rows`` by row key, touching only what changed."""
         self._now = now
         wanted = {str(r.id): r for r in rows}
-        for key in [k for k in self.rows if k.value not in wanted]:
-            self.remove_row(key)
-        for row in rows:
-            key = str(row.id)
-            cells = row_cells(row, now, self._progress.get(row.id))
-            if key in self.rows:
-                current = self.get_row(key)
-                for column, new, old in zip(COLUMN_KEYS, cells, current, strict=True):
-                    if new != old:
-                        self.update_cell(key, column, new, update_width=True)
-            else:
-                self.add_row(*cells, key=key)
+        update_rows(
+            self,
+            {k: row_cells(r, now, self._progress.get(r.id)) for k, r in wanted.items()},
+            COLUMN_KEYS,
+        )
         self._rows = {r.id: r for r in rows}
 
     def show_progress(self, channel_id: int, text: str | None) -> None:
