@@ -8,7 +8,7 @@ app-wide (a notification). Messages carry plain values, never a token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -28,9 +28,13 @@ class ChannelRow:
     last_error: str | None
     last_order_sync_at: datetime | None
     last_stock_push_at: datetime | None
+    # ``channel_json`` (token masked): lets the detail screen paint its first frame at once.
+    view: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_channel(cls, ch: Any) -> ChannelRow:
+        from .services.channels import channel_json
+
         return cls(
             id=int(ch.id),
             name=ch.name,
@@ -41,6 +45,7 @@ class ChannelRow:
             last_error=ch.last_error,
             last_order_sync_at=ch.last_order_sync_at,
             last_stock_push_at=ch.last_stock_push_at,
+            view=channel_json(ch),
         )
 
 

@@ -13,7 +13,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
     Button,
     ContentSwitcher,
-    Footer,
     Header,
     Input,
     Label,
@@ -28,6 +27,7 @@ from ..messages import ChannelAdded, NameChecked
 from ..reverb.sites import CURRENCIES
 from ..services.channels import DEFAULT_SINCE_DAYS, MAX_NAME
 from ..widgets.badges import logo_badge
+from ..widgets.footer import AppFooter
 from ..widgets.form_error import FormError
 from ..widgets.site_picker import SitePicker
 from ..widgets.token_input import TokenInput
@@ -110,7 +110,7 @@ class AddChannelScreen(ReverbScreen):
                     yield Static(
                         "Checking the token with Reverb…", id="verify-status", classes="busy-text"
                     )
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Add sales channel"

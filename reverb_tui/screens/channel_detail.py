@@ -8,27 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import (
     Button,
     Collapsible,
-    Footer,
     Header,
-    Input,
-    Label,
-    LoadingIndicator,
     Static,
     Switch,
 )
 from textual.worker import Worker, WorkerState
 
 from ..clock import parse_ts
-from ..errors import AppError, UserError
 from ..messages import ChannelChanged, ChannelLoaded, ChannelRemoved
 from ..reverb.sites import SITE_LABELS
 from ..widgets.badges import (
@@ -39,32 +34,28 @@ from ..widgets.badges import (
     status_text,
     type_label,
 )
-from ..widgets.form_error import FormError
+from ..widgets.footer import AppFooter
+from ..widgets.reauthorise_form import ReauthoriseForm
+from ..widgets.settings_form import SettingsForm
 from ..widgets.shipping_mapping_section import ShippingMappingSection
-from ..widgets.site_picker import SitePicker
 from ..widgets.sku_mapping_section import SkuMappingSection
-from ..widgets.token_input import TokenInput
 from .base import GROUP_DB, GROUP_VERIFY, ReverbScreen
 from .confirm_remove import ConfirmRemoveModal
 from .stock_preview import StockPreviewModal
 from .unlinked import UnlinkedCountsButton, UnlinkedScreen
 
 LIST_TITLE = "Sales channel integrations"
+SUMMARY_LABEL_WIDTH = 20  # the longest label, "Reauthorise needed", and two spaces
+# Collapsible sections whose contents are built when first opened (see _build_section).
+SECTIONS = ("reauthorise", "shipping-mapping", "sku-mapping", "settings")
 
 
-def parse_whole(text: str, what: str, *, empty_ok: bool = False) -> int | None:
-    """A whole number >= 0 typed into a field; ``None`` for an empty field when allowed."""
-    value = text.strip()
-    if not value and empty_ok:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if number < 0:
-        extra = " (or empty for none)" if empty_ok else ""
-        raise UserError(f"The {what} must be a whole number of 0 or more{extra}.")
-    return number
+def stock_text(view: dict[str, Any]) -> Text:
+    """The summary's "Stock updates" line: the switch and the stock rules."""
+    rules = [f"buffer {view['buffer']}"]
+    rules.append("no maximum" if view["max"] is None else f"maximum {view['max']}")
+    state = Text("On", style="bold") if view["stock_updates"] else Text("Off", style="dim")
+    return state + Text(f" ({', '.join(rules)})")
 
 
 def site_text(site: str, api_url: str) -> str:
@@ -76,15 +67,18 @@ class ChannelDetailScreen(ReverbScreen):
     BINDINGS = [
         Binding("escape", "back", "Back to the list", id="channel-detail.back"),
         Binding("ctrl+r", "reauthorise", "Reauthorise", id="channel-detail.reauthorise"),
+        Binding("e", "settings", "Settings", id="channel-detail.settings"),
         Binding("u", "unlinked", "Unlinked", id="channel-detail.unlinked"),
         Binding("p", "preview_stock", "Preview stock push", id="channel-detail.preview-stock"),
     ]
     AUTO_FOCUS = "#back-link"
 
-    def __init__(self, channel_id: int) -> None:
+    def __init__(self, channel_id: int, view: dict[str, Any] | None = None) -> None:
+        """``view``: the integration as the list last read it (``channel_json``), so the
+        first frame shows it; it is read again at once."""
         super().__init__()
         self.channel_id = channel_id
-        self.view: dict[str, Any] | None = None
+        self.view: dict[str, Any] | None = view
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,67 +86,34 @@ class ChannelDetailScreen(ReverbScreen):
             with Horizontal(id="detail-nav"):
                 yield Button(f"← {LIST_TITLE}", id="back-link", classes="link")
             with Horizontal(id="detail-heading"):
-                yield Static("", id="detail-title", classes="screen-title", markup=False)
+                yield Static(
+                    self.view["name"] if self.view else "",
+                    id="detail-title",
+                    classes="screen-title",
+                    markup=False,
+                )
                 yield Button("Remove account", id="remove-account", variant="error")
-            yield Static("", id="channel-summary")
+            yield Static(self._summary(self.view) if self.view else "", id="channel-summary")
             with Horizontal(id="stock-actions", classes="form-buttons"):
                 yield UnlinkedCountsButton(self.channel_id)
                 yield Button("Preview stock push", id="preview-stock-push")
             with Collapsible(title="Reauthorise", id="reauthorise", collapsed=True):
-                yield Static(
-                    "Check the Seller ID, the Site and the Auth key, then Save. Reverb checks "
-                    "them first; nothing changes unless it accepts them.",
-                    classes="field-help",
-                )
-                yield Label("Seller ID", classes="field-label")
-                yield Input(id="reauth-seller-id", placeholder="Reverb shop (seller) ID")
-                yield Label("Site", classes="field-label")
-                yield SitePicker(id="reauth-site")
-                yield Label("Auth key", classes="field-label")
-                yield TokenInput(id="reauth-token", placeholder="Empty keeps the stored token")
-                yield FormError(id="reauth-error")
-                with Horizontal(classes="form-buttons"):
-                    yield Button("Save", id="reauth-save", variant="primary")
-                    yield Button("Cancel", id="reauth-cancel", classes="cancel")
-                    yield LoadingIndicator(id="reauth-spinner", classes="spinner")
-                    yield Static("Checking with Reverb…", id="reauth-status", classes="busy-text")
+                # Every section is built when first expanded (see _build_section): built
+                # at once they were most of this screen's widgets, and opening an
+                # integration took over 100 ms.
+                yield Vertical(id="reauthorise-body", classes="section-body")
             with Collapsible(title="Shipping mapping", id="shipping-mapping", collapsed=True):
-                # Built when first expanded (see on_collapsible_expanded): the two mapping
-                # sections are most of this screen's widgets and slow its opening.
                 yield Vertical(id="shipping-mapping-body", classes="section-body")
             with Collapsible(title="SKU mapping", id="sku-mapping", collapsed=True):
                 yield Vertical(id="sku-mapping-body", classes="section-body")
-            with Collapsible(
-                title="Additional settings", id="additional-settings", collapsed=False
-            ):
-                with Horizontal(classes="setting-row"):
-                    yield Label("Stock updates", classes="setting-label")
-                    yield Switch(id="stock-updates")
-                    yield Static(
-                        "Push stock levels to this account's listings.", classes="field-help"
-                    )
-                with Horizontal(classes="setting-row"):
-                    yield Label("Buffer", classes="setting-label")
-                    yield Input(id="settings-buffer", classes="setting-input")
-                    yield Static("Units held back from the quantity shown.", classes="field-help")
-                with Horizontal(classes="setting-row"):
-                    yield Label("Maximum", classes="setting-label")
-                    yield Input(id="settings-max", placeholder="none", classes="setting-input")
-                    yield Static("Largest quantity shown; empty for none.", classes="field-help")
-                with Horizontal(classes="setting-row"):
-                    yield Label("Sync interval", classes="setting-label")
-                    yield Input(id="settings-interval", classes="setting-input")
-                    yield Static("Seconds between syncs (10 to 86400).", classes="field-help")
-                yield FormError(id="settings-error")
-                with Horizontal(classes="form-buttons"):
-                    yield Button("Save", id="settings-save", variant="primary")
+            with Collapsible(title="Additional settings", id="settings", collapsed=True):
+                yield Vertical(id="settings-body", classes="section-body")
             with Horizontal(id="detail-actions", classes="form-buttons"):
                 yield Button("Cancel", id="detail-cancel", classes="cancel")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = LIST_TITLE
-        self._show_busy(False)
+        self.sub_title = self.view["name"] if self.view else LIST_TITLE
         self.load_channel()
 
     # -- loading --------------------------------------------------------------------------------
@@ -171,19 +132,18 @@ class ChannelDetailScreen(ReverbScreen):
         self.query_one("#detail-title", Static).update(view["name"])
         self.sub_title = view["name"]
         self.query_one("#channel-summary", Static).update(self._summary(view))
-        if first:
-            self._reset_reauthorise()
-            self._reset_settings()
+        if first:  # a form opened before anything was read: fill it in now
+            for form in self.query("ReauthoriseForm, SettingsForm"):
+                form.reset(view)
 
-    def _summary(self, view: dict[str, Any]) -> Table:
+    def _summary(self, view: dict[str, Any]) -> Text:
+        """Label and value lines as one Text: a Rich table here took a third of the time to
+        open the screen (measuring its columns on every layout)."""
         now = self.services.clock()
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold", no_wrap=True)
-        grid.add_column()
         badge = logo_badge(view["type"])
         badge.append(" " + type_label(view["type"]), style="")
         since = parse_ts(view["orders_since"])
-        rows: list[tuple[str, Text | str]] = [
+        rows: list[tuple[str, Text]] = [
             ("Name", Text(view["name"])),
             ("Type", badge),
             ("Status", status_text(view["enabled"])),
@@ -199,11 +159,17 @@ class ChannelDetailScreen(ReverbScreen):
                 Text(relative_time(parse_ts(view["last_stock_push_at"]), now)),
             ),
             ("Reauthorise needed", reauth_text(view["needs_reauth"])),
+            ("Stock updates", stock_text(view)),
+            ("Sync interval", Text(f"every {view['interval']} s")),
             ("Errors", errors_text(view["error_count"], view["last_error"], width=200)),
         ]
-        for label, value in rows:
-            grid.add_row(label, value)
-        return grid
+        summary = Text()
+        for i, (label, value) in enumerate(rows):
+            if i:
+                summary.append("\n")
+            summary.append(label.ljust(SUMMARY_LABEL_WIDTH), style="bold")
+            summary.append_text(value)
+        return summary
 
     # -- navigation -----------------------------------------------------------------------------
 
@@ -211,10 +177,15 @@ class ChannelDetailScreen(ReverbScreen):
         self.workers.cancel_group(self, GROUP_VERIFY)
         self.leave(None)
 
-    def action_reauthorise(self) -> None:
-        section = self.query_one("#reauthorise", Collapsible)
-        section.collapsed = False
-        self.query_one("#reauth-seller-id", Input).focus()
+    async def action_reauthorise(self) -> None:
+        await self._build_section("reauthorise")
+        self.query_one("#reauthorise", Collapsible).collapsed = False
+        self.query_one(ReauthoriseForm).focus_first()
+
+    async def action_settings(self) -> None:
+        await self._build_section("settings")
+        self.query_one("#settings", Collapsible).collapsed = False
+        self.query_one(SettingsForm).focus_first()
 
     def action_remove(self) -> None:
         if self.view is None:
@@ -225,13 +196,6 @@ class ChannelDetailScreen(ReverbScreen):
         button = event.button.id
         if button in ("back-link", "detail-cancel"):
             self.action_back()
-        elif button == "reauth-save":
-            self._submit_reauthorise()
-        elif button == "reauth-cancel":
-            self._reset_reauthorise()
-            self.query_one("#reauthorise", Collapsible).collapsed = True
-        elif button == "settings-save":
-            self._submit_settings()
         elif button == "remove-account":
             self.action_remove()
         elif button == "open-unlinked":
@@ -239,111 +203,61 @@ class ChannelDetailScreen(ReverbScreen):
         elif button == "preview-stock-push":
             self.action_preview_stock()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        field = event.input.id or ""
-        if field.startswith("reauth-"):
-            self._submit_reauthorise()
-        elif field.startswith("settings-"):
-            self._submit_settings()
-
     # -- reauthorise ----------------------------------------------------------------------------
 
-    def _reset_reauthorise(self) -> None:
-        """Put the stored values back (Cancel changes nothing)."""
-        view = self.view or {}
-        self.query_one("#reauth-seller-id", Input).value = view.get("seller_id") or ""
-        self.query_one(SitePicker).set_site(view.get("site") or "production")
-        self.query_one(TokenInput).clear()
-        self.query_one("#reauth-error", FormError).clear()
+    def on_reauthorise_form_submitted(self, message: ReauthoriseForm.Submitted) -> None:
+        message.stop()
+        self.reauthorise(message.form)
 
-    def _submit_reauthorise(self) -> None:
-        if self.view is None or self.query_one("#reauth-save", Button).disabled:
-            return
-        error = self.query_one("#reauth-error", FormError)
-        error.clear()
-        token = self.query_one(TokenInput)
-        try:
-            site = self.query_one(SitePicker).value
-        except AppError as exc:
-            error.show(exc.message)
-            return
-        form = {
-            "site": site,
-            "seller_id": self.query_one("#reauth-seller-id", Input).value,
-            "token": token.value if token.value.strip() else None,
-        }
-        token.hide()
-        self._show_busy(True)
-        self.reauthorise(form)
+    def on_reauthorise_form_cancelled(self, message: ReauthoriseForm.Cancelled) -> None:
+        message.stop()
+        self.query_one(ReauthoriseForm).reset(self.view)  # Cancel changes nothing
+        self.query_one("#reauthorise", Collapsible).collapsed = True
 
     @work(group=GROUP_VERIFY, exclusive=True, exit_on_error=False, name="reauthorise")
     async def reauthorise(self, form: dict[str, Any]) -> None:
         ch = await self.services.channels.reauthorise(self.channel_id, **form)
         self.post_message(ChannelChanged(int(ch.id), ch.name, "reauthorised"))
 
-    def _show_busy(self, busy: bool) -> None:
-        for selector in ("#reauth-spinner", "#reauth-status"):
-            self.query_one(selector).display = busy
-        for selector in ("#reauth-save", "#reauth-seller-id", "#reauth-site", "#reauth-token"):
-            self.query_one(selector).disabled = busy
-
     # -- additional settings --------------------------------------------------------------------
 
-    def _reset_settings(self) -> None:
-        view = self.view or {}
-        self.query_one("#stock-updates", Switch).value = bool(view.get("stock_updates"))
-        self.query_one("#settings-buffer", Input).value = str(view.get("buffer", 0))
-        maximum = view.get("max")
-        self.query_one("#settings-max", Input).value = "" if maximum is None else str(maximum)
-        self.query_one("#settings-interval", Input).value = str(view.get("interval", 60))
-        self.query_one("#settings-error", FormError).clear()
-
-    def _submit_settings(self) -> None:
-        error = self.query_one("#settings-error", FormError)
-        error.clear()
-        try:
-            buffer = parse_whole(self.query_one("#settings-buffer", Input).value, "buffer")
-            maximum = parse_whole(
-                self.query_one("#settings-max", Input).value, "maximum", empty_ok=True
-            )
-            interval = parse_whole(
-                self.query_one("#settings-interval", Input).value, "sync interval"
-            )
-        except AppError as exc:
-            error.show(exc.message)
-            return
-        self.save_settings(
-            {
-                "stock_updates": self.query_one("#stock-updates", Switch).value,
-                "buffer": buffer,
-                "max_quantity": maximum,
-                "interval_seconds": interval,
-            }
-        )
+    def on_settings_form_submitted(self, message: SettingsForm.Submitted) -> None:
+        message.stop()
+        self.save_settings(message.settings)
 
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="save-settings")
     def save_settings(self, settings: dict[str, Any]) -> None:
         ch = self.services.channels.update_settings(self.channel_id, **settings)
         self.post_message(ChannelChanged(int(ch.id), ch.name, "settings"))
 
-    # -- remove ---------------------------------------------------------------------------------
-
-    # -- mapping sections, built on first expansion ------------------------------------------
+    # -- sections built on first expansion ------------------------------------------------
 
     async def on_collapsible_expanded(self, event: Collapsible.Expanded) -> None:
-        builders = {
-            "shipping-mapping": ("#shipping-mapping-body", ShippingMappingSection),
-            "sku-mapping": ("#sku-mapping-body", SkuMappingSection),
-        }
-        if event.collapsible.id not in builders:
+        if event.collapsible.id not in SECTIONS:
             return
-        selector, section_class = builders[event.collapsible.id]
-        body = self.query_one(selector, Vertical)
-        if not body.children:
-            await body.mount(section_class(self.channel_id))
+        if await self._build_section(event.collapsible.id) is not None:
             # The Collapsible scrolled itself into view after the refresh that followed its
             # expansion, when it was still empty; scroll again now it has its full height.
             self.call_after_refresh(event.collapsible.scroll_visible)
+
+    async def _build_section(self, section: str) -> Widget | None:
+        """Mount the section's contents unless they are there: the new widget, else None."""
+        body = self.query_one(f"#{section}-body", Vertical)
+        if body.children:  # built, or being built (mount() adds the child at once)
+            return None
+        widget: Widget
+        if section == "reauthorise":
+            widget = ReauthoriseForm(self.view)
+        elif section == "settings":
+            widget = SettingsForm(self.view)
+        elif section == "shipping-mapping":
+            widget = ShippingMappingSection(self.channel_id)
+        else:
+            widget = SkuMappingSection(self.channel_id)
+        await body.mount(widget)
+        return widget
+
+    # -- remove ---------------------------------------------------------------------------------
 
     def _confirmed_remove(self, confirmed: bool | None) -> None:
         if confirmed:
@@ -388,12 +302,12 @@ class ChannelDetailScreen(ReverbScreen):
             )
 
     def _first_push_previewed(self, ok: bool | None) -> None:
+        form = self.query_one(SettingsForm)
         if ok:
-            self._submit_settings()
+            form.submit()
             return
-        switch = self.query_one("#stock-updates", Switch)
-        with switch.prevent(Switch.Changed):
-            switch.value = False
+        with form.stock_updates.prevent(Switch.Changed):
+            form.stock_updates.value = False
 
     # -- results --------------------------------------------------------------------------------
 
@@ -412,14 +326,17 @@ class ChannelDetailScreen(ReverbScreen):
             WorkerState.ERROR,
             WorkerState.CANCELLED,
         ):
-            self._show_busy(False)
+            for form in self.query(ReauthoriseForm):
+                form.show_busy(False)
 
     def show_worker_error(self, worker: Worker, message: str) -> bool:
         if worker.name == "reauthorise":
-            self.query_one("#reauth-error", FormError).show(message)
+            for form in self.query(ReauthoriseForm):
+                form.error.show(message)
             return True
         if worker.name == "save-settings":
-            self.query_one("#settings-error", FormError).show(message)
+            for form in self.query(SettingsForm):
+                form.error.show(message)
             return True
         if worker.name == "load-channel":
             self.leave(None)  # it is gone (removed elsewhere); the app says so

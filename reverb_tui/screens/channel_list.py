@@ -6,11 +6,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, DataTable, Footer, Header, Static
+from textual.widgets import Button, DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from ..messages import ChannelChanged, ChannelRow, ChannelsLoaded, SyncRequested
 from ..widgets.channel_table import ChannelTable
+from ..widgets.footer import AppFooter
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 
 TITLE = "Sales channel integrations"
@@ -46,7 +47,7 @@ class ChannelListScreen(ReverbScreen):
             yield add
         yield ChannelTable(id="channel-table")
         yield Static(EMPTY_TEXT, id="empty-state")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
@@ -111,7 +112,8 @@ class ChannelListScreen(ReverbScreen):
         self.load_rows()  # then it bubbles to the app, which notifies
 
     def open_channel(self, channel_id: int) -> None:
-        self.reverb_app.open_channel(channel_id)
+        row = self.table.channel(channel_id)
+        self.reverb_app.open_channel(channel_id, row.view if row is not None else None)
 
     # -- table events -------------------------------------------------------------------------
 

@@ -18,10 +18,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+from textual.widgets import Button, DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from ..messages import SyncRequested
+from ..widgets.footer import AppFooter
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 from .inventory_add import AddSkuModal
 from .inventory_csv import CsvDone, CsvFileModal
@@ -113,7 +114,7 @@ class InventoryScreen(ReverbScreen):
             yield prev
             yield Static("", id="inventory-page", markup=False)
             yield nxt
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = TITLE

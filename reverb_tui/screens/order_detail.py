@@ -21,7 +21,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import (
     Button,
-    Footer,
     Header,
     Input,
     Label,
@@ -34,6 +33,7 @@ from textual.worker import Worker, WorkerState
 
 from ..clock import parse_ts
 from ..services.shipping import channel_service_label
+from ..widgets.footer import AppFooter
 from ..widgets.form_error import FormError
 from .base import GROUP_DB, GROUP_VERIFY, ReverbScreen
 from .orders_format import EXCEPTION_STYLE, local_time, money, status_text
@@ -213,7 +213,7 @@ class OrderDetailScreen(ReverbScreen):
                     yield Static(
                         "Marking shipped on Reverb…", id="ship-status", classes="busy-text"
                     )
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Orders"

@@ -25,9 +25,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static, Switch
+from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static, Switch
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from ..widgets.footer import AppFooter
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 from .orders_format import (
     exception_text,
@@ -272,7 +273,7 @@ class OrdersScreen(ReverbScreen):
             yield apply
         yield OrdersTable(id="orders-table")
         yield Static("", id="orders-empty")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = TITLE

@@ -18,11 +18,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Resize
 from textual.message import Message
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..errors import UserError
 from ..services.reports import format_cents, parse_day, resolve_range
+from ..widgets.footer import AppFooter
 from ..widgets.form_error import FormError
 from ..widgets.report_chart import ReportChart
 from .base import GROUP_TABLE, ReverbScreen
@@ -196,7 +197,7 @@ class ReportsScreen(ReverbScreen):
             yield totals
             yield Static(NOTE, id="report-note", markup=False)
             yield Vertical(id="report-sections")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = TITLE

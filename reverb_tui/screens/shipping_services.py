@@ -15,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Button, DataTable, Footer, Header, Static
+from textual.widgets import Button, DataTable, Header, Static
 from textual.worker import Worker, get_current_worker
 
+from ..widgets.footer import AppFooter
 from ..widgets.form_error import FormError
 from ..widgets.table_rows import update_rows
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
@@ -139,7 +140,7 @@ class ShippingServicesScreen(ReverbScreen):
         table: DataTable = DataTable(id="services-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(EMPTY_TEXT, id="services-empty")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = TITLE

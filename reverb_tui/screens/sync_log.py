@@ -19,12 +19,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, DataTable, Footer, Header, Select, Static
+from textual.widgets import Button, DataTable, Header, Select, Static
 from textual.worker import Worker, get_current_worker
 
 from ..clock import parse_ts
 from ..errors import NotFound, UserError
 from ..messages import SyncRequested
+from ..widgets.footer import AppFooter
 from ..widgets.table_rows import update_rows
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 
@@ -264,7 +265,7 @@ class SyncLogScreen(ReverbScreen):
         yield Static(EMPTY_TEXT, id="sync-log-empty", markup=False)
         with VerticalScroll(id="run-detail"):
             yield Static("", id="run-detail-text")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = TITLE

@@ -22,11 +22,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, DataTable, Footer, Header, Label, Static
+from textual.widgets import Button, DataTable, Header, Label, Static
 from textual.worker import Worker
 
 from ..errors import NotFound
 from ..messages import SyncRequested
+from ..widgets.footer import AppFooter
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen, WorkerRouting
 from .sku_confirm import ConfirmActionModal
 
@@ -146,7 +147,7 @@ class UnlinkedScreen(ReverbScreen):
             yield DataTable(id="unlinked-listings", cursor_type="row", zebra_stripes=True)
             yield Label("Orders", id="unlinked-orders-label", classes="field-label")
             yield DataTable(id="unlinked-orders", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Unlinked"

@@ -49,16 +49,22 @@ async def test_detail_shows_the_channel_but_never_its_token(services) -> None:
         assert "Shop name           Guitar Barn" in text
         assert "Seller ID           987" in text
         assert "Access token        …" + SECRET_TOKEN[-4:] in text
-        assert screen.query_one("#reauth-token-input").value == ""
+        assert "Stock updates       Off (buffer 0, no maximum)" in text
+        assert "Sync interval       every 60 s" in text
+        # Sections are built when first opened: nothing of them exists yet.
+        for section in ("reauthorise", "shipping-mapping", "sku-mapping", "settings"):
+            assert not screen.query_one(f"#{section}-body").children
         # Open every section, then look at everything rendered.
         for section in screen.query("Collapsible"):
             section.collapsed = False
-        await pilot.pause()
+        await settle(pilot)
+        assert screen.query_one("#reauth-token-input").value == ""  # empty keeps the token
+        assert screen.query_one("#reauth-seller-id").value == "987"
         for picture in (screen_text(app), app.export_screenshot()):
             assert SECRET_TOKEN not in picture
             assert SECRET_TOKEN[:12] not in picture
-        for section in ("shipping-mapping-body", "sku-mapping-body"):
-            assert screen.query_one(f"#{section}")
+        for section in ("reauthorise", "shipping-mapping", "sku-mapping", "settings"):
+            assert len(screen.query_one(f"#{section}-body").children) == 1
 
 
 async def test_reauthorise_with_a_new_token_applies_and_returns(services, fake_reverb) -> None:
@@ -156,6 +162,10 @@ async def test_additional_settings_persist_and_bad_values_change_nothing(service
     app = make_app(services)
     async with app.run_test(size=(120, 60)) as pilot:
         screen = await open_detail(pilot)
+        await pilot.press("e")  # opens Additional settings, focus on its first field
+        await settle(pilot)
+        assert not screen.query_one("#settings").collapsed
+        assert app.focused.id == "stock-updates"
         error = screen.query_one("#settings-error", FormError)
 
         screen.query_one("#settings-buffer").value = "-1"
@@ -189,6 +199,9 @@ async def test_additional_settings_persist_and_bad_values_change_nothing(service
         saved = services.channels.get("Main shop")
         assert (saved.stock_updates, saved.buffer, saved.max_quantity) == (True, 2, 5)
         assert saved.interval_seconds == 120
+        text = screen_text(app)  # the summary shows what was saved
+        assert "Stock updates       On (buffer 2, maximum 5)" in text
+        assert "Sync interval       every 120 s" in text
 
         screen.query_one("#settings-max").value = ""  # empty = no maximum
         await press_button(pilot, "#settings-save")

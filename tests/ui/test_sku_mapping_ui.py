@@ -533,8 +533,10 @@ async def test_switching_stock_updates_on_first_previews_the_push(
     app = RecordingApp(services)
     async with app.run_test(size=(120, 50)) as pilot:
         screen = await open_sku_mapping(pilot)
+        await pilot.press("e")  # Additional settings, focus on the Stock updates switch
+        await settle(pilot)
         switch = screen.query_one("#stock-updates", Switch)
-        switch.focus()
+        assert app.focused is switch
         await pilot.press("space")
         await pilot.pause()
         modal = app.screen
