@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import (
     Button,
@@ -97,17 +97,13 @@ class ChannelDetailScreen(ReverbScreen):
             with Horizontal(id="stock-actions", classes="form-buttons"):
                 yield UnlinkedCountsButton(self.channel_id)
                 yield Button("Preview stock push", id="preview-stock-push")
-            with Collapsible(title="Reauthorise", id="reauthorise", collapsed=True):
-                # Every section is built when first expanded (see _build_section): built
-                # at once they were most of this screen's widgets, and opening an
-                # integration took over 100 ms.
-                yield Vertical(id="reauthorise-body", classes="section-body")
-            with Collapsible(title="Shipping mapping", id="shipping-mapping", collapsed=True):
-                yield Vertical(id="shipping-mapping-body", classes="section-body")
-            with Collapsible(title="SKU mapping", id="sku-mapping", collapsed=True):
-                yield Vertical(id="sku-mapping-body", classes="section-body")
-            with Collapsible(title="Additional settings", id="settings", collapsed=True):
-                yield Vertical(id="settings-body", classes="section-body")
+            # Every section is built when first expanded (see _build_section): built at once
+            # they were most of this screen's widgets, and opening an integration took over
+            # 100 ms.
+            yield Collapsible(title="Reauthorise", id="reauthorise", collapsed=True)
+            yield Collapsible(title="Shipping mapping", id="shipping-mapping", collapsed=True)
+            yield Collapsible(title="SKU mapping", id="sku-mapping", collapsed=True)
+            yield Collapsible(title="Additional settings", id="settings", collapsed=True)
             with Horizontal(id="detail-actions", classes="form-buttons"):
                 yield Button("Cancel", id="detail-cancel", classes="cancel")
         yield AppFooter()
@@ -242,7 +238,7 @@ class ChannelDetailScreen(ReverbScreen):
 
     async def _build_section(self, section: str) -> Widget | None:
         """Mount the section's contents unless they are there: the new widget, else None."""
-        body = self.query_one(f"#{section}-body", Vertical)
+        body = self.query_one(f"#{section}", Collapsible).query_one(Collapsible.Contents)
         if body.children:  # built, or being built (mount() adds the child at once)
             return None
         widget: Widget

@@ -53,7 +53,7 @@ async def test_detail_shows_the_channel_but_never_its_token(services) -> None:
         assert "Sync interval       every 60 s" in text
         # Sections are built when first opened: nothing of them exists yet.
         for section in ("reauthorise", "shipping-mapping", "sku-mapping", "settings"):
-            assert not screen.query_one(f"#{section}-body").children
+            assert not screen.query_one(f"#{section} Contents").children
         # Open every section, then look at everything rendered.
         for section in screen.query("Collapsible"):
             section.collapsed = False
@@ -64,7 +64,7 @@ async def test_detail_shows_the_channel_but_never_its_token(services) -> None:
             assert SECRET_TOKEN not in picture
             assert SECRET_TOKEN[:12] not in picture
         for section in ("reauthorise", "shipping-mapping", "sku-mapping", "settings"):
-            assert len(screen.query_one(f"#{section}-body").children) == 1
+            assert len(screen.query_one(f"#{section} Contents").children) == 1
 
 
 async def test_reauthorise_with_a_new_token_applies_and_returns(services, fake_reverb) -> None:

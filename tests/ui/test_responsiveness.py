@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 import weakref
 
 from textual.app import App, ComposeResult
@@ -116,17 +117,26 @@ async def test_footer_follows_the_screen_and_is_not_rebuilt_for_the_same_keys(se
         assert "Add sales channel" in screen_text(app).splitlines()[-1]
 
 
-async def test_an_integration_opens_with_what_the_list_read(services) -> None:
+async def test_an_integration_opens_with_what_the_list_read(services, monkeypatch) -> None:
     """The list hands the row it read to the screen, which shows it before its own read."""
     ch = add_channel(services, "Main shop")
     view = channel_json(ch) | {"name": "As the list read it"}
+    read_allowed = threading.Event()
+    get_by_id = services.channels.get_by_id
+
+    def slow_read(channel_id: int):  # noqa: ANN202 - the service's Channel
+        read_allowed.wait(10)
+        return get_by_id(channel_id)
+
     app = make_app(services)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        monkeypatch.setattr(services.channels, "get_by_id", slow_read)
         screen = ChannelDetailScreen(int(ch.id), view)
-        assert screen.view is view
-        await app.push_screen(screen)  # composed and mounted, not yet re-read
+        await app.push_screen(screen)  # composed and mounted; its own read is held back
+        await pilot.pause()
         assert str(screen.query_one("#detail-title").content) == "As the list read it"
         assert "Guitar Barn" in str(screen.query_one("#channel-summary").content)
+        read_allowed.set()
         await settle(pilot)
         assert str(screen.query_one("#detail-title").content) == "Main shop"  # re-read
