@@ -293,8 +293,12 @@ async def keypress_figures(
                     return lambda: (
                         isinstance(app.screen, ChannelListScreen) and (table().cursor_row == row)
                     )
-                if key == "enter":
-                    return lambda: isinstance(app.screen, ChannelDetailScreen)
+                if key == "enter":  # the screen on top with the integration's name and summary
+                    return lambda: (
+                        isinstance(app.screen, ChannelDetailScreen)
+                        and bool(str(app.screen.query_one("#detail-title").content))
+                        and bool(app.screen.query_one("#channel-summary").content)
+                    )
                 return lambda: isinstance(app.screen, ChannelListScreen)
 
             async def press(key: str, use_pilot: bool) -> float:
