@@ -313,18 +313,13 @@ class PhaseClock:
         self.last[key] = now
 
     def span(self, phase: str) -> float:
-        """From the first channel entering ``phase`` to the last leaving it (approximately:
-        until its next phase began)."""
-        order = ["orders", "listings", "push", "done"]
-        starts = [t for (c, ph), t in self.first.items() if ph == phase]
-        if not starts:
+        """From the first channel's first progress step in ``phase`` to the last channel's
+        last one. Phases overlap (listings are read beside the order download), so a phase
+        ends at its own last step, not where the next one begins."""
+        keys = [key for key in self.first if key[1] == phase]
+        if not keys:
             return 0.0
-        nxt = order[order.index(phase) + 1 :]
-        ends = []
-        for c in {c for (c, ph) in self.first if ph == phase}:
-            later = [self.first[(c, ph)] for ph in nxt if (c, ph) in self.first]
-            ends.append(min(later) if later else self.last[(c, phase)])
-        return max(ends) - min(starts)
+        return max(self.last[k] for k in keys) - min(self.first[k] for k in keys)
 
 
 def _shop_counts(sim: SimProcess) -> dict[str, dict]:
