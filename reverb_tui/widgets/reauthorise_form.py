@@ -94,7 +94,9 @@ class ReauthoriseForm(Vertical):
             self.query_one(selector).disabled = busy
 
     def focus_first(self) -> None:
-        self.query_one("#reauth-seller-id", Input).focus()
+        # query, not query_one: a form still being mounted has no fields yet (focus nothing)
+        for field in self.query("#reauth-seller-id"):
+            field.focus()
 
     # -- input ------------------------------------------------------------------------------
 

@@ -102,7 +102,9 @@ class SettingsForm(Vertical):
         return self.query_one("#stock-updates", Switch)
 
     def focus_first(self) -> None:
-        self.stock_updates.focus()
+        # query, not query_one: a form still being mounted has no fields yet (focus nothing)
+        for field in self.query("#stock-updates"):
+            field.focus()
 
     def submit(self) -> None:
         self.error.clear()
