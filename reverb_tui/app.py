@@ -35,6 +35,7 @@ from .messages import (
     ChannelAdded,
     ChannelChanged,
     ChannelRemoved,
+    ChannelRow,
     SyncFinished,
     SyncProgressed,
     SyncRequested,
@@ -43,7 +44,6 @@ from .screens.add_channel import AddChannelScreen
 from .screens.base import GROUP_SYNC
 from .screens.channel_detail import ChannelDetailScreen
 from .screens.channel_list import ChannelListScreen
-from .services.channels import channel_json
 from .services.factory import Services
 from .textual_fixes import apply as apply_textual_fixes
 from .widgets.badges import REVERB_ORANGE, STATUS_BLUE
@@ -140,8 +140,8 @@ class ChannelCommands(Provider):
     async def startup(self) -> None:
         app: ReverbApp = self.app  # type: ignore[assignment]
 
-        def read() -> list[tuple[int, str, dict[str, Any]]]:
-            return [(int(ch.id), ch.name, channel_json(ch)) for ch in app.services.channels.list()]
+        def read() -> list[ChannelRow]:
+            return [ChannelRow.from_channel(ch) for ch in app.services.channels.list()]
 
         try:
             self._channels = await asyncio.to_thread(read)
@@ -151,10 +151,10 @@ class ChannelCommands(Provider):
 
     def _commands(self) -> Iterable[tuple[str, Any, str]]:
         app: ReverbApp = self.app  # type: ignore[assignment]
-        for channel_id, name, view in self._channels:
+        for row in self._channels:
             yield (
-                f"Open {name}",
-                partial(app.open_channel, channel_id, view),
+                f"Open {row.name}",
+                partial(app.open_channel, row.id, row.view),
                 "Open the integration",
             )
 
@@ -170,7 +170,7 @@ class ChannelCommands(Provider):
                 yield Hit(score, matcher.highlight(text), callback, help=help_text)
 
 
-apply_textual_fixes()  # Textualize/textual#6665: see textual_fixes.py
+apply_textual_fixes()  # render caches that outlive their use: see textual_fixes.py
 
 # Seconds after start before the start-up heap is frozen (see ReverbApp._freeze_heap).
 FREEZE_HEAP_AFTER = 1.0
