@@ -7,10 +7,14 @@ form) overrides ``show_worker_error`` and returns True; otherwise the app notifi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Input
 from textual.worker import Worker, WorkerState
+
+from ..widgets.form_error import FormError
 
 # Worker groups (ARCHITECTURE.md "Workers and sync"). ``exclusive=True`` only within a group.
 GROUP_DB = "db"  # short database writes and reads in a thread
@@ -66,3 +70,47 @@ class ReverbScreen(WorkerRouting, Screen[Any]):
 
 class ReverbModal(WorkerRouting, ModalScreen[Any]):
     """A modal dialog of the app."""
+
+
+class FormModal(ReverbModal):
+    """A dialog with one form and one ``FormError``. Its ``SUBMIT_BUTTON`` or Enter in a field
+    submits (the error is cleared, then ``run_form`` starts the work); any other button and
+    Escape (``action_cancel``) dismiss with None. The worker posts ``Done(result)`` and the
+    dialog dismisses with that result; a worker's failure shows in the dialog."""
+
+    SUBMIT_BUTTON: ClassVar[str] = ""
+
+    class Done(Message):
+        def __init__(self, result: Any) -> None:
+            super().__init__()
+            self.result = result
+
+    def run_form(self) -> None:
+        """Read the fields and start the worker that posts ``Done``."""
+        raise NotImplementedError
+
+    def submit(self) -> None:
+        self.query_one(FormError).clear()
+        self.run_form()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == self.SUBMIT_BUTTON:
+            self.submit()
+        else:
+            self.action_cancel()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def on_form_modal_done(self, message: FormModal.Done) -> None:
+        message.stop()
+        self.dismiss(message.result)
+
+    def show_worker_error(self, worker: Worker, message: str) -> bool:
+        self.query_one(FormError).show(message)
+        return True
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
-from textual.worker import Worker
 
 from ..errors import NotFound, UserError
 from ..widgets.form_error import FormError
-from .base import GROUP_DB, ReverbModal
+from .base import GROUP_DB, FormModal
 from .inventory_on_hand import MODAL_CSS
 
 
-class AddSkuModal(ReverbModal):
+class AddSkuModal(FormModal):
     """Dismisses with the new SKU's ``StockLevel``, None for Cancel/Escape."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="AddSkuModal")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="add-sku.cancel")]
     AUTO_FOCUS = "#add-sku-sku"
-
-    class Added(Message):
-        def __init__(self, level: Any) -> None:
-            super().__init__()
-            self.level = level
+    SUBMIT_BUTTON = "add-sku-save"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="inventory-dialog"):
@@ -49,13 +41,6 @@ class AddSkuModal(ReverbModal):
                 yield Button("Add", id="add-sku-save", variant="primary")
                 yield Button("Cancel", id="add-sku-cancel")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "add-sku-save":
-            self.submit()
-        else:
-            self.action_cancel()
-
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "add-sku-on-hand":
@@ -63,8 +48,7 @@ class AddSkuModal(ReverbModal):
         else:
             self.focus_next()
 
-    def submit(self) -> None:
-        self.query_one(FormError).clear()
+    def run_form(self) -> None:
         self.add(
             self.query_one("#add-sku-sku", Input).value,
             self.query_one("#add-sku-title", Input).value,
@@ -87,15 +71,4 @@ class AddSkuModal(ReverbModal):
             raise UserError(
                 f"Local SKU {existing.sku!r} already exists; edit its on hand instead (e)."
             )
-        self.post_message(self.Added(inventory.upsert(value, title=title, on_hand=on_hand)))
-
-    def on_add_sku_modal_added(self, message: AddSkuModal.Added) -> None:
-        message.stop()
-        self.dismiss(message.level)
-
-    def show_worker_error(self, worker: Worker, message: str) -> bool:
-        self.query_one(FormError).show(message)
-        return True
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.post_message(self.Done(inventory.upsert(value, title=title, on_hand=on_hand)))

@@ -14,13 +14,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
-from textual.worker import Worker
 
 from ..errors import UserError
 from ..widgets.form_error import FormError
-from .base import GROUP_DB, ReverbModal
+from .base import GROUP_DB, FormModal
 from .inventory_on_hand import MODAL_CSS
 
 IMPORT_HELP = (
@@ -42,7 +40,7 @@ class CsvDone:
     result: Any
 
 
-class CsvFileModal(ReverbModal):
+class CsvFileModal(FormModal):
     """Dismisses with a ``CsvDone``, or None for Cancel/Escape."""
 
     DEFAULT_CSS = (
@@ -56,11 +54,7 @@ class CsvFileModal(ReverbModal):
     )
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="csv-file.cancel")]
     AUTO_FOCUS = "#csv-path"
-
-    class Finished(Message):
-        def __init__(self, done: CsvDone) -> None:
-            super().__init__()
-            self.done = done
+    SUBMIT_BUTTON = "csv-go"
 
     def __init__(self, mode: str) -> None:
         if mode not in ("import", "export"):
@@ -88,19 +82,7 @@ class CsvFileModal(ReverbModal):
                 yield Button("Import" if importing else "Export", id="csv-go", variant="primary")
                 yield Button("Cancel", id="csv-cancel")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "csv-go":
-            self.submit()
-        else:
-            self.action_cancel()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
-    def submit(self) -> None:
-        self.query_one(FormError).clear()
+    def run_form(self) -> None:
         self.run_file(self.query_one("#csv-path", Input).value)
 
     @work(group=GROUP_DB, exclusive=True, thread=True, exit_on_error=False, name="csv-file")
@@ -113,15 +95,4 @@ class CsvFileModal(ReverbModal):
             result: Any = inventory.import_csv(path)
         else:
             result = inventory.export_csv(path)
-        self.post_message(self.Finished(CsvDone(self.mode, path, result)))
-
-    def on_csv_file_modal_finished(self, message: CsvFileModal.Finished) -> None:
-        message.stop()
-        self.dismiss(message.done)
-
-    def show_worker_error(self, worker: Worker, message: str) -> bool:
-        self.query_one(FormError).show(message)
-        return True
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.post_message(self.Done(CsvDone(self.mode, path, result)))

@@ -8,12 +8,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
-from textual.worker import Worker
 
 from ..widgets.form_error import FormError
-from .base import GROUP_DB, ReverbModal
+from .base import GROUP_DB, FormModal
 
 MODAL_CSS = """
 {name} {{
@@ -39,17 +37,13 @@ MODAL_CSS = """
 """
 
 
-class OnHandModal(ReverbModal):
+class OnHandModal(FormModal):
     """Dismisses with the SKU's new ``StockLevel`` after saving, None for Cancel/Escape."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="OnHandModal")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="on-hand.cancel")]
     AUTO_FOCUS = "#on-hand-input"
-
-    class Saved(Message):
-        def __init__(self, level: Any) -> None:
-            super().__init__()
-            self.level = level
+    SUBMIT_BUTTON = "on-hand-save"
 
     def __init__(self, level: Any) -> None:
         super().__init__()
@@ -74,33 +68,10 @@ class OnHandModal(ReverbModal):
                 yield Button("Save", id="on-hand-save", variant="primary")
                 yield Button("Cancel", id="on-hand-cancel")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "on-hand-save":
-            self.submit()
-        else:
-            self.action_cancel()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
-    def submit(self) -> None:
-        self.query_one(FormError).clear()
+    def run_form(self) -> None:
         self.save(self.query_one("#on-hand-input", Input).value)
 
     @work(group=GROUP_DB, exclusive=True, thread=True, exit_on_error=False, name="set-on-hand")
     def save(self, text: str) -> None:
         # The service refuses a negative or non-integer count in one sentence, before writing.
-        self.post_message(self.Saved(self.services.inventory.set_on_hand(self.level.sku, text)))
-
-    def on_on_hand_modal_saved(self, message: OnHandModal.Saved) -> None:
-        message.stop()
-        self.dismiss(message.level)
-
-    def show_worker_error(self, worker: Worker, message: str) -> bool:
-        self.query_one(FormError).show(message)
-        return True
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.post_message(self.Done(self.services.inventory.set_on_hand(self.level.sku, text)))
