@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -11,16 +11,7 @@ from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel, InventoryItem, Order, SkuMapping
 from reverb_tui.errors import NotFound, UserError
 from reverb_tui.services.inventory import CsvImportError, inventory_json
-
-T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.db_rows import T0, Clock
 
 
 @pytest.fixture

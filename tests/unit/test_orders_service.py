@@ -13,33 +13,21 @@ from sqlmodel import select
 
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import (
-    Channel,
     InventoryItem,
     Order,
     ShippingMapping,
-    ShippingService,
     SkuMapping,
     StockMove,
-    fold,
 )
 from reverb_tui.errors import AppError, NotFound, UserError
 from reverb_tui.services.orders import EXCEPTION_SQL, order_json
 from tests.conftest import SECRET_TOKEN
+from tests.db_rows import API, T0, Clock, add_channel, add_order, add_service
 
-API = "https://api.reverb.com/api"
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 CONTRACT_KEYS = {
     "channel", "order_number", "status", "channel_sku", "sku", "quantity", "kit", "total_cents",
     "currency", "channel_shipping_method", "shipping_service", "created_at", "updated_at",
 }  # fmt: skip
-
-
-class Clock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -50,45 +38,6 @@ def clock() -> Clock:
 @pytest.fixture
 def svc(make_services, clock):
     return make_services(clock=clock)
-
-
-def add_channel(engine, name: str = "Main Shop", *, enabled: bool = True) -> int:
-    with session_scope(engine) as s:
-        ch = Channel(
-            name=name,
-            name_key=fold(name),
-            api_url=API,
-            token=SECRET_TOKEN,
-            orders_since=T0 - timedelta(days=30),
-            created_at=T0 - timedelta(days=30),
-            enabled=enabled,
-        )
-        s.add(ch)
-        s.flush()
-        return ch.id
-
-
-def add_service(engine, name: str, carrier: str = "Other") -> int:
-    with session_scope(engine) as s:
-        row = ShippingService(name=name, name_key=fold(name), carrier=carrier)
-        s.add(row)
-        s.flush()
-        return row.id
-
-
-def add_order(engine, channel_id: int, number: str, **kw) -> int:
-    with session_scope(engine) as s:
-        o = Order(
-            channel_id=channel_id,
-            order_number=number,
-            status=kw.pop("status", "paid"),
-            first_seen_at=T0,
-            created_at=kw.pop("created_at", T0),
-            **kw,
-        )
-        s.add(o)
-        s.flush()
-        return o.id
 
 
 def load(engine, order_id: int) -> Order:

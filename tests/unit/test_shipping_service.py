@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -11,52 +11,11 @@ import respx
 from sqlmodel import select
 
 from reverb_tui.db.engine import session_scope
-from reverb_tui.db.models import Channel, Order, ShippingMapping, fold
+from reverb_tui.db.models import Order, ShippingMapping
 from reverb_tui.errors import NotFound, UserError
 from reverb_tui.sync.shipping import FALLBACK_PROVIDERS
 from tests.conftest import SECRET_TOKEN, fast_client_factory
-
-API = "https://api.reverb.com/api"
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def add_channel(engine, name: str = "Main Shop", *, enabled: bool = True, api_url: str = API):
-    with session_scope(engine) as s:
-        ch = Channel(
-            name=name,
-            name_key=fold(name),
-            api_url=api_url,
-            token=SECRET_TOKEN,
-            orders_since=T0 - timedelta(days=30),
-            created_at=T0,
-            enabled=enabled,
-        )
-        s.add(ch)
-        s.flush()
-        return ch.id
-
-
-def add_order(engine, channel_id: int, number: str, **kw) -> int:
-    with session_scope(engine) as s:
-        o = Order(
-            channel_id=channel_id,
-            order_number=number,
-            status=kw.pop("status", "paid"),
-            first_seen_at=T0,
-            created_at=kw.pop("created_at", T0),
-            **kw,
-        )
-        s.add(o)
-        s.flush()
-        return o.id
+from tests.db_rows import API, T0, Clock, add_channel, add_order
 
 
 @pytest.fixture
