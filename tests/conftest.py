@@ -13,6 +13,24 @@ from reverb_tui.services.factory import Services, build_services
 
 # A token that must never appear in full anywhere (logs, output, snapshots).
 SECRET_TOKEN = "tok_SECRET_4f9a1c2b7e6d5a3f8b0c1d2e9f7a6b5c"
+# The keys every channel object has in the CLI contract (PRODUCT.md section 5), written out
+# here rather than read from the code, so a key the code drops fails the tests.
+CHANNEL_KEYS = frozenset(
+    {
+        "name",
+        "type",
+        "enabled",
+        "stock_updates",
+        "currency",
+        "site",
+        "seller_id",
+        "shop_name",
+        "last_order_sync_at",
+        "last_stock_push_at",
+        "needs_reauth",
+        "last_error",
+    }
+)
 
 
 @pytest.fixture(autouse=True)

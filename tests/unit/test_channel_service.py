@@ -18,24 +18,10 @@ from reverb_tui.reverb.client import RetryPolicy, ReverbClient
 from reverb_tui.reverb.errors import AuthError, NetworkError, ServerError
 from reverb_tui.reverb.sites import PRODUCTION_URL, SANDBOX_URL
 from reverb_tui.services.channels import DEFAULT_SINCE_DAYS, channel_json
-from tests.conftest import SECRET_TOKEN
+from tests.conftest import CHANNEL_KEYS, SECRET_TOKEN
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 OTHER_TOKEN = "tok_OTHER_aaaabbbbccccddddeeee1234"
-CONTRACT_KEYS = {
-    "name",
-    "type",
-    "enabled",
-    "stock_updates",
-    "currency",
-    "site",
-    "seller_id",
-    "shop_name",
-    "last_order_sync_at",
-    "last_stock_push_at",
-    "needs_reauth",
-    "last_error",
-}
 
 
 class FakeReverb:
@@ -122,7 +108,7 @@ async def test_add_verifies_then_stores_account_details(svc, reverb) -> None:
     assert stored.orders_since == NOW - timedelta(days=DEFAULT_SINCE_DAYS)
     assert stored.token == SECRET_TOKEN  # the sync needs it ...
     doc = channel_json(stored)
-    assert CONTRACT_KEYS <= doc.keys()
+    assert CHANNEL_KEYS <= doc.keys()
     assert SECRET_TOKEN not in repr(doc) and SECRET_TOKEN not in repr(stored)  # ... nobody sees it
     urls = [u for u, _ in reverb.calls]
     assert urls == [f"{PRODUCTION_URL}/my/account", f"{PRODUCTION_URL}/shop"]

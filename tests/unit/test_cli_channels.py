@@ -18,23 +18,9 @@ import respx
 from reverb_tui.__main__ import main
 from reverb_tui.reverb.sites import PRODUCTION_URL, SANDBOX_URL
 from reverb_tui.services import factory
-from tests.conftest import SECRET_TOKEN, fast_client_factory
+from tests.conftest import CHANNEL_KEYS, SECRET_TOKEN, fast_client_factory
 
 OTHER_TOKEN = "tok_OTHER_aaaabbbbccccddddeeee1234"
-CONTRACT_KEYS = {
-    "name",
-    "type",
-    "enabled",
-    "stock_updates",
-    "currency",
-    "site",
-    "seller_id",
-    "shop_name",
-    "last_order_sync_at",
-    "last_stock_push_at",
-    "needs_reauth",
-    "last_error",
-}
 ACCOUNTS = {
     SECRET_TOKEN: (7001, "Fuzz Boxes", "EUR"),
     OTHER_TOKEN: (8002, "Other Shop", "USD"),
@@ -130,7 +116,7 @@ def test_list_json_has_every_contract_key(cli, reverb) -> None:
     rows = cli.json("channels", "list")
     assert [r["name"] for r in rows] == ["Main Shop", "Second"]
     for r in rows:
-        assert CONTRACT_KEYS <= r.keys()
+        assert CHANNEL_KEYS <= r.keys()
     main_, second = rows
     assert (main_["type"], main_["enabled"], main_["stock_updates"], main_["currency"]) == (
         "reverb",
@@ -181,7 +167,7 @@ def test_add_with_token_on_stdin_wins_over_env(cli, reverb) -> None:
     )
     assert set(reverb.tokens) == {OTHER_TOKEN}
     assert reverb.urls[0] == f"{SANDBOX_URL}/my/account"
-    assert CONTRACT_KEYS <= doc.keys()
+    assert CHANNEL_KEYS <= doc.keys()
     assert (doc["name"], doc["currency"], doc["site"], doc["seller_id"]) == (
         "Piped",
         "EUR",
@@ -272,7 +258,7 @@ def test_enable_disable(cli, reverb) -> None:
     assert code == 0 and "now disabled" in out and err == ""
     assert cli.json("channels", "list")[0]["enabled"] is False
     doc = cli.json("channels", "enable", "MAIN SHOP")
-    assert doc["enabled"] is True and CONTRACT_KEYS <= doc.keys()
+    assert doc["enabled"] is True and CHANNEL_KEYS <= doc.keys()
     assert cli.json("channels", "disable", "Main Shop")["enabled"] is False
 
 
