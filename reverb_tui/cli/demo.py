@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from ..demo.options import add_sample_arguments
+
 if TYPE_CHECKING:
     from ..demo.model import SimShop
     from ..demo.simulator import ReverbSimulator
@@ -31,44 +33,8 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
             "database in a temporary folder, printed on exit."
         ),
     )
-    p.add_argument(
-        "--orders",
-        type=_count,
-        default=300,
-        metavar="N",
-        help="order history per sample shop (default 300)",
-    )
-    p.add_argument(
-        "--listings",
-        type=_count,
-        default=150,
-        metavar="N",
-        help="listings per sample shop (default 150)",
-    )
-    p.add_argument(
-        "--shops",
-        type=int,
-        choices=(1, 2),
-        default=2,
-        help="how many sample Reverb accounts (default 2)",
-    )
-    p.add_argument(
-        "--activity",
-        type=_seconds,
-        default=5.0,
-        metavar="SECONDS",
-        help="a new sale or status change every SECONDS (default 5; 0 = none)",
-    )
-    p.add_argument(
-        "--days", type=_days, default=60, metavar="N", help="days of order history (default 60)"
-    )
-    p.add_argument("--seed", type=int, default=1, help="data seed (default 1)")
-    p.add_argument(
-        "--latency",
-        type=_seconds,
-        default=0.05,
-        metavar="SECONDS",
-        help="added to every simulated request (default 0.05)",
+    add_sample_arguments(
+        p, orders=300, listings=150, shops=(1, 2), default_shops=2, activity=5.0, latency=0.05
     )
     p.add_argument(
         "--no-tui",
@@ -78,33 +44,6 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
     # For tests: serve this long with --no-tui, then stop as if Ctrl-C was pressed.
     p.add_argument("--serve-seconds", type=float, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_demo)
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value <= 100_000:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 100000")
-    return value
-
-
-def _days(text: str) -> int:
-    value = _count(text)
-    if not 1 <= value <= 3650:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 1 and 3650")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value <= 3600:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 3600 seconds")
-    return value
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

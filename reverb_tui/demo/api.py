@@ -1,7 +1,7 @@
 """The Reverb endpoints of the simulator: routing, auth, paging envelopes, writes.
 
-Every function here runs with the simulator's lock held and returns a ``Reply``; the HTTP
-framing and fault injection live in ``server.py``.
+Every function here runs with the world's lock held (``ReverbSimulator.serve``) and returns a
+``Reply``; the HTTP framing and fault injection live in ``server.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .catalog import CONDITIONS, CURRENCIES, PROVIDERS
 from .model import SimListing, SimShop, listing_json, order_json
 
 if TYPE_CHECKING:
-    from .simulator import ReverbSimulator
+    from .world import World
 
 DEFAULT_PER_PAGE = 24
 MAX_PER_PAGE = 50
@@ -103,14 +103,14 @@ class Request:
     content_type: str
 
 
-def dispatch(sim: ReverbSimulator, req: Request) -> Reply:
+def dispatch(world: World, req: Request) -> Reply:
     route, groups = match(req.method, req.sub_path)
     if route is None:
         return Reply(404, NOT_FOUND)
     if route.auth and req.shop is None:
         return Reply(401, UNAUTHORIZED)
     handler: Callable[..., Reply] = _HANDLERS[route.handler]
-    return handler(sim, req, *groups)
+    return handler(world, req, *groups)
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def _date_param(req: Request, name: str) -> tuple[datetime | None, Reply | None]
 
 
 def _envelope(
-    sim: ReverbSimulator,
+    world: World,
     req: Request,
     key: str,
     items: list,
@@ -160,7 +160,7 @@ def _envelope(
     total_pages = math.ceil(total / per_page)
     start = (page - 1) * per_page
     chunk = items[start : start + per_page]
-    links = sim.links_for(req.shop)
+    links = world.links_for(req.shop)
     absolute = links.absolute_now()
     others = [(k, req.query[k]) for k in req.query_order if k not in ("page", "per_page")]
 
@@ -214,10 +214,10 @@ def _unprocessable(message: str, errors: dict[str, list[str]]) -> Reply:
 # -- account and shop ------------------------------------------------------------------------
 
 
-def h_account(sim: ReverbSimulator, req: Request) -> Reply:
+def h_account(world: World, req: Request) -> Reply:
     shop = req.shop
     assert shop is not None
-    links = sim.links_for(shop)
+    links = world.links_for(shop)
     return Reply(
         200,
         {
@@ -239,10 +239,10 @@ def h_account(sim: ReverbSimulator, req: Request) -> Reply:
     )
 
 
-def h_shop(sim: ReverbSimulator, req: Request) -> Reply:
+def h_shop(world: World, req: Request) -> Reply:
     shop = req.shop
     assert shop is not None
-    links = sim.links_for(shop)
+    links = world.links_for(shop)
     return Reply(
         200,
         {
@@ -262,7 +262,7 @@ def h_shop(sim: ReverbSimulator, req: Request) -> Reply:
 # -- orders ------------------------------------------------------------------------------------
 
 
-def h_orders(sim: ReverbSimulator, req: Request, which: str) -> Reply:
+def h_orders(world: World, req: Request, which: str) -> Reply:
     shop = req.shop
     assert shop is not None
     bounds = {}
@@ -289,20 +289,20 @@ def h_orders(sim: ReverbSimulator, req: Request, which: str) -> Reply:
         if (cs and o.created_at < cs) or (ce and o.created_at > ce):
             continue
         rows.append(o)
-    links = sim.links_for(shop)
-    return Reply(200, _envelope(sim, req, "orders", rows, lambda o: order_json(o, shop, links)))
+    links = world.links_for(shop)
+    return Reply(200, _envelope(world, req, "orders", rows, lambda o: order_json(o, shop, links)))
 
 
-def h_order(sim: ReverbSimulator, req: Request, number: str) -> Reply:
+def h_order(world: World, req: Request, number: str) -> Reply:
     shop = req.shop
     assert shop is not None
     order = shop.orders_by_number.get(number)
     if order is None:
         return Reply(404, NOT_FOUND)
-    return Reply(200, order_json(order, shop, sim.links_for(shop)))
+    return Reply(200, order_json(order, shop, world.links_for(shop)))
 
 
-def h_ship(sim: ReverbSimulator, req: Request, number: str) -> Reply:
+def h_ship(world: World, req: Request, number: str) -> Reply:
     shop = req.shop
     assert shop is not None
     order = shop.orders_by_number.get(number)
@@ -329,14 +329,14 @@ def h_ship(sim: ReverbSimulator, req: Request, number: str) -> Reply:
         return _unprocessable("The shipment could not be saved.", errors)
     assert provider is not None
     send = _as_bool(data.get("send_notification"))
-    sim.mark_shipped(shop, order, provider, tracking)
-    sim._count("ships")
+    world.mark_shipped(shop, order, provider, tracking)
+    world.counters.event("ships")
     if send is False:
-        sim._count("ships_without_notification")
-    return Reply(200, order_json(order, shop, sim.links_for(shop)))
+        world.counters.event("ships_without_notification")
+    return Reply(200, order_json(order, shop, world.links_for(shop)))
 
 
-def h_picked_up(sim: ReverbSimulator, req: Request, number: str) -> Reply:
+def h_picked_up(world: World, req: Request, number: str) -> Reply:
     shop = req.shop
     assert shop is not None
     order = shop.orders_by_number.get(number)
@@ -347,14 +347,14 @@ def h_picked_up(sim: ReverbSimulator, req: Request, number: str) -> Reply:
             "This order cannot be marked as picked up.",
             {"status": [f"order is {order.status} ({order.shipping_method})"]},
         )
-    sim.set_status(shop, order, "picked_up")
-    return Reply(200, order_json(order, shop, sim.links_for(shop)))
+    world.set_status(shop, order, "picked_up")
+    return Reply(200, order_json(order, shop, world.links_for(shop)))
 
 
 # -- listings ----------------------------------------------------------------------------------
 
 
-def h_my_listings(sim: ReverbSimulator, req: Request) -> Reply:
+def h_my_listings(world: World, req: Request) -> Reply:
     shop = req.shop
     assert shop is not None
     state = (req.query.get("state") or "live").strip().lower()
@@ -364,38 +364,38 @@ def h_my_listings(sim: ReverbSimulator, req: Request) -> Reply:
         for listing in sorted(shop.listings.values(), key=lambda x: x.id, reverse=True)
         if (state == "all" or listing.state == state) and (sku is None or listing.sku == sku)
     ]
-    links = sim.links_for(shop)
-    return Reply(200, _envelope(sim, req, "listings", rows, lambda x: listing_json(x, shop, links)))
+    links = world.links_for(shop)
+    return Reply(
+        200, _envelope(world, req, "listings", rows, lambda x: listing_json(x, shop, links))
+    )
 
 
-def h_listing(sim: ReverbSimulator, req: Request, listing_id: str) -> Reply:
-    found = sim.find_listing(int(listing_id))
+def h_listing(world: World, req: Request, listing_id: str) -> Reply:
+    found = world.find_listing(int(listing_id))
     if found is None:
         return Reply(404, NOT_FOUND)
     shop, listing = found
-    return Reply(200, listing_json(listing, shop, sim.links_for(shop)))
+    return Reply(200, listing_json(listing, shop, world.links_for(shop)))
 
 
-def h_put_listing(sim: ReverbSimulator, req: Request, listing_id: str) -> Reply:
+def h_put_listing(world: World, req: Request, listing_id: str) -> Reply:
     shop = req.shop
     assert shop is not None
     listing = shop.listings.get(int(listing_id))
     if listing is None:  # another shop's listing is as good as missing
         return Reply(404, NOT_FOUND)
-    sim._count_write(listing.id)
+    world.counters.write(listing.id)
     data, error = _body_fields(req)
     if error:
         return error
     assert data is not None
-    reply = apply_listing_update(sim, shop, listing, data)
+    reply = apply_listing_update(world, shop, listing, data)
     if reply.status == 200:
-        sim._count("writes_ok")
+        world.counters.event("writes_ok")
     return reply
 
 
-def apply_listing_update(
-    sim: ReverbSimulator, shop: SimShop, listing: SimListing, data: dict
-) -> Reply:
+def apply_listing_update(world: World, shop: SimShop, listing: SimListing, data: dict) -> Reply:
     """Reverb's inventory rules (reverb-api.md 2.5, EDOS notes)."""
     errors: dict[str, list[str]] = {}
     inventory: int | None = None
@@ -428,7 +428,7 @@ def apply_listing_update(
                 ]
             },
         )
-    now = sim.now()
+    now = world.now()
     if listing.multi_unit:
         if has_inventory is not None:
             listing.has_inventory = has_inventory
@@ -449,7 +449,7 @@ def apply_listing_update(
         200,
         {
             "message": "Your listing has been updated.",
-            "listing": listing_json(listing, shop, sim.links_for(shop)),
+            "listing": listing_json(listing, shop, world.links_for(shop)),
             "errors": {},
         },
     )
@@ -458,7 +458,7 @@ def apply_listing_update(
 # -- reference data ------------------------------------------------------------------------------
 
 
-def h_providers(sim: ReverbSimulator, req: Request) -> Reply:
+def h_providers(world: World, req: Request) -> Reply:
     # The shape is undocumented (reverb-api.md 2.6): a wrapper key and objects with a name.
     return Reply(
         200,
@@ -470,11 +470,11 @@ def h_providers(sim: ReverbSimulator, req: Request) -> Reply:
     )
 
 
-def h_currencies(sim: ReverbSimulator, req: Request) -> Reply:
+def h_currencies(world: World, req: Request) -> Reply:
     return Reply(200, {"currencies": list(CURRENCIES)})
 
 
-def h_conditions(sim: ReverbSimulator, req: Request) -> Reply:
+def h_conditions(world: World, req: Request) -> Reply:
     return Reply(
         200,
         {

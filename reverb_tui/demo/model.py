@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 
+from ..errors import mask_token
 from .catalog import CONDITIONS, COUNTRY_NAMES, Condition, money, slugify, tracking_url
 
 # Status groups (reverb-api.md 2.3.1).
@@ -190,6 +191,18 @@ class Links:
         if absolute is None:
             absolute = self.absolute_now()
         return self.origin + rel if absolute else rel
+
+
+def shop_summary(shop: SimShop) -> dict:
+    """A shop as the control API and the standalone runner show it (the token masked)."""
+    return {
+        "name": shop.name,
+        "currency": shop.currency,
+        "seller_id": shop.seller_id,
+        "token": mask_token(shop.token),
+        "orders": len(shop.orders),
+        "listings": len(shop.listings),
+    }
 
 
 def listing_json(listing: SimListing, shop: SimShop, links: Links) -> dict:

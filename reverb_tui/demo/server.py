@@ -15,13 +15,11 @@ import socket
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from .api import Reply, Request, classify
-
-if TYPE_CHECKING:
-    from .simulator import ReverbSimulator
+from .faults import Fault, FaultPick, FaultPlan
 
 log = logging.getLogger("reverb_tui.demo")
 
@@ -31,13 +29,38 @@ _GATEWAY_HTML = {
 }
 
 
+class SimulatorHooks(Protocol):
+    """What the HTTP layer needs from the simulator (``ReverbSimulator`` implements it)."""
+
+    api_root: str  # e.g. "/api"
+    fault_plan: FaultPlan  # latency, retry_after and slow_seconds are read per request
+
+    def record(self, token: str | None, kind: str, accept_version: str | None) -> None:
+        """Count an API request as it arrives."""
+
+    def pick_faults(self, method: str, token: str | None) -> FaultPick:
+        """The faults of this request (counted)."""
+
+    def serve(self, req: Request, token: str | None) -> Reply:
+        """The endpoint's answer."""
+
+    def answered(self, status: int) -> None:
+        """Count an answer's status."""
+
+    def control(self, method: str, path: str, query: dict[str, str], data: Any) -> Reply:
+        """Answer a ``/_sim`` request; KeyError, ValueError or TypeError mean a bad body."""
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, cut short when the simulator stops."""
+
+
 class SimHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, addr: tuple[str, int], sim: ReverbSimulator) -> None:
+    def __init__(self, addr: tuple[str, int], sim: SimulatorHooks) -> None:
         self.sim = sim
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
@@ -145,25 +168,26 @@ class SimHandler(BaseHTTPRequestHandler):
         sub_path = path[len(api_root) :] if path.startswith(api_root + "/") else None
         token = self._token()
         kind = classify(method, sub_path)
-        shop_key = sim._record_request(token, kind, self.headers.get("Accept-Version"))
-        if sim.latency > 0:
-            sim._wait(sim.latency)
-        pre, post = sim._pick_faults(method, token)
-        if pre == "drop":
+        sim.record(token, kind, self.headers.get("Accept-Version"))
+        plan = sim.fault_plan
+        if plan.latency > 0:
+            sim.wait(plan.latency)
+        before, after = sim.pick_faults(method, token)
+        if before is Fault.DROP:
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
             return
-        if pre in ("rate_limited", "burst_429"):
+        if before is not None and before.status == 429:
             headers = {}
-            if sim.retry_after is not None:
-                headers["Retry-After"] = f"{sim.retry_after:g}"
+            if plan.retry_after is not None:
+                headers["Retry-After"] = f"{plan.retry_after:g}"
             self._send(Reply(429, {"message": "Too many requests. Please retry later."}, headers))
             return
-        if pre is not None and pre.startswith("server_error_"):
-            code = int(pre.rsplit("_", 1)[1])
+        if before is not None and before.status is not None:  # a server error
+            code = before.status
             if code in _GATEWAY_HTML:
                 reply = Reply(code, _GATEWAY_HTML[code], {"Content-Type": "text/html"})
             else:
@@ -183,19 +207,18 @@ class SimHandler(BaseHTTPRequestHandler):
                 body=body,
                 content_type=self.headers.get("Content-Type") or "",
             )
-            reply = sim._serve_api(req, token, shop_key)
+            reply = sim.serve(req, token)
         payload = _encode(reply)
-        if post == "malformed" and 200 <= reply.status < 300 and len(payload) > 2:
+        if after is Fault.MALFORMED and 200 <= reply.status < 300 and len(payload) > 2:
             payload = payload[: max(1, len(payload) // 2)]
-        if post == "slow":
-            sim._wait(sim.slow_seconds)
+        if after is Fault.SLOW:
+            sim.wait(plan.slow_seconds)
         self._send(reply, payload)
 
     def _send(self, reply: Reply, payload: bytes | None = None) -> None:
         if payload is None:
             payload = _encode(reply)
-        sim = self.server.sim
-        sim._count_status(reply.status)
+        self.server.sim.answered(reply.status)
         headers = {
             "Content-Type": "application/hal+json; charset=utf-8",
             "Vary": "Accept-Version",
@@ -215,7 +238,7 @@ class SimHandler(BaseHTTPRequestHandler):
             self._send_plain(Reply(400, {"message": "control body must be JSON"}))
             return
         try:
-            reply = sim._control(method, path.rstrip("/"), query, data)
+            reply = sim.control(method, path.rstrip("/"), query, data)
         except (KeyError, ValueError, TypeError) as exc:
             reply = Reply(400, {"message": str(exc)})
         self._send_plain(reply)

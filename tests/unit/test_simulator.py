@@ -418,7 +418,7 @@ def test_start_activity_runs_ticks_in_background(sim: ReverbSimulator) -> None:
 
 def test_rate_limit_answers_429_past_n_per_second(sim: ReverbSimulator) -> None:
     now = [100.0]
-    sim._monotonic = lambda: now[0]
+    sim.rate_clock = lambda: now[0]
     sim.configure(rate_limit=3, retry_after=2)
     with http(sim) as c:
         codes = [c.get("/shop").status_code for _ in range(5)]
@@ -434,7 +434,7 @@ def test_rate_limit_answers_429_past_n_per_second(sim: ReverbSimulator) -> None:
 
 def test_rate_window_is_configurable(sim: ReverbSimulator) -> None:
     now = [50.0]
-    sim._monotonic = lambda: now[0]
+    sim.rate_clock = lambda: now[0]
     sim.configure(rate_limit=1, rate_window=0.5)
     with http(sim) as c:
         first = c.get("/shop").status_code
