@@ -9,9 +9,11 @@ import asyncio
 import importlib.util
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -19,6 +21,15 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from reverb_tui.demo.counters import Counters
+from reverb_tui.demo.faults import (
+    FAULT_KINDS,
+    SERVER_ERRORS,
+    Fault,
+    FaultInjector,
+    FaultPick,
+    FaultPlan,
+)
 from reverb_tui.demo.model import STATUSES
 from reverb_tui.demo.simulator import ReverbSimulator
 from reverb_tui.reverb.client import RetryPolicy, ReverbClient
@@ -514,6 +525,109 @@ def test_configure_validates(sim: ReverbSimulator) -> None:
     assert sim.config()["fail_rate"] == 0.0
 
 
+def test_knob_attributes_validate_like_configure(sim: ReverbSimulator) -> None:
+    with pytest.raises(ValueError):
+        sim.fail_rate = 2
+    with pytest.raises(ValueError):  # all or nothing: fail_rate is not set either
+        sim.configure(fail_rate=0.5, drop_rate=7)
+    sim.rate_limit = 0  # 0 means unlimited
+    sim.latency = "0.25"
+    assert (sim.fail_rate, sim.rate_limit, sim.latency) == (0.0, None, 0.25)
+    assert list(sim.config()) == list(ReverbSimulator.CONFIG_KEYS)
+
+
+@pytest.mark.parametrize(
+    ("knob", "value"),
+    [
+        ("fail_rate", 1.5),
+        ("drop_rate", -0.1),
+        ("rate_window", 0),
+        ("latency", -1),
+        ("slow_seconds", -1),
+        ("rate_limit", -2),
+        ("retry_after", -1),
+        ("burst_429", -1),
+        ("faults_on_writes", "yes"),
+        ("malformed_rate", "half"),
+    ],
+)
+def test_fault_plan_refuses_bad_values(knob: str, value: object) -> None:
+    with pytest.raises(ValueError):
+        FaultPlan(**{knob: value})
+    plan = FaultPlan()
+    with pytest.raises(ValueError):
+        setattr(plan, knob, value)
+    assert getattr(plan, knob) == getattr(FaultPlan(), knob)
+
+
+def test_fault_plan_normalises_and_knows_its_knobs() -> None:
+    plan = FaultPlan(rate_limit=0, retry_after=None, fail_rate="0.5", burst_429=3.0)
+    assert (plan.rate_limit, plan.retry_after, plan.fail_rate, plan.burst_429) == (
+        None,
+        None,
+        0.5,
+        3,
+    )
+    assert FaultPlan.checked({"rate_limit": "4"}) == {"rate_limit": 4}
+    with pytest.raises(TypeError):
+        FaultPlan.checked({"link_style": "relative"})  # a world knob, not a fault knob
+    with pytest.raises(TypeError):
+        plan.nonsense = 1
+
+
+def test_fault_enum_carries_counter_status_and_phase() -> None:
+    assert {f.counter for f in Fault} == set(FAULT_KINDS)
+    assert [f.status for f in SERVER_ERRORS] == [500, 502, 503]
+    assert {f.counter for f in SERVER_ERRORS} == {"server_error"}
+    assert Fault.RATE_LIMITED.status == Fault.BURST_429.status == 429
+    assert Fault.DROP.status is None and Fault.DROP.counter == "dropped"
+    assert {f for f in Fault if f.on_answer} == {Fault.SLOW, Fault.MALFORMED}
+
+
+def test_fault_injector_picks_and_counts() -> None:
+    lock = threading.RLock()
+    counters = Counters(lock)
+    now = [0.0]
+    plan = FaultPlan(rate_limit=2, burst_429=1)
+    injector = FaultInjector(plan, counters, rng=random.Random(1), lock=lock, clock=lambda: now[0])
+    picks = [injector.pick("GET", "tok_a").before for _ in range(4)]
+    assert picks == [Fault.BURST_429, None, Fault.RATE_LIMITED, Fault.RATE_LIMITED]
+    assert injector.pick("GET", "tok_b") == FaultPick()  # the window is per token
+    now[0] += 1.0
+    assert injector.pick("GET", "tok_a") == FaultPick()
+    assert plan.burst_429 == 0
+    plan.rate_limit = None
+    plan.fail_rate = 1.0
+    assert injector.pick("GET", "tok_a").before in SERVER_ERRORS
+    assert injector.pick("PUT", "tok_a") == FaultPick()  # writes are spared by default
+    plan.faults_on_writes = True
+    assert injector.pick("PUT", "tok_a").before in SERVER_ERRORS
+    plan.fail_rate = 0.0
+    plan.slow_rate = 1.0
+    assert injector.pick("GET", "tok_a") == FaultPick(None, Fault.SLOW)
+    faults = counters.snapshot()["faults"]
+    assert faults == {
+        "rate_limited": 2,
+        "burst_429": 1,
+        "server_error": 2,
+        "slow": 1,
+        "dropped": 0,
+        "malformed": 0,
+    }
+
+
+def test_control_routes(sim: ReverbSimulator) -> None:
+    assert sim.control("GET", "/_sim/config", {}, {}).body == sim.config()
+    missing = sim.control("GET", "/_sim/nothing", {}, {})
+    assert missing.status == 404 and "GET /_sim/nothing" in missing.body["message"]
+    with pytest.raises(ValueError):
+        sim.control("POST", "/_sim/config", {}, [1])
+    with pytest.raises(KeyError):
+        sim.control("POST", "/_sim/status", {}, {"shop": TOKEN_A})
+    shops = sim.control("GET", "/_sim/shops", {}, {}).body["shops"]
+    assert [s["name"] for s in shops] == ["Shop A"] and TOKEN_A not in json.dumps(shops)
+
+
 def test_missing_accept_version_is_recorded(sim: ReverbSimulator) -> None:
     with httpx.Client(base_url=sim.base_url) as c:
         r = c.get("/my/account", headers={"Authorization": f"Bearer {TOKEN_A}"})
@@ -621,13 +735,14 @@ def test_demo_command_refuses_orders_without_listings(tmp_path, capsys) -> None:
 # -- standalone runner -----------------------------------------------------------------------------
 
 
-def test_standalone_runner(tmp_path) -> None:
+@pytest.mark.parametrize("module", ["reverb_tui.demo", "reverb_tui.demo.simulator"])
+def test_standalone_runner(module: str) -> None:
     env = {**os.environ, "REVERB_SIM_TOKENS": f"{TOKEN_A},{TOKEN_B}"}
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "reverb_tui.demo.simulator",
+            module,
             "--shops",
             "2",
             "--orders",
