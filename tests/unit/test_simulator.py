@@ -534,6 +534,7 @@ def test_knob_attributes_validate_like_configure(sim: ReverbSimulator) -> None:
     sim.latency = "0.25"
     assert (sim.fail_rate, sim.rate_limit, sim.latency) == (0.0, None, 0.25)
     assert list(sim.config()) == list(ReverbSimulator.CONFIG_KEYS)
+    assert {key: getattr(sim, key) for key in ReverbSimulator.CONFIG_KEYS} == sim.config()
 
 
 @pytest.mark.parametrize(
