@@ -14,7 +14,6 @@ of every order marked with space, after a confirmation.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -27,11 +26,21 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static, Switch
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from ..views.order_filters import OrderFilters
 from ..views.order_window import OrderWindow, Page, Read, RowOps
 from ..widgets.footer import AppFooter
 from ..widgets.orders_table import OrdersTable
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
-from .orders_format import COLUMNS, MARK, NO_MARK, row_cells, status_options
+from .orders_format import (
+    COLUMNS,
+    MARK,
+    NO_MARK,
+    applied_text,
+    count_text,
+    empty_text,
+    row_cells,
+    status_options,
+)
 
 __all__ = ["OrdersScreen", "OrdersTable"]
 
@@ -42,31 +51,6 @@ NEAR_EDGE = 25  # rows from the window's edge at which the next page is read
 SEARCH_DEBOUNCE = 0.3
 REFRESH_SECONDS = 30.0  # a sync (here or in a daemon) adds and changes orders
 GROUP_COUNT = "table-count"  # the count of matching orders (exclusive: newest wins)
-
-
-@dataclass(frozen=True)
-class OrderFilters:
-    channel_id: int | None = None
-    status: str | None = None
-    exceptions_only: bool = False
-    search: str = ""
-
-    def kwargs(self) -> dict[str, Any]:
-        return {
-            "channel": self.channel_id,
-            "status": self.status,
-            "exceptions_only": self.exceptions_only,
-            "search": self.search.strip() or None,
-        }
-
-    @property
-    def active(self) -> bool:
-        return (
-            self.channel_id is not None
-            or self.status is not None
-            or self.exceptions_only
-            or bool(self.search.strip())
-        )
 
 
 # -- messages (past tense) -------------------------------------------------------------------
@@ -300,26 +284,14 @@ class OrdersScreen(ReverbScreen):
         self._check_edges()
 
     def _show_count(self) -> None:
-        text = Text()
-        if self._count is not None:
-            noun = "order" if self._count == 1 else "orders"
-            text.append(f"{self._count:,} {noun}", style="bold")
-            if self.filters.active:
-                text.append(" match the filters")
-        if self._marked:
-            text.append(f" · {len(self._marked):,} marked", style="#3d8ee8")
+        text = count_text(self._count, self.filters.active, len(self._marked))
         self.query_one("#orders-count", Static).update(text)
 
     def _show_empty(self) -> None:
         empty = self.table.row_count == 0
         box = self.query_one("#orders-empty", Static)
         if empty:
-            box.update(
-                "No orders match these filters."
-                if self.filters.active
-                else "No orders downloaded yet. Enabled integrations download their orders "
-                "in the background; press r to look again."
-            )
+            box.update(empty_text(self.filters.active))
         box.display = empty
         self.table.display = not empty
 
@@ -457,18 +429,7 @@ class OrdersScreen(ReverbScreen):
 
     def on_orders_applied(self, message: OrdersApplied) -> None:
         message.stop()
-        checked, changed = message.checked, message.changed
-        noun = "order" if checked == 1 else "orders"
-        if changed:
-            text = (
-                f"Applied the current mappings to {checked} {noun}: {changed} changed "
-                "(missing local SKU or shipping service filled in)."
-            )
-        else:
-            text = (
-                f"Applied the current mappings to {checked} {noun}: none changed (no mapping "
-                "covers their missing SKU or shipping method yet)."
-            )
+        text = applied_text(message.checked, message.changed)
         self.notify(text, title="Apply current mappings", markup=False)
         self.action_unmark_all()
         self.refresh_orders()

@@ -149,3 +149,38 @@ def row_cells(row: Any, marked: bool) -> tuple[Text, ...]:
         shipping_text(o.channel_shipping_method, row.service_name),
         exception_text(o),
     )
+
+
+def count_text(count: int | None, filtered: bool, marked: int) -> Text:
+    """``1,234 orders match the filters · 2 marked`` (the count once it is known)."""
+    text = Text()
+    if count is not None:
+        text.append(f"{count:,} {'order' if count == 1 else 'orders'}", style="bold")
+        if filtered:
+            text.append(" match the filters")
+    if marked:
+        text.append(f" · {marked:,} marked", style="#3d8ee8")
+    return text
+
+
+def empty_text(filtered: bool) -> str:
+    if filtered:
+        return "No orders match these filters."
+    return (
+        "No orders downloaded yet. Enabled integrations download their orders in the "
+        "background; press r to look again."
+    )
+
+
+def applied_text(checked: int, changed: int) -> str:
+    """What "Apply current mappings" did to ``checked`` orders."""
+    noun = "order" if checked == 1 else "orders"
+    if changed:
+        return (
+            f"Applied the current mappings to {checked} {noun}: {changed} changed "
+            "(missing local SKU or shipping service filled in)."
+        )
+    return (
+        f"Applied the current mappings to {checked} {noun}: none changed (no mapping "
+        "covers their missing SKU or shipping method yet)."
+    )

@@ -3,9 +3,9 @@
 The table never holds the whole book. It shows a window of at most ``window_pages`` pages of
 ``page_size`` orders, each read with keyset paging (a read starts *after* the key of the
 previous page's last order). When the view comes within ``near_edge`` rows of the window's
-end the next page is read and appended, and once the window is full the page at the other
-end leaves; scrolling back up reads the earlier pages again from the keys remembered on the
-way down. A refresh reads the whole window again and updates rows by key.
+end the next page is read and appended, and once the window is over full, pages at the other
+end leave (two at a time, see ``_overflow``); scrolling back up reads the earlier pages again
+from the keys remembered on the way down. A refresh reads the whole window again and updates rows by key.
 
 ``OrderWindow`` holds that bookkeeping and answers with decisions: which read to start
 (``Read``) and, when its rows arrive, what the table must do (``RowOps``). It knows the rows
@@ -205,19 +205,29 @@ class OrderWindow:
             self.starts.append(page.next_after)
         self.more = page.next_after is not None
         self.pages.append(added)
-        removed: list[str] = []
-        if len(self.pages) > self.window_pages:  # the window is full: its first page leaves
-            removed = self.pages.pop(0)
-            self.first_page += 1
+        leave = self._overflow()
+        removed = [key for page in self.pages[:leave] for key in page]
+        del self.pages[:leave]
+        self.first_page += leave
         return RowOps(tuple(self.keys), tuple(added), tuple(removed), shift=-len(removed))
 
     def _prepend(self, page: Page) -> RowOps:
         added = self._new_keys(page.keys)
         self.first_page = page.read.page
         self.pages.insert(0, added)
-        removed: list[str] = []
-        if len(self.pages) > self.window_pages:  # the window is full: its last page leaves
-            removed = self.pages.pop()
+        leave = self._overflow()
+        removed = [key for page in self.pages[len(self.pages) - leave :] for key in page]
+        if leave:
+            del self.pages[-leave:]
             self.more = True
             del self.starts[self.end_page + 1 :]
         return RowOps(tuple(self.keys), tuple(added), tuple(removed), shift=len(added))
+
+    def _overflow(self) -> int:
+        """How many pages leave the window's far end: none until it holds more than
+        ``window_pages``, then enough to leave room for the next page too. Rows that leave
+        move every row's place, and the table draws them all again; rows added below the
+        others do not, so every other page costs one drawing instead of two."""
+        if len(self.pages) <= self.window_pages:
+            return 0
+        return len(self.pages) - max(1, self.window_pages - 1)

@@ -42,6 +42,13 @@ def cell_width(cell: object) -> int:
     return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
 
 
+def same_cell(a: object, b: object) -> bool:
+    """Drawn alike (``Text ==`` compares the words and spans, not the style)."""
+    if isinstance(a, Text) and isinstance(b, Text):
+        return (a.plain, a.style, a.spans, a.justify) == (b.plain, b.style, b.spans, b.justify)
+    return a == b
+
+
 class OrdersTable(DataTable):
     """The order window; tells the screen when its view moves so it can read more rows."""
 
@@ -113,16 +120,26 @@ class OrdersTable(DataTable):
         self.restore_view(cursor, scroll_y)
 
     def _set_rows(self, ops: RowOps, cells: Mapping[str, Cells]) -> None:
-        """The rows become ``ops.keys`` in one pass (pinned Textual 8.2.8's own fields)."""
+        """The rows become ``ops.keys`` in one pass (pinned Textual 8.2.8's own fields).
+
+        DataTable caches what it drew under its update count; rows that keep their place
+        and their cells keep those drawings (a page added below, a refresh that found
+        nothing new), anything else bumps the count.
+        """
         columns = [column.key for column in self.ordered_columns]
         widths = [0] * len(columns)
         data, rows = self._data, self.rows
+        old = len(rows)
+        drawn_stay = not ops.remove and ops.keys[:old] == tuple(self.keys)
         for key in ops.remove:
             row_key = RowKey(key)
             rows.pop(row_key, None)
             data.pop(row_key, None)
         for key, row_cells in cells.items():
             row_key = RowKey(key)
+            was = data.get(row_key)
+            if was is not None and drawn_stay:
+                drawn_stay = all(map(same_cell, was.values(), row_cells))
             data[row_key] = dict(zip(columns, row_cells, strict=True))
             if row_key not in rows:
                 rows[row_key] = Row(row_key, 1)
@@ -130,16 +147,18 @@ class OrdersTable(DataTable):
                 widths[i] = max(widths[i], cell_width(cell))
         self._row_locations = TwoWayDict({RowKey(key): i for i, key in enumerate(ops.keys)})
         assert len(rows) == len(ops.keys) == len(data), "the table's rows are the window's"
-        self._widen(widths)
-        self._update_count += 1
-        for cache in COUNTED_CACHES:  # their keys carry the update count: all dead now
-            getattr(self, cache).clear()
+        if self._widen(widths) or not drawn_stay:  # drawn cells carry no column width
+            self._update_count += 1
+            for cache in COUNTED_CACHES:  # their keys carry the update count: all dead now
+                getattr(self, cache).clear()
+        else:
+            self._offset_cache.clear()  # the rows' heights, by line: there are more lines
         self._update_dimensions(())  # the virtual size now, not on the next idle
         self.cursor_coordinate = self.cursor_coordinate  # clamped to the rows there are
         self.refresh()
 
-    def _widen(self, widths: Sequence[int]) -> None:
-        """Columns grow (never shrink) to fit the cells about to show."""
+    def _widen(self, widths: Sequence[int]) -> bool:
+        """Columns grow (never shrink) to fit the cells about to show; True if one grew."""
         grew = False
         for column, width in zip(self.ordered_columns, widths, strict=True):
             if width > column.width:
@@ -148,6 +167,7 @@ class OrdersTable(DataTable):
         if grew:
             self._require_update_dimensions = True
             self.check_idle()
+        return grew
 
     def set_cell(self, key: str, column: str, value: Text) -> None:
         """One cell changes (a mark); its column grows if it must."""
