@@ -122,6 +122,7 @@ class OrdersScreen(ReverbScreen):
         self._statuses: list[str] = []
         self._channels: list[tuple[str, int]] = []
         self._loaded_once = False
+        self._can_apply = True  # an order is highlighted or marked (see _show_apply)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -355,7 +356,7 @@ class OrdersScreen(ReverbScreen):
     # -- marks and apply current mappings ------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "apply_mappings" and not self._targets():
+        if action == "apply_mappings" and not self._can_apply:
             return None  # shown dimmed: there is no order to apply the mappings to
         return True
 
@@ -364,11 +365,14 @@ class OrdersScreen(ReverbScreen):
         self._show_apply()
 
     def _show_apply(self) -> None:
-        """`a` and the Apply button are dimmed while there is no order to apply to."""
-        self.query_one("#orders-apply", Button).disabled = not (
-            self._marked or self.table.row_count
-        )
-        self.refresh_bindings()
+        """`a` and the Apply button are dimmed while there is no order to apply to (until
+        the first rows are read they are not: most books have some, and each change of a
+        key rebuilds the footer)."""
+        can_apply = bool(self._marked or self.table.row_count)
+        if can_apply != self._can_apply:
+            self._can_apply = can_apply
+            self.query_one("#orders-apply", Button).disabled = not can_apply
+            self.refresh_bindings()
 
     def action_toggle_mark(self) -> None:
         key = self.table.highlighted_key
@@ -397,8 +401,6 @@ class OrdersScreen(ReverbScreen):
     def _targets(self) -> list[int]:
         if self._marked:
             return sorted(self._marked)
-        if not self.is_mounted:
-            return []
         key = self.table.highlighted_key
         return [int(key)] if key in self._rows else []
 

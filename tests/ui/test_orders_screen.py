@@ -11,7 +11,7 @@ import pytest
 from rich.text import Text
 from sqlmodel import select
 from textual.geometry import Region
-from textual.widgets import Select
+from textual.widgets import Button, Select
 from textual.widgets._select import SelectOverlay
 
 from reverb_tui.db.engine import session_scope
@@ -434,6 +434,30 @@ async def test_apply_current_mappings_changes_only_the_selected(services, book) 
         await settle(pilot)
         assert stored(services, "3001").shipping_service_id == courier
         assert stored(services, "1002").sku is None  # another exception, untouched
+
+
+async def test_apply_is_dimmed_while_there_is_no_order_to_apply_to(services) -> None:
+    ch = add_channel(services, "Main shop")
+    app = make_app(services)
+    async with app.run_test(size=(200, 30)) as pilot:
+        screen = await open_orders(pilot)
+        assert "No orders downloaded yet" in screen_text(app)
+        apply = screen.query_one("#orders-apply", Button)
+        assert apply.disabled
+        assert screen.active_bindings["a"].enabled is False  # the footer shows it dimmed
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen is screen and notifications(app) == []  # nothing to confirm
+
+        add_order(services, ch.id, "1001")  # a sync downloads an order
+        await pilot.press("r")
+        await settle(pilot)
+        assert not apply.disabled
+        assert screen.active_bindings["a"].enabled is True
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ApplyMappingsModal)
+        assert "mappings to order 1001?" in str(app.screen.query_one("#apply-text").content)
 
 
 # -- order detail and Mark shipped --------------------------------------------------------------
