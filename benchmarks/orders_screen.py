@@ -11,11 +11,16 @@ real ``ReverbApp`` with ``App.run_test()`` in this process and times, in one run
 - scrolling 10 pages (1,000 orders) down with ctrl+end, each page read as the cursor nears
   the end of the window: total and per page; the table never holds more than 500 rows;
 - one cursor key press (keypress latency) deep in the window;
+- CPU: the process's CPU time (both threads, the polling for the frame included) from the key
+  to the frame, for the open and each page: unlike wall time it hardly grows when other
+  programs load the machine;
 - memory: this process's peak RSS before the screen opens and at the end (the database was
   built in a child, so its inserts are not counted), and Python's traced peak over the
   screen's work (tracemalloc, switched on only after the timings so it does not slow them).
 
-Run: ``.venv/bin/python benchmarks/orders_screen.py [--orders N] [--keep]``
+Run: ``.venv/bin/python benchmarks/orders_screen.py [--orders N] [--keep] [--db PATH]``
+(``--db``: use that database when it exists, else build it there and keep it, so runs
+before and after a change read the same book.)
 """
 
 from __future__ import annotations
@@ -44,11 +49,14 @@ class Frames:
 
     def __init__(self, app) -> None:  # noqa: ANN001
         self.times: list[float] = []
+        self.cpu: dict[float, float] = {}  # frame time -> the process's CPU time then
         original = app._display
 
         def display(screen, renderable):  # noqa: ANN001, ANN202
             if renderable is not None:
-                self.times.append(time.perf_counter())
+                now = time.perf_counter()
+                self.times.append(now)
+                self.cpu[now] = time.process_time()
             return original(screen, renderable)
 
         app._display = display
@@ -134,7 +142,7 @@ async def open_empty(db: str) -> float:
                 isinstance(app.screen, OrdersScreen)
                 and app.screen._count is not None
                 and app.screen._loaded_once
-                and app.screen._loading is None
+                and app.screen.window.loading is None
             ),
             "rows",
         )
@@ -165,6 +173,7 @@ async def drive(db: str, figures: list[tuple[str, float, str]]) -> dict[str, flo
         memory["rss_before_open"] = rss_mb()
 
         # -- open -------------------------------------------------------------------------------
+        c0 = time.process_time()
         t0 = time.perf_counter()
         send_key(app, "o")
         t1 = await frames.shown(lambda: isinstance(app.screen, OrdersScreen)
@@ -172,7 +181,13 @@ async def drive(db: str, figures: list[tuple[str, float, str]]) -> dict[str, flo
                                 "rows")  # fmt: skip
         screen: OrdersScreen = app.screen  # type: ignore[assignment]
         table = screen.query_one(OrdersTable)
-        add("open Orders screen → first rows shown", t0, t1, f"{table.row_count} rows")
+        cpu = (frames.cpu[t1] - c0) * 1000
+        add(
+            "open Orders screen → first rows shown",
+            t0,
+            t1,
+            f"{table.row_count} rows; {cpu:.0f} ms CPU",
+        )
         t1 = await frames.shown(lambda: screen._count is not None, "count")
         add("open Orders screen → count shown", t0, t1, f"{screen._count:,} orders")
         await app.workers.wait_for_complete()
@@ -182,12 +197,14 @@ async def drive(db: str, figures: list[tuple[str, float, str]]) -> dict[str, flo
         async def change(label: str, apply, check) -> None:  # noqa: ANN001
             await app.workers.wait_for_complete()
             await pilot.pause()
-            request = screen._request
+            request = screen.window.request
             screen._count = None
             t = time.perf_counter()
             apply()
             t1 = await frames.shown(
-                lambda: screen._request > request and screen._loading is None and check(),
+                lambda: (
+                    screen.window.request > request and screen.window.loading is None and check()
+                ),
                 "rows",
             )
             add(f"{label} → rows shown", t, t1, f"{table.row_count} rows")
@@ -224,41 +241,47 @@ async def drive(db: str, figures: list[tuple[str, float, str]]) -> dict[str, flo
         exceptions(False)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        await frames.shown(lambda: screen._loading is None and screen._first_page == 0, "rows")
+        await frames.shown(
+            lambda: screen.window.loading is None and screen.window.first_page == 0, "rows"
+        )
 
         # -- scroll 10 pages -------------------------------------------------------------------
         page_size = orders_module.PAGE_SIZE
         table.focus()
         await pilot.pause()
-        target = screen._first_page + len(screen._page_sizes) + 10
+        window = screen.window
+        target = window.end_page + 10
         largest = table.row_count
         per_page: list[float] = []
+        cpu_page: list[float] = []
         t0 = time.perf_counter()
-        while screen._first_page + len(screen._page_sizes) < target:
-            loaded = screen._first_page + len(screen._page_sizes)
+        while window.end_page < target:
+            loaded = window.end_page
+            c = time.process_time()
             t = time.perf_counter()
             send_key(app, "ctrl+end")
             t1 = await frames.shown(
                 lambda n=loaded: (
-                    screen._first_page + len(screen._page_sizes) > n
-                    and screen._loading is None
-                    and not screen._adjusting
+                    window.end_page > n and window.loading is None and not table.settling
                 ),
                 "rows",
             )
             per_page.append((t1 - t) * 1000)
+            cpu_page.append((frames.cpu[t1] - c) * 1000)
             largest = max(largest, table.row_count)
         add(
             f"scroll 10 pages ({10 * page_size:,} orders) with ctrl+end",
             t0,
             time.perf_counter(),
-            f"table ≤ {largest} rows; pages {screen._first_page}…"
-            f"{screen._first_page + len(screen._page_sizes) - 1} now in it",
+            f"table ≤ {largest} rows; pages {window.first_page}…{window.end_page - 1} now in it",
         )
         per_page.sort()
-        figures.append(
-            ("  one page: key → next page shown (median)", per_page[len(per_page) // 2], "")
-        )
+        cpu_page.sort()
+        figures.append((
+            "  one page: key → next page shown (median)",
+            per_page[len(per_page) // 2],
+            f"{cpu_page[len(cpu_page) // 2]:.0f} ms CPU (median)",
+        ))  # fmt: skip
         figures.append(("  one page: slowest", per_page[-1], "a page leaves the top too"))
 
         # -- keypress latency ---------------------------------------------------------------------
@@ -300,19 +323,30 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--orders", type=int, default=100_000)
     ap.add_argument("--keep", action="store_true", help="keep the database file")
+    ap.add_argument(
+        "--db",
+        type=Path,
+        help="use this database if it exists (else build it there and keep it)",
+    )
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="orders-screen-bench-"))
-    db = tmp / "bench.db"
+    db = args.db.resolve() if args.db else tmp / "bench.db"
+    keep = args.keep or args.db is not None
     os.environ["XDG_CACHE_HOME"] = str(tmp / "cache")  # the app's error file, if any
-    build = (
-        f"import sys; sys.path.insert(0, {str(HERE)!r}); from orders_100k import build; "
-        f"print(round(build(__import__('pathlib').Path({str(db)!r}), {args.orders}), 1))"
-    )
-    t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", build], capture_output=True, text=True, check=True)
-    print(f"built {args.orders:,} orders in {time.perf_counter() - t:.1f} s "
-          f"(insert {out.stdout.strip()} s, {db.stat().st_size / 1e6:.0f} MB) in a child process")  # fmt: skip
+    if db.exists():
+        print(f"using {db} ({db.stat().st_size / 1e6:.0f} MB) as it is")
+    else:
+        build = (
+            f"import sys; sys.path.insert(0, {str(HERE)!r}); from orders_100k import build; "
+            f"print(round(build(__import__('pathlib').Path({str(db)!r}), {args.orders}), 1))"
+        )
+        t = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", build], capture_output=True, text=True, check=True
+        )
+        print(f"built {args.orders:,} orders in {time.perf_counter() - t:.1f} s "
+              f"(insert {out.stdout.strip()} s, {db.stat().st_size / 1e6:.0f} MB) in a child process")  # fmt: skip
 
     figures: list[tuple[str, float, str]] = []
     empty = tmp / "empty.db"
@@ -333,13 +367,12 @@ def main() -> int:
         f"traced Python peak while filtering and scrolling 6 more pages: "
         f"{memory['traced_peak']:.1f} MB (table rows now {memory['rows_in_table']:.0f})"
     )
-    if not args.keep:
-        for base in (db, empty):
-            for suffix in ("", "-wal", "-shm"):
-                p = Path(str(base) + suffix)
-                if p.exists():
-                    p.unlink()
-    else:
+    for base in (empty,) if keep else (db, empty):
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(base) + suffix)
+            if p.exists():
+                p.unlink()
+    if keep:
         print(f"kept {db}")
     return 0
 

@@ -1,4 +1,5 @@
-"""How the Orders screen and the order detail show an order's values (plain functions).
+"""How the Orders screen and the order detail show an order's values (plain functions), and
+the Orders table's columns and cells.
 
 Rich ``Text`` in, nothing else: a table cell, a Static and a test can all use them.
 """
@@ -108,3 +109,78 @@ def shipping_text(method: str | None, service_name: str | None) -> Text:
     else:
         text.append("unmapped", style=EXCEPTION_STYLE)
     return text
+
+
+# -- the Orders table's rows -------------------------------------------------------------------
+
+MARK = Text("✓", style="bold #3d8ee8")
+NO_MARK = Text("")
+# (key, label, least width) in display order; a column is as wide as its label and its
+# least width at first and grows to fit the rows shown. Least widths come from the formats
+# above (every known status label, a local time, both exception kinds).
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("mark", "✓", 1),
+    ("channel", "Integration", 0),
+    ("number", "Order #", 0),
+    ("status", "Status", max(len(status_label(s)) for s in KNOWN_STATUSES)),
+    ("created", "Created", len("2026-01-01 00:00")),
+    ("channel-sku", "Channel SKU", 0),
+    ("sku", "Local SKU", 0),
+    ("qty", "Qty", 0),
+    ("total", "Total", 0),
+    ("shipping", "Shipping", 0),
+    ("exception", "Exception", len("⚠ SKU, shipping")),
+)
+
+
+def row_cells(row: Any, marked: bool) -> tuple[Text, ...]:
+    """The Orders table's cells of one ``OrderRow``, in ``COLUMNS`` order."""
+    o = row.order
+    return (
+        MARK if marked else NO_MARK,
+        Text(row.channel_name),
+        Text(o.order_number, style="bold"),
+        status_text(o.status),
+        Text(local_time(o.created_at)),
+        Text(o.channel_sku or "—", style="" if o.channel_sku else "dim"),
+        local_sku_text(o),
+        Text(str(o.quantity), justify="right"),
+        Text(money(o.total_cents, o.currency), justify="right"),
+        shipping_text(o.channel_shipping_method, row.service_name),
+        exception_text(o),
+    )
+
+
+def count_text(count: int | None, filtered: bool, marked: int) -> Text:
+    """``1,234 orders match the filters · 2 marked`` (the count once it is known)."""
+    text = Text()
+    if count is not None:
+        text.append(f"{count:,} {'order' if count == 1 else 'orders'}", style="bold")
+        if filtered:
+            text.append(" match the filters")
+    if marked:
+        text.append(f" · {marked:,} marked", style="#3d8ee8")
+    return text
+
+
+def empty_text(filtered: bool) -> str:
+    if filtered:
+        return "No orders match these filters."
+    return (
+        "No orders downloaded yet. Enabled integrations download their orders in the "
+        "background; press r to look again."
+    )
+
+
+def applied_text(checked: int, changed: int) -> str:
+    """What "Apply current mappings" did to ``checked`` orders."""
+    noun = "order" if checked == 1 else "orders"
+    if changed:
+        return (
+            f"Applied the current mappings to {checked} {noun}: {changed} changed "
+            "(missing local SKU or shipping service filled in)."
+        )
+    return (
+        f"Applied the current mappings to {checked} {noun}: none changed (no mapping "
+        "covers their missing SKU or shipping method yet)."
+    )

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from rich.text import Text
 from sqlmodel import select
-from textual.widgets import Select
+from textual.geometry import Region
+from textual.widgets import Button, Select
 from textual.widgets._select import SelectOverlay
 
 from reverb_tui.db.engine import session_scope
@@ -141,6 +143,72 @@ async def test_first_page_then_more_on_scroll_within_a_bounded_window(
 
 def table_numbers_at(table, row: int) -> str:  # noqa: ANN001
     return str(table.get_row_at(row)[2])
+
+
+def cut_cells(table: OrdersTable) -> list[str]:
+    """Cells wider than their column as the table would draw them now."""
+    cut = []
+    for row in range(table.row_count):
+        for column, cell in zip(table.ordered_columns, table.get_row_at(row), strict=True):
+            room = column.get_render_width(table) - 2 * table.cell_padding
+            if Text(cell).cell_len > room if isinstance(cell, str) else cell.cell_len > room:
+                cut.append(f"{column.key.value}={cell}")
+    return cut
+
+
+async def test_no_value_is_ever_cut_to_its_column(services, monkeypatch) -> None:
+    """Every cell fits its column as soon as the rows are in the table, before any idle: on
+    open, when a refresh during a sync brings longer values and new rows, and on every page
+    read while scrolling. DataTable sized its columns on a later idle, and cells drawn in a
+    frame before that stayed cached as drawn (the cache keys carry no column width): a demo
+    once showed every column stuck at its header's width, order 24293216 as 2429321."""
+    monkeypatch.setattr(orders_module, "PAGE_SIZE", 20)
+    monkeypatch.setattr(orders_module, "NEAR_EDGE", 5)
+    ch = add_channel(services, "Shop")
+    for i in range(30):
+        add_order(services, ch.id, str(100 + i), i, status="paid", total_cents=100)
+    checked: list[list[str]] = []
+    original = OrdersScreen.on_orders_page_loaded
+
+    def checking(self, message) -> None:  # noqa: ANN001
+        original(self, message)
+        table = self.query_one(OrdersTable)
+        checked.append(cut_cells(table))
+        # A frame drawn now (before any idle): its cells are cached as drawn.
+        table.render_lines(Region(0, 0, table.size.width, table.size.height))
+
+    monkeypatch.setattr(OrdersScreen, "on_orders_page_loaded", checking)
+    app = make_app(services)
+    async with app.run_test(size=(250, 30)) as pilot:
+        screen = await open_orders(pilot)
+        assert checked and not any(checked)
+        seen = len(checked)
+        # A sync stores a long order and changes another one to longer values meanwhile.
+        long = add_channel(services, "Northside Guitars and Amplifiers")
+        add_order(services, long.id, "24293216", 99, status="payment_pending",
+                  total_cents=187_600, currency="GBP", channel_sku="NS-LES-PAUL-1959-RI",
+                  channel_shipping_method="expedited_shipping")  # fmt: skip
+        with session_scope(services.engine) as s:
+            o = s.exec(select(Order).where(Order.order_number == "120")).one()
+            o.status, o.total_cents, o.channel_sku = "partially_paid", 123_456_789, "X" * 30
+            s.add(o)
+        await pilot.press("r")
+        await settle(pilot)
+        assert len(checked) > seen and not any(checked)
+        seen = len(checked)
+        table = screen.query_one(OrdersTable)
+        assert table_numbers(app)[:2] == ["24293216", "129"]
+        assert table_numbers_at(table, table.cursor_row) == "129"  # the cursor stayed on it
+        table.move_cursor(row=0)
+        await pilot.pause()
+        text = screen_text(app)
+        for words in ("24293216", "£1,876.00 GBP", "Payment pending", "Partially paid",
+                      "$1,234,567.89 USD", "X" * 30, "Northside Guitars and Amplifiers"):  # fmt: skip
+            assert words in text, words
+        await pilot.press("ctrl+end")
+        await settle(pilot)
+        assert len(checked) > seen and not any(checked)
+        assert table.row_count == 31
 
 
 @pytest.fixture
@@ -366,6 +434,30 @@ async def test_apply_current_mappings_changes_only_the_selected(services, book) 
         await settle(pilot)
         assert stored(services, "3001").shipping_service_id == courier
         assert stored(services, "1002").sku is None  # another exception, untouched
+
+
+async def test_apply_is_dimmed_while_there_is_no_order_to_apply_to(services) -> None:
+    ch = add_channel(services, "Main shop")
+    app = make_app(services)
+    async with app.run_test(size=(200, 30)) as pilot:
+        screen = await open_orders(pilot)
+        assert "No orders downloaded yet" in screen_text(app)
+        apply = screen.query_one("#orders-apply", Button)
+        assert apply.disabled
+        assert screen.active_bindings["a"].enabled is False  # the footer shows it dimmed
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen is screen and notifications(app) == []  # nothing to confirm
+
+        add_order(services, ch.id, "1001")  # a sync downloads an order
+        await pilot.press("r")
+        await settle(pilot)
+        assert not apply.disabled
+        assert screen.active_bindings["a"].enabled is True
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ApplyMappingsModal)
+        assert "mappings to order 1001?" in str(app.screen.query_one("#apply-text").content)
 
 
 # -- order detail and Mark shipped --------------------------------------------------------------

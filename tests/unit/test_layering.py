@@ -1,4 +1,4 @@
-"""Layering (ARCHITECTURE.md): reverb/, db/, sync/ and services/ never import Textual.
+"""Layering (ARCHITECTURE.md): reverb/, db/, sync/, services/ and views/ never import Textual.
 
 Two checks: every module of those packages is imported in a fresh interpreter where
 ``textual`` cannot be imported at all (``sys.modules['textual'] = None``); and every source
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import reverb_tui
 
-LAYERS = ("reverb", "db", "sync", "services")
+LAYERS = ("reverb", "db", "sync", "services", "views")
 ROOT = Path(reverb_tui.__file__).parent
 
 
