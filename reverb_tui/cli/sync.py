@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..domain import PlanAction, RunStatus
 from .common import err, json_flag, print_json, services
 
 
@@ -77,15 +78,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _print_summary(s, dry_run: bool) -> None:  # noqa: ANN001
-    state = {"ok": "ok", "partial": "done with item errors", "failed": "FAILED"}.get(
-        s.status, s.status
-    )
+    state = {
+        RunStatus.OK: "ok",
+        RunStatus.PARTIAL: "done with item errors",
+        RunStatus.FAILED: "FAILED",
+    }.get(s.status, s.status)
     if dry_run:
         print(
             f"{s.channel}: dry run, {s.listings_seen} listings read; would write "
             f"{s.listings_pushed}, skip {s.listings_skipped}."
         )
-        rows = [r for r in s.plan if r.get("action") != "same"]
+        rows = [r for r in s.plan if r.get("action") != PlanAction.SAME]
         if rows:
             print(f"  {'LISTING':<12} {'SKU':<20} {'NOW':>5} {'NEW':>5}  ACTION")
         for r in rows:

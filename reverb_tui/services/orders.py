@@ -26,6 +26,7 @@ from ..db.engine import session_scope
 from ..db.models import ORDER_EXCEPTION_SQL, Channel, Order, fold
 from ..db.models import ShippingService as ServiceRow
 from ..db.types import UTCDateTime
+from ..domain import SHIPPABLE, SHIPPED, UNDONE, OrderStatus
 from ..errors import NotFound, UserError
 from .shipping import canonical_provider
 
@@ -34,9 +35,6 @@ log = logging.getLogger(__name__)
 # The exceptions filter, identical to the partial index's WHERE (see db.models).
 EXCEPTION_SQL = ORDER_EXCEPTION_SQL
 
-SHIPPED_STATUSES = frozenset({"shipped", "picked_up", "received"})
-CANCELLED_STATUSES = frozenset({"cancelled", "refunded"})
-SHIPPABLE_STATUSES = frozenset({"paid"})
 MAX_TRACKING = 100
 MAX_LIMIT = 10_000
 STREAM_PAGE = 500
@@ -163,11 +161,11 @@ def ship_refusal(order: Order, channel: Channel) -> str | None:
         )
     status = (order.status or "").strip().lower()
     n = order.order_number
-    if status in SHIPPED_STATUSES:
+    if status in SHIPPED:
         return f"Order {n} is already {status.replace('_', ' ')}."
-    if status in CANCELLED_STATUSES:
+    if status in UNDONE:
         return f"Order {n} is {status}; it cannot be shipped."
-    if status not in SHIPPABLE_STATUSES:
+    if status not in SHIPPABLE:
         return f"Order {n} is {status or 'without a status'!r}; Reverb ships only paid orders."
     return None
 
@@ -543,7 +541,7 @@ class OrderService:
                         "trying again."
                     ) from exc
                 status = (_text(current.get("status")) or "").lower()
-                if status not in SHIPPED_STATUSES:
+                if status not in SHIPPED:
                     raise ReverbError(
                         f"Order {n} was not marked shipped ({exc.message.rstrip('.')}); Reverb "
                         f"still shows it as {status or 'unknown'!r}. Nothing was retried; "
@@ -617,7 +615,7 @@ class OrderService:
             if o is None:
                 raise NotFound("That order no longer exists.")
             status = (_text(data.get("status")) or "").lower()
-            o.status = status if status in SHIPPED_STATUSES else "shipped"
+            o.status = status if status in SHIPPED else OrderStatus.SHIPPED
             o.shipping_provider = _text(data.get("shipping_provider")) or provider
             o.tracking_number = _text(data.get("shipping_code")) or tracking
             o.shipped_at = parse_ts(data.get("shipped_at")) or o.shipped_at or now

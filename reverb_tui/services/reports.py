@@ -34,8 +34,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
 from ..db.models import Channel, Order, fold
+from ..domain import SALE
 from ..errors import NotFound, UserError
-from ..sync.stock import SALE_STATUSES
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3660  # ten years of days: enough for any chart, bounded for the JSON
@@ -212,7 +212,7 @@ class ReportService:
             "timezone": "UTC",
             "generated_at": iso(now),
             "channel": channel.strip() if channel else None,
-            "sale_statuses": sorted(SALE_STATUSES),
+            "sale_statuses": sorted(SALE),
             "channels": out_channels,
             "totals": {cur: grand[cur] for cur in sorted(grand)},
         }
@@ -250,7 +250,7 @@ class ReportService:
         dialect = self.engine.dialect.name
         when = func.coalesce(Order.paid_at, Order.created_at)
         day = day_of(when, dialect).label("day")
-        sale = Order.status.in_(sorted(SALE_STATUSES))
+        sale = Order.status.in_(sorted(SALE))
         in_range = [when >= lo, when < hi]
         if ids is not None:
             in_range.append(Order.channel_id.in_(ids))

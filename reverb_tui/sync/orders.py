@@ -32,6 +32,7 @@ from sqlmodel import select
 from ..clock import Clock, parse_ts, utcnow
 from ..db.engine import session_scope
 from ..db.models import Channel, Order
+from ..domain import SALE, UNDONE
 from ..reverb.client import PER_PAGE, ReverbClient
 from ..reverb.errors import BadResponseError
 
@@ -168,7 +169,7 @@ def store_orders(
     downloaded after they were saved).
     """
     from ..db.models import ShippingMapping
-    from .stock import SALE_STATUSES, UNDONE_STATUSES, SkuResolver, apply_order_stock
+    from .stock import SkuResolver, apply_order_stock
 
     parsed: list[dict[str, Any]] = []
     errors: list[str] = []
@@ -224,7 +225,7 @@ def store_orders(
                 new += 1
                 # A new order can only move stock by taking it now (it has no moves yet).
                 status = (order.status or "").strip().lower()
-                if sku and (status in SALE_STATUSES or status in UNDONE_STATUSES):
+                if sku and (status in SALE or status in UNDONE):
                     touched.append(order)
             else:
                 if not _newer_or_same(data.get("updated_at"), order.updated_at):

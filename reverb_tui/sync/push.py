@@ -21,6 +21,7 @@ from sqlmodel import select
 
 from ..db.engine import session_scope
 from ..db.models import Channel, Listing, fold
+from ..domain import PlanAction
 from ..reverb.client import PER_PAGE
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError, ValidationError
 from .stock import SkuResolver, stock_levels, target_quantity
@@ -43,11 +44,6 @@ MULTI_UNIT_UUIDS = frozenset(
 )
 MULTI_UNIT_NAMES = frozenset({"brandnew", "new", "bstock", "mintwithinventory", "mintinventory"})
 
-ACTION_WRITE = "write"
-ACTION_SAME = "same"
-ACTION_SKIP_ENDED = "skip-ended"
-ACTION_UNLINKED = "unlinked"
-
 
 @dataclass
 class PlanRow:
@@ -56,7 +52,7 @@ class PlanRow:
     title: str | None
     current: int  # inventory Reverb last reported
     new: int | None  # what it should show (None when unlinked)
-    action: str  # write | same | skip-ended | unlinked
+    action: PlanAction
     local_sku: str | None = None
     kit: int = 1
     state: str | None = None
@@ -76,7 +72,7 @@ class PushResult:
 
     @property
     def to_write(self) -> int:
-        return sum(1 for r in self.plan if r.action == ACTION_WRITE)
+        return sum(1 for r in self.plan if r.action == PlanAction.WRITE)
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -273,7 +269,7 @@ def _load_plan(engine, channel_id: int, dry_run: bool) -> tuple[bool, list[PlanR
                 title=lst.title,
                 current=lst.inventory,
                 new=None,
-                action=ACTION_UNLINKED,
+                action=PlanAction.UNLINKED,
                 local_sku=local,
                 kit=kit,
                 state=lst.state,
@@ -286,11 +282,11 @@ def _load_plan(engine, channel_id: int, dry_run: bool) -> tuple[bool, list[PlanR
                     level.available, kit, ch.buffer, ch.max_quantity, lst.one_of_a_kind
                 )
                 if lst.one_of_a_kind and (lst.state or "") == "ended":
-                    row.action = ACTION_SKIP_ENDED
+                    row.action = PlanAction.SKIP_ENDED
                 elif row.new == lst.inventory:
-                    row.action = ACTION_SAME
+                    row.action = PlanAction.SAME
                 else:
-                    row.action = ACTION_WRITE
+                    row.action = PlanAction.WRITE
             plan.append(row)
         return True, plan, pks
 
@@ -373,8 +369,8 @@ async def push_stock(
     result = PushResult(plan=plan, dry_run=dry_run, seen=len(plan), ran=ran)
     if not ran:
         return result
-    result.skipped = sum(1 for r in plan if r.action == ACTION_SKIP_ENDED)
-    todo = [r for r in plan if r.action == ACTION_WRITE]
+    result.skipped = sum(1 for r in plan if r.action == PlanAction.SKIP_ENDED)
+    todo = [r for r in plan if r.action == PlanAction.WRITE]
     if dry_run:
         return result
 
@@ -445,7 +441,7 @@ async def push_stock(
     await flush(force=True)
     if fatal:
         raise fatal[0]
-    same = [pks[r.listing_id] for r in plan if r.action == ACTION_SAME]
+    same = [pks[r.listing_id] for r in plan if r.action == PlanAction.SAME]
     await asyncio.to_thread(_clear_errors, engine, same, channel_id, (clock or _now)())
     return result
 

@@ -31,6 +31,7 @@ from ..db.models import (
     SyncRun,
     fold,
 )
+from ..domain import RunStatus, SyncPhase
 from ..errors import AppError, NotFound, UserError
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError
 from .lease import Lease, new_holder
@@ -49,7 +50,7 @@ class SyncProgress:
 
     channel_id: int
     channel: str
-    phase: str  # orders | listings | push | done
+    phase: SyncPhase
     done: int = 0
     total: int = 0
     orders: int = 0
@@ -69,7 +70,7 @@ class ChannelSummary:
     listings_failed: int = 0
     errors: list[str] = field(default_factory=list)
     completed: bool = False
-    status: str = "ok"
+    status: RunStatus = RunStatus.OK
     requests: int = 0
     seconds: float = 0.0
     plan: list[dict[str, Any]] = field(default_factory=list)
@@ -257,7 +258,7 @@ class SyncService:
             )
             for j in jobs:
                 if on_progress is not None:
-                    on_progress(SyncProgress(j.channel.id, j.channel.name, "done"))
+                    on_progress(SyncProgress(j.channel.id, j.channel.name, SyncPhase.DONE))
         return summaries
 
     async def _start(
@@ -268,12 +269,12 @@ class SyncService:
             summary.errors.append(
                 f"{ch.name}: reauthorise needed; Reverb refused the token last time."
             )
-            summary.status = "skipped"
+            summary.status = RunStatus.SKIPPED
             return summary
         lease = Lease(self.engine, ch.id, holder, self.clock)
         if not await lease.acquire(wait):
             summary.errors.append(f"{ch.name}: another sync of this integration is running.")
-            summary.status = "busy"
+            summary.status = RunStatus.BUSY
             return summary
         run_id = await asyncio.to_thread(self._new_run, ch.id, kind, holder)
         client = self.client_factory(ch.api_url, ch.token, ch.rate_limit)
@@ -324,7 +325,7 @@ class SyncService:
             if on_progress is not None:
                 on_progress(
                     SyncProgress(
-                        ch.id, ch.name, "orders", p.pages_done, p.pages_total, p.orders_seen
+                        ch.id, ch.name, SyncPhase.ORDERS, p.pages_done, p.pages_total, p.orders_seen
                     )
                 )
 
@@ -381,7 +382,7 @@ class SyncService:
                     return True
         return False
 
-    def _progress(self, ch: Channel, phase: str, on_progress: ProgressCallback | None):  # noqa: ANN202
+    def _progress(self, ch: Channel, phase: SyncPhase, on_progress: ProgressCallback | None):  # noqa: ANN202
         def cb(done: int = 0, total: int = 0, *_a: Any) -> None:
             if on_progress is not None:
                 on_progress(SyncProgress(ch.id, ch.name, phase, done, total))
@@ -395,7 +396,7 @@ class SyncService:
             job.client,
             self.engine,
             job.channel.id,
-            on_progress=self._progress(job.channel, "listings", on_progress),
+            on_progress=self._progress(job.channel, SyncPhase.LISTINGS, on_progress),
             clock=self.clock,
         )
         job.summary.listings_seen = seen
@@ -455,7 +456,7 @@ class SyncService:
                     ch.id,
                     dry_run=dry_run,
                     on_error=lambda item, message: failures.append((item, message)),
-                    on_progress=self._progress(ch, "push", on_progress),
+                    on_progress=self._progress(ch, SyncPhase.PUSH, on_progress),
                     clock=self.clock,
                 )
             finally:
@@ -488,7 +489,13 @@ class SyncService:
         s.requests = job.client.requests
         s.seconds = round(time.monotonic() - job.started, 3)
         s.completed = job.orders_ok and not job.fatal
-        s.status = "ok" if s.completed and not s.errors else "partial" if s.completed else "failed"
+        s.status = (
+            RunStatus.OK
+            if s.completed and not s.errors
+            else RunStatus.PARTIAL
+            if s.completed
+            else RunStatus.FAILED
+        )
         try:
             await job.client.aclose()
         finally:

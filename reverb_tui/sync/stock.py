@@ -16,16 +16,10 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..db.models import InventoryItem, Order, SkuMapping, StockMove, fold
-
-PENDING_STATUSES = frozenset({"unpaid", "payment_pending", "pending_review", "partially_paid"})
-SALE_STATUSES = frozenset({"paid", "shipped", "picked_up", "received"})
-SHIPPED_STATUSES = frozenset({"shipped", "picked_up", "received"})
-CANCELLED_STATUS = "cancelled"
-# Statuses a paid order can end in without passing through a sale status we saw.
-UNDONE_STATUSES = frozenset({"refunded", CANCELLED_STATUS})
+from ..domain import PENDING, SALE, SHIPPED, UNDONE, OrderStatus
 
 # Ledger reasons. "shipped" is a zero-delta marker: it remembers that an order which took stock
 # was seen shipped (Reverb's ``shipped_at`` is absent on picked-up orders), so a later
@@ -189,7 +183,7 @@ def apply_order_stock(session: Session, order: Order, now: datetime) -> int:
     # A sale the sync never saw in a sale status (it went paid -> refunded/cancelled between
     # two downloads) still happened if the order was paid: take it, and the cancel branch
     # below gives it back unless it was shipped. Otherwise on-hand stays too high and oversells.
-    if sale is None and (status in SALE_STATUSES or (status in UNDONE_STATUSES and order.paid_at)):
+    if sale is None and (status in SALE or (status in UNDONE and order.paid_at)):
         sku_key = fold(order.sku)
         item = session.exec(select(InventoryItem).where(InventoryItem.sku_key == sku_key)).first()
         if item is not None and _after_count(order, item.counted_at):
@@ -201,10 +195,10 @@ def apply_order_stock(session: Session, order: Order, now: datetime) -> int:
     if sale is None:
         return net
 
-    if status in SHIPPED_STATUSES and _move(session, order.id, REASON_SHIPPED) is None:
+    if status in SHIPPED and _move(session, order.id, REASON_SHIPPED) is None:
         _record(session, order.id, REASON_SHIPPED, sale.sku_key, 0, now)
 
-    if status == CANCELLED_STATUS and not _was_shipped(session, order):
+    if status == OrderStatus.CANCELLED and not _was_shipped(session, order):
         if _move(session, order.id, REASON_CANCEL) is None:
             delta = -sale.delta
             if _record(session, order.id, REASON_CANCEL, sale.sku_key, delta, now):
@@ -241,7 +235,7 @@ def stock_levels(session: Session, sku_keys: Iterable[str] | None = None) -> dic
 
     rq = (
         select(Order.sku, func.coalesce(func.sum(Order.quantity * Order.kit), 0))
-        .where(Order.sku.is_not(None), Order.status.in_(sorted(PENDING_STATUSES)))
+        .where(Order.sku.is_not(None), col(Order.status).in_(sorted(PENDING)))
         .group_by(Order.sku)
     )
     if keys is not None:
@@ -283,9 +277,6 @@ def target_quantity(
 
 
 __all__ = [
-    "PENDING_STATUSES",
-    "SALE_STATUSES",
-    "SHIPPED_STATUSES",
     "StockLevel",
     "SkuResolver",
     "apply_order_stock",
