@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
 from ..db.models import Channel, fold
-from ..errors import NotFound, UserError
+from ..db.queries import channel_by_ref
+from ..errors import UserError
 from ..reverb.client import AccountInfo
 from ..reverb.sites import resolve_site, validate_currency
 
@@ -110,22 +111,11 @@ class ChannelService:
 
     def get(self, name: str) -> Channel:
         with session_scope(self.engine) as s:
-            return self._get(s, name)
+            return channel_by_ref(s, name)
 
     def get_by_id(self, channel_id: int) -> Channel:
         with session_scope(self.engine) as s:
-            ch = s.get(Channel, channel_id)
-            if ch is None or ch.removed_at is not None:
-                raise NotFound("That integration no longer exists.")
-            return ch
-
-    @staticmethod
-    def _get(s: Session, name: str) -> Channel:
-        key = fold(name or "")
-        ch = s.exec(select(Channel).where(Channel.name_key == key)).first()
-        if ch is None:
-            raise NotFound(f"There is no integration named {name.strip()!r}.")
-        return ch
+            return channel_by_ref(s, channel_id)
 
     def name_taken(self, name: str, *, except_id: int | None = None) -> bool:
         with session_scope(self.engine) as s:
@@ -240,7 +230,7 @@ class ChannelService:
 
     def set_enabled(self, name_or_id: str | int, enabled: bool) -> Channel:
         with session_scope(self.engine) as s:
-            ch = self._lookup(s, name_or_id)
+            ch = channel_by_ref(s, name_or_id)
             ch.enabled = enabled
             s.add(ch)
             return ch
@@ -248,7 +238,7 @@ class ChannelService:
     def remove(self, name_or_id: str | int) -> Channel:
         """Soft-remove: the name is free again; its orders and runs stay as a separate site."""
         with session_scope(self.engine) as s:
-            ch = self._lookup(s, name_or_id)
+            ch = channel_by_ref(s, name_or_id)
             ch.removed_at = self.clock()
             ch.name_key = None
             ch.enabled = False
@@ -256,14 +246,6 @@ class ChannelService:
             ch.lease_holder = None
             s.add(ch)
             return ch
-
-    def _lookup(self, s: Session, name_or_id: str | int) -> Channel:
-        if isinstance(name_or_id, int):
-            ch = s.get(Channel, name_or_id)
-            if ch is None or ch.removed_at is not None:
-                raise NotFound("That integration no longer exists.")
-            return ch
-        return self._get(s, name_or_id)
 
     async def reauthorise(
         self,
@@ -303,7 +285,7 @@ class ChannelService:
 
         def apply() -> Channel:
             with session_scope(self.engine) as s:
-                ch = self._lookup(s, current.id)
+                ch = channel_by_ref(s, current.id)
                 ch.site, ch.api_url, ch.token = site_key, api_url, tok
                 ch.seller_id = account.seller_id or wanted or ch.seller_id
                 ch.shop_name = account.shop_name or ch.shop_name
@@ -317,7 +299,7 @@ class ChannelService:
 
     def _current(self, name_or_id: str | int) -> Channel:
         with session_scope(self.engine) as s:
-            return self._lookup(s, name_or_id)
+            return channel_by_ref(s, name_or_id)
 
     def update_settings(
         self,
@@ -345,7 +327,7 @@ class ChannelService:
             raise UserError("The rate limit must be between 0.1 and 100 requests per second.")
         cur = validate_currency(currency) if currency is not None else None
         with session_scope(self.engine) as s:
-            ch = self._lookup(s, name_or_id)
+            ch = channel_by_ref(s, name_or_id)
             if stock_updates is not None:
                 ch.stock_updates = stock_updates
             if buffer is not None:

@@ -23,8 +23,9 @@ from sqlmodel import Session, select
 
 from ..clock import Clock, iso, parse_ts, utcnow
 from ..db.engine import session_scope
-from ..db.models import ORDER_EXCEPTION_SQL, Channel, Order, fold
+from ..db.models import ORDER_EXCEPTION_SQL, Channel, Order
 from ..db.models import ShippingService as ServiceRow
+from ..db.queries import channel_by_ref, mark_needs_reauth
 from ..db.types import UTCDateTime
 from ..domain import SHIPPABLE, SHIPPED, UNDONE, OrderStatus
 from ..errors import NotFound, UserError
@@ -207,17 +208,9 @@ class OrderService:
     # -- filters ----------------------------------------------------------------------------
 
     @staticmethod
-    def _channel(s: Session, name_or_id: str | int) -> Channel:
-        if isinstance(name_or_id, int):
-            ch = s.get(Channel, name_or_id)
-            if ch is None:
-                raise NotFound("That integration no longer exists.")
-            return ch
-        value = (name_or_id or "").strip()
-        ch = s.exec(select(Channel).where(Channel.name_key == fold(value))).first()
-        if ch is None:
-            raise NotFound(f"There is no integration named {value!r}.")
-        return ch
+    def _channel(s: Session, ref: str | int) -> Channel:
+        # The order book keeps a removed integration's orders: its id still finds it.
+        return channel_by_ref(s, ref, include_removed=True)
 
     def _where(
         self,
@@ -597,11 +590,7 @@ class OrderService:
 
     def _mark_reauth(self, channel_id: int, message: str) -> None:
         with session_scope(self.engine) as s:
-            ch = s.get(Channel, channel_id)
-            if ch is not None:
-                ch.needs_reauth = True
-                ch.last_error = message
-                s.add(ch)
+            mark_needs_reauth(s, channel_id, message)
 
     def _record_shipped(
         self, order_id: int, data: dict[str, Any] | None, provider: str, tracking: str

@@ -27,6 +27,7 @@ from ..clock import Clock, iso, parse_ts, utcnow
 from ..db.engine import session_scope
 from ..db.models import Channel, Order, ShippingMapping, fold
 from ..db.models import ShippingService as ServiceRow
+from ..db.queries import channel_by_ref
 from ..errors import NotFound, UserError
 from ..sync.shipping import CHANNEL_METHODS, FALLBACK_PROVIDERS
 
@@ -251,22 +252,9 @@ class ShippingService:
 
     # -- mappings -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _channel(s: Session, name_or_id: str | int) -> Channel:
-        if isinstance(name_or_id, int):
-            ch = s.get(Channel, name_or_id)
-            if ch is None or ch.removed_at is not None:
-                raise NotFound("That integration no longer exists.")
-            return ch
-        text = (name_or_id or "").strip()
-        ch = s.exec(select(Channel).where(Channel.name_key == fold(text))).first()
-        if ch is None:
-            raise NotFound(f"There is no integration named {text!r}.")
-        return ch
-
     def mappings(self, channel: str | int) -> list[MappingInfo]:
         with session_scope(self.engine) as s:
-            ch = self._channel(s, channel)
+            ch = channel_by_ref(s, channel)
             rows = s.exec(
                 select(ShippingMapping, ServiceRow)
                 .join(ServiceRow, ServiceRow.id == ShippingMapping.shipping_service_id)
@@ -318,7 +306,7 @@ class ShippingService:
             seen.add(key)
         now = self.clock()
         with session_scope(self.engine) as s:
-            ch = self._channel(s, channel)
+            ch = channel_by_ref(s, channel)
             for key in remove_keys:
                 m = s.exec(
                     select(ShippingMapping).where(
@@ -372,7 +360,7 @@ class ShippingService:
         """The *Sales channel shipping service* drop-down: Reverb's three methods with
         readable labels, then any other ``shipping_method`` seen on this channel's orders."""
         with session_scope(self.engine) as s:
-            ch = self._channel(s, channel)
+            ch = channel_by_ref(s, channel)
             seen = s.exec(
                 select(Order.channel_shipping_method)
                 .where(
@@ -445,7 +433,7 @@ class ShippingService:
     def _provider_channel(self, channel: str | int | None) -> Channel | None:
         with session_scope(self.engine) as s:
             if channel is not None:
-                return self._channel(s, channel)
+                return channel_by_ref(s, channel)
             return s.exec(
                 select(Channel)
                 .where(Channel.removed_at.is_(None), Channel.enabled.is_(True))

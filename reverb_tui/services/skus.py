@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
 from ..db.models import Channel, InventoryItem, Listing, Order, SkuMapping, fold
+from ..db.queries import channel_by_ref
 from ..errors import NotFound, UserError
 from ..sync.stock import SkuResolver, apply_order_stock
 from .inventory import clean_sku
@@ -134,22 +135,6 @@ def parse_kit(value: Any) -> int:
     return value
 
 
-def find_channel(s: Session, name_or_id: str | int) -> Channel:
-    """An integration by id or by name (trimmed, case-insensitive); removed ones are gone."""
-    if isinstance(name_or_id, int) and not isinstance(name_or_id, bool):
-        ch = s.get(Channel, name_or_id)
-        if ch is None or ch.removed_at is not None:
-            raise NotFound("That integration no longer exists.")
-        return ch
-    name = str(name_or_id or "").strip()
-    ch = s.exec(
-        select(Channel).where(Channel.name_key == fold(name), Channel.removed_at.is_(None))
-    ).first()
-    if ch is None:
-        raise NotFound(f"There is no integration named {name!r}.")
-    return ch
-
-
 class SkuService:
     def __init__(self, engine, clock: Clock = utcnow) -> None:  # noqa: ANN001
         self.engine = engine
@@ -157,13 +142,13 @@ class SkuService:
 
     def channel(self, name_or_id: str | int) -> Channel:
         with session_scope(self.engine) as s:
-            return find_channel(s, name_or_id)
+            return channel_by_ref(s, name_or_id)
 
     # -- mappings -----------------------------------------------------------------------------
 
     def mappings(self, channel: str | int) -> list[MappingRow]:
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch = channel_by_ref(s, channel)
             rows = s.exec(
                 select(SkuMapping, InventoryItem.sku, InventoryItem.title)
                 .join(InventoryItem, InventoryItem.sku_key == SkuMapping.sku_key, isouter=True)
@@ -178,7 +163,7 @@ class SkuService:
     def map(self, channel: str | int, channel_sku: str, sku: str, kit: Any = 1) -> MappingRow:
         """Add one mapping. A channel SKU already mapped elsewhere is refused (unmap first)."""
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch = channel_by_ref(s, channel)
             return self._add(s, ch, channel_sku, sku, kit, set())
 
     def _add(
@@ -225,7 +210,7 @@ class SkuService:
 
     def unmap(self, channel: str | int, channel_sku: str) -> None:
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch = channel_by_ref(s, channel)
             self._remove(s, ch, channel_sku)
 
     @staticmethod
@@ -257,7 +242,7 @@ class SkuService:
         if dup is not None:
             raise UserError(f"Channel SKU {str(dup[0]).strip()!r} is mapped twice in this change.")
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch = channel_by_ref(s, channel)
             freed = {self._remove(s, ch, cs) for cs in removes}
             for cs, sku, kit in adds:
                 self._add(s, ch, cs, sku, kit, freed)
@@ -270,7 +255,7 @@ class SkuService:
         trimmed and case-insensitively. Ambiguous ones are reported, not mapped."""
         result = AutoLinkResult()
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch = channel_by_ref(s, channel)
             by_fold: dict[str, list[InventoryItem]] = {}
             for it in s.exec(select(InventoryItem)):
                 by_fold.setdefault(fold(it.sku), []).append(it)
@@ -307,7 +292,7 @@ class SkuService:
         """Listings whose SKU resolves to no local SKU (including listings with no SKU) and
         orders stored without a local SKU, with their counts."""
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch = channel_by_ref(s, channel)
             resolve = SkuResolver(s, ch.id)  # type: ignore[arg-type]
             listings = [
                 UnlinkedListing(x.listing_id, x.sku, x.title, x.inventory, x.state)
@@ -353,7 +338,7 @@ class SkuService:
         """Distinct channel SKUs from the channel's listings and orders, filtered in SQL."""
         text = (search or "").strip().lower()
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch = channel_by_ref(s, channel)
             merged: dict[str, ChannelSkuChoice] = {}
             # 1. Which channel SKUs match (by SKU or title), a bounded number from each side.
             spellings: set[str] = set()
@@ -422,7 +407,7 @@ class SkuService:
         """Link the channel's stored orders that have no local SKU but resolve now, and apply
         the stock rules to them. Returns how many orders were linked."""
         with session_scope(self.engine) as s:
-            ch_id = find_channel(s, channel).id
+            ch_id = channel_by_ref(s, channel).id
         linked = 0
         last_id = 0
         while True:
@@ -475,6 +460,5 @@ __all__ = [
     "MappingRow",
     "SkuService",
     "UnlinkedReport",
-    "find_channel",
     "parse_kit",
 ]

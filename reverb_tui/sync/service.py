@@ -29,10 +29,10 @@ from ..db.models import (
     StockMove,
     SyncError,
     SyncRun,
-    fold,
 )
+from ..db.queries import channel_by_ref, mark_needs_reauth
 from ..domain import RunStatus, SyncPhase
-from ..errors import AppError, NotFound, UserError
+from ..errors import AppError, UserError
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError
 from .lease import Lease, new_holder
 from .orders import OrderDownloader, WalkProgress, WalkStopped
@@ -155,9 +155,7 @@ class SyncService:
     def _channels(self, name: str | None) -> list[Channel]:
         with session_scope(self.engine) as s:
             if name is not None:
-                ch = s.exec(select(Channel).where(Channel.name_key == fold(name))).first()
-                if ch is None:
-                    raise NotFound(f"There is no integration named {name.strip()!r}.")
+                ch = channel_by_ref(s, name)
                 if not ch.enabled:
                     raise UserError(f"Integration {ch.name!r} is disabled; enable it to sync.")
                 return [ch]
@@ -306,15 +304,12 @@ class SyncService:
         )
         if isinstance(exc, AuthError | ForbiddenError):
             job.fatal = True
-            await asyncio.to_thread(self._mark_reauth, job.channel.id)
+            await asyncio.to_thread(self._mark_reauth, job.channel.id, message)
         await asyncio.to_thread(self._record_error, job, item, message)
 
-    def _mark_reauth(self, channel_id: int) -> None:
+    def _mark_reauth(self, channel_id: int, message: str) -> None:
         with session_scope(self.engine) as s:
-            ch = s.get(Channel, channel_id)
-            if ch is not None:
-                ch.needs_reauth = True
-                s.add(ch)
+            mark_needs_reauth(s, channel_id, message)
 
     async def _orders(
         self, job: _Job, on_progress: ProgressCallback | None, stop: asyncio.Event | None
@@ -625,10 +620,7 @@ class SyncService:
             if channel_id is not None:
                 q = q.where(SyncRun.channel_id == channel_id)
             if channel is not None:
-                ch = s.exec(select(Channel).where(Channel.name_key == fold(channel))).first()
-                if ch is None:
-                    raise NotFound(f"There is no integration named {channel.strip()!r}.")
-                q = q.where(SyncRun.channel_id == ch.id)
+                q = q.where(SyncRun.channel_id == channel_by_ref(s, channel).id)
             q = q.order_by(col(SyncRun.started_at).desc(), col(SyncRun.id).desc())
             if limit:
                 q = q.limit(limit)
