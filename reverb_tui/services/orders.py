@@ -29,6 +29,7 @@ from ..db.queries import channel_by_ref, mark_needs_reauth
 from ..db.types import UTCDateTime
 from ..domain import SHIPPABLE, SHIPPED, UNDONE, OrderStatus
 from ..errors import NotFound, UserError
+from ..reverb import payload
 from .shipping import canonical_provider
 
 log = logging.getLogger(__name__)
@@ -181,20 +182,13 @@ def _like_pattern(value: str) -> str:
     return f"%{escaped}%"
 
 
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    out = str(value).strip()
-    return out or None
-
-
 def _order_in_answer(answer: Any) -> dict[str, Any] | None:
     """The order object in the ship POST's answer, if it carries one."""
     if isinstance(answer, dict):
-        if _text(answer.get("order_number")):
+        if payload.text(answer.get("order_number")):
             return answer
         inner = answer.get("order")
-        if isinstance(inner, dict) and _text(inner.get("order_number")):
+        if isinstance(inner, dict) and payload.text(inner.get("order_number")):
             return inner
     return None
 
@@ -533,7 +527,7 @@ class OrderService:
                         f"({exc2.message.rstrip('.')}); check the order on Reverb before "
                         "trying again."
                     ) from exc
-                status = (_text(current.get("status")) or "").lower()
+                status = (payload.text(current.get("status")) or "").lower()
                 if status not in SHIPPED:
                     raise ReverbError(
                         f"Order {n} was not marked shipped ({exc.message.rstrip('.')}); Reverb "
@@ -603,10 +597,10 @@ class OrderService:
             o = s.get(Order, order_id)
             if o is None:
                 raise NotFound("That order no longer exists.")
-            status = (_text(data.get("status")) or "").lower()
+            status = (payload.text(data.get("status")) or "").lower()
             o.status = status if status in SHIPPED else OrderStatus.SHIPPED
-            o.shipping_provider = _text(data.get("shipping_provider")) or provider
-            o.tracking_number = _text(data.get("shipping_code")) or tracking
+            o.shipping_provider = payload.text(data.get("shipping_provider")) or provider
+            o.tracking_number = payload.text(data.get("shipping_code")) or tracking
             o.shipped_at = parse_ts(data.get("shipped_at")) or o.shipped_at or now
             # Only Reverb's own updated_at: a local clock here could hide its next change
             # from the downloader's "not older than ours" rule.

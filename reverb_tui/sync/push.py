@@ -12,18 +12,21 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import select
 
+from ..clock import Clock, utcnow
 from ..db.engine import session_scope
 from ..db.models import Channel, Listing, fold
 from ..domain import PlanAction
 from ..reverb.client import PER_PAGE
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError, ValidationError
+from ..reverb.payload import integer
 from .stock import SkuResolver, stock_levels, target_quantity
 
 ProgressFn = Callable[[int, int], Any]
@@ -113,16 +116,6 @@ def parse_state(value: Any) -> str | None:
     return None
 
 
-def _int(value: Any, default: int = 0) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return default
-
-
 def parse_listing(obj: dict) -> dict | None:
     """The columns of a ``Listing`` from one listing object; None without an id."""
     lid = obj.get("id")
@@ -139,7 +132,7 @@ def parse_listing(obj: dict) -> dict | None:
         "listing_id": str(lid).strip(),
         "sku": sku,
         "title": title if isinstance(title, str) else None,
-        "inventory": _int(obj.get("inventory")),
+        "inventory": integer(obj.get("inventory")),
         "has_inventory": has_inventory,
         "one_of_a_kind": one_of_a_kind,
         "condition": condition,
@@ -148,10 +141,6 @@ def parse_listing(obj: dict) -> dict | None:
 
 
 # -- listings download ----------------------------------------------------------------------------
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _store_listings(engine, channel_id: int, rows: list[dict], now: datetime) -> None:  # noqa: ANN001
@@ -195,48 +184,27 @@ async def sync_listings(  # noqa: ANN001
     channel_id: int,
     *,
     on_progress=None,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock = utcnow,
 ) -> int:
     """Download every listing of the channel (``state=all``, all pages) into ``Listing``.
 
-    Follows ``_links.next.href`` (relative hrefs resolve against the site; the client refuses
-    other hosts), else ``page+1`` while ``current_page < total_pages``. Listings without a SKU
-    are kept (they show as unlinked). After a complete walk, listings Reverb no longer returns
-    (deleted drafts) are dropped. Returns the number of listings seen.
+    The pages are walked by ``ReverbClient.pages`` (next links on the site's own host, else
+    ``page+1``). Listings without a SKU are kept (they show as unlinked). After a complete
+    walk, listings Reverb no longer returns (deleted drafts) are dropped. Returns the number
+    of listings seen.
     """
     params = {"state": "all", "per_page": PER_PAGE}
-    body = await client.get_object("/my/listings", params=params)
     seen_ids: set[str] = set()
-    visited: set[str] = set()
-    page_no = 1
-    for _ in range(MAX_PAGES):
-        items = body.get("listings")
-        rows = [r for r in (parse_listing(o) for o in (items or []) if isinstance(o, dict)) if r]
-        await asyncio.to_thread(_store_listings, engine, channel_id, rows, (clock or _now)())
-        seen_ids.update(r["listing_id"] for r in rows)
-        total = _int(body.get("total"), len(seen_ids))
-        if on_progress is not None:
-            on_progress(len(seen_ids), max(total, len(seen_ids)))
-
-        links = body.get("_links") if isinstance(body.get("_links"), dict) else {}
-        nxt = links.get("next") if isinstance(links.get("next"), dict) else None
-        href = nxt.get("href") if nxt else None
-        current = _int(body.get("current_page"), page_no)
-        total_pages = _int(body.get("total_pages"), 0)
-        if isinstance(href, str) and href.strip():
-            target = client.url(href)
-            if target in visited:
-                break  # a next link pointing back: the walk is over
-            visited.add(target)
-            body = await client.get_object(href)
-            page_no = current + 1
-        elif current < total_pages and items:
-            page_no = current + 1
-            body = await client.get_object("/my/listings", params={**params, "page": page_no})
-        else:
-            break
-    else:
-        raise ReverbError(f"Stopped reading listings after {MAX_PAGES} pages.")
+    walk = client.pages("/my/listings", params, items="listings", max_pages=MAX_PAGES)
+    async with aclosing(walk) as pages:
+        async for body in pages:
+            items = body.get("listings") or []
+            rows = [r for r in (parse_listing(o) for o in items if isinstance(o, dict)) if r]
+            await asyncio.to_thread(_store_listings, engine, channel_id, rows, clock())
+            seen_ids.update(r["listing_id"] for r in rows)
+            total = integer(body.get("total"), len(seen_ids))
+            if on_progress is not None:
+                on_progress(len(seen_ids), max(total, len(seen_ids)))
     await asyncio.to_thread(_drop_unseen, engine, channel_id, seen_ids)
     return len(seen_ids)
 
@@ -351,7 +319,7 @@ async def push_stock(
     on_error: ErrorFn | None = None,
     on_progress: ProgressFn | None = None,
     concurrency: int = 4,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock = utcnow,
 ) -> PushResult:
     """Write each linked listing's target quantity where it differs from Reverb's.
 
@@ -384,7 +352,7 @@ async def push_stock(
         nonlocal pending
         if pending and (force or len(pending) >= BATCH):
             batch, pending = pending, []
-            await asyncio.to_thread(_store_outcomes, engine, batch, (clock or _now)())
+            await asyncio.to_thread(_store_outcomes, engine, batch, clock())
 
     async def one(row: PlanRow) -> None:
         nonlocal done
@@ -415,7 +383,7 @@ async def push_stock(
             inv, has_inv, state = row.new, not row.one_of_a_kind, None
             if isinstance(listing, dict):
                 if "inventory" in listing:
-                    inv = _int(listing.get("inventory"), row.new)  # type: ignore[arg-type]
+                    inv = integer(listing.get("inventory"), row.new)  # type: ignore[arg-type]
                 if "has_inventory" in listing:
                     has_inv = bool(listing.get("has_inventory"))
                 state = parse_state(listing.get("state"))
@@ -442,7 +410,7 @@ async def push_stock(
     if fatal:
         raise fatal[0]
     same = [pks[r.listing_id] for r in plan if r.action == PlanAction.SAME]
-    await asyncio.to_thread(_clear_errors, engine, same, channel_id, (clock or _now)())
+    await asyncio.to_thread(_clear_errors, engine, same, channel_id, clock())
     return result
 
 
@@ -452,7 +420,7 @@ async def _reread_if_applied(client: Any, row: PlanRow) -> dict[str, Any] | None
         listing = await client.get_object(f"/listings/{row.listing_id}")
     except ReverbError:
         return None
-    if _int(listing.get("inventory"), -1) == row.new:
+    if integer(listing.get("inventory"), -1) == row.new:
         return {"listing": listing}
     return None
 
