@@ -73,9 +73,9 @@ class Services:
 
     @cached_property
     def shipping(self):  # noqa: ANN201 - services/shipping.py
-        from .shipping import ShippingService
+        from .shipping import ShippingCatalog
 
-        return ShippingService(self.engine, self.client_factory, self.clock)
+        return ShippingCatalog(self.engine, self.client_factory, self.clock)
 
     @cached_property
     def orders(self):  # noqa: ANN201 - services/orders.py

@@ -23,8 +23,7 @@ from sqlmodel import Session, select
 
 from ..clock import Clock, iso, parse_ts, utcnow
 from ..db.engine import session_scope
-from ..db.models import ORDER_EXCEPTION_SQL, Channel, Order
-from ..db.models import ShippingService as ServiceRow
+from ..db.models import ORDER_EXCEPTION_SQL, Channel, Order, ShippingService
 from ..db.queries import channel_by_ref, mark_needs_reauth
 from ..db.types import UTCDateTime
 from ..domain import SHIPPABLE, SHIPPED, UNDONE, OrderStatus
@@ -266,9 +265,9 @@ class OrderService:
         # instances cost several times more per row. ``raw`` is never read here.
         q = (
             select(*LIST_COLUMNS, Channel.name.label("channel_name"),
-                   ServiceRow.name.label("service_name"))
+                   ShippingService.name.label("service_name"))
             .join(Channel, Channel.id == Order.channel_id)
-            .outerjoin(ServiceRow, ServiceRow.id == Order.shipping_service_id)
+            .outerjoin(ShippingService, ShippingService.id == Order.shipping_service_id)
         )  # fmt: skip
         for clause in where:
             q = q.where(clause)
@@ -344,8 +343,8 @@ class OrderService:
         with session_scope(self.engine) as s:
             ch = self._channel(s, channel)
             found = s.exec(
-                select(Order, ServiceRow.name)
-                .outerjoin(ServiceRow, ServiceRow.id == Order.shipping_service_id)
+                select(Order, ShippingService.name)
+                .outerjoin(ShippingService, ShippingService.id == Order.shipping_service_id)
                 .where(Order.channel_id == ch.id, Order.order_number == number)
             ).first()
             if found is None:
@@ -355,9 +354,9 @@ class OrderService:
     def get_by_id(self, order_id: int) -> OrderRow:
         with session_scope(self.engine) as s:
             found = s.exec(
-                select(Order, Channel.name, ServiceRow.name)
+                select(Order, Channel.name, ShippingService.name)
                 .join(Channel, Channel.id == Order.channel_id)
-                .outerjoin(ServiceRow, ServiceRow.id == Order.shipping_service_id)
+                .outerjoin(ShippingService, ShippingService.id == Order.shipping_service_id)
                 .where(Order.id == order_id)
             ).first()
             if found is None:
@@ -370,7 +369,7 @@ class OrderService:
         o = row.order
         with session_scope(self.engine) as s:
             ch = s.get(Channel, o.channel_id)
-            svc = s.get(ServiceRow, o.shipping_service_id) if o.shipping_service_id else None
+            svc = s.get(ShippingService, o.shipping_service_id) if o.shipping_service_id else None
             refusal = ship_refusal(o, ch) if ch is not None else "The integration is gone."
         doc = row.to_json()
         doc.update(
@@ -570,7 +569,7 @@ class OrderService:
             refusal = ship_refusal(o, ch)
             if refusal:
                 raise UserError(refusal)
-            svc = s.get(ServiceRow, o.shipping_service_id) if o.shipping_service_id else None
+            svc = s.get(ShippingService, o.shipping_service_id) if o.shipping_service_id else None
             return _ShipContext(
                 channel_id=ch.id,  # type: ignore[arg-type]
                 channel_name=ch.name,
@@ -609,7 +608,7 @@ class OrderService:
             s.flush()
             apply_order_stock(s, o, now)
             ch = s.get(Channel, o.channel_id)
-            svc = s.get(ServiceRow, o.shipping_service_id) if o.shipping_service_id else None
+            svc = s.get(ShippingService, o.shipping_service_id) if o.shipping_service_id else None
             return OrderRow(o, ch.name if ch else "", svc.name if svc else None)
 
 

@@ -25,8 +25,7 @@ from sqlmodel import Session, select
 
 from ..clock import Clock, iso, parse_ts, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, Order, ShippingMapping, fold
-from ..db.models import ShippingService as ServiceRow
+from ..db.models import Channel, Order, ShippingMapping, ShippingService, fold
 from ..db.queries import channel_by_ref
 from ..errors import NotFound, UserError
 from ..sync.shipping import CHANNEL_METHODS, FALLBACK_PROVIDERS
@@ -135,7 +134,7 @@ class ProvidersResult:
     note: str | None = None
 
 
-class ShippingService:
+class ShippingCatalog:
     def __init__(self, engine, client_factory, clock: Clock = utcnow) -> None:  # noqa: ANN001
         self.engine = engine
         self.client_factory = client_factory
@@ -146,7 +145,7 @@ class ShippingService:
     def list(self) -> list[ServiceInfo]:
         """Every local shipping service, by name, with how many mappings and orders use it."""
         with session_scope(self.engine) as s:
-            rows = s.exec(select(ServiceRow).order_by(ServiceRow.name_key)).all()
+            rows = s.exec(select(ShippingService).order_by(ShippingService.name_key)).all()
             maps = dict(
                 s.exec(
                     select(ShippingMapping.shipping_service_id, func.count()).group_by(
@@ -172,11 +171,11 @@ class ShippingService:
             return ServiceInfo(r.id, r.name, r.carrier, r.code)
 
     @staticmethod
-    def _get(s: Session, name: str | None) -> ServiceRow:
+    def _get(s: Session, name: str | None) -> ShippingService:
         text = (name or "").strip()
         if not text:
             raise UserError("The shipping service name is empty.")
-        row = s.exec(select(ServiceRow).where(ServiceRow.name_key == fold(text))).first()
+        row = s.exec(select(ShippingService).where(ShippingService.name_key == fold(text))).first()
         if row is None:
             raise NotFound(f"There is no local shipping service named {text!r}.")
         return row
@@ -186,9 +185,11 @@ class ShippingService:
         prov = canonical_provider(carrier) if carrier is not None and carrier.strip() else "Other"
         code_value = _clean_text(code, "service code", MAX_CODE) if code and code.strip() else None
         with session_scope(self.engine) as s:
-            if s.exec(select(ServiceRow.id).where(ServiceRow.name_key == fold(value))).first():
+            if s.exec(
+                select(ShippingService.id).where(ShippingService.name_key == fold(value))
+            ).first():
                 raise UserError(f"A local shipping service named {value!r} already exists.")
-            row = ServiceRow(name=value, name_key=fold(value), carrier=prov, code=code_value)
+            row = ShippingService(name=value, name_key=fold(value), carrier=prov, code=code_value)
             s.add(row)
             s.flush()
             return ServiceInfo(row.id, row.name, row.carrier, row.code)
@@ -197,7 +198,9 @@ class ShippingService:
         value = clean_service_name(new)
         with session_scope(self.engine) as s:
             row = self._get(s, old)
-            other = s.exec(select(ServiceRow.id).where(ServiceRow.name_key == fold(value))).first()
+            other = s.exec(
+                select(ShippingService.id).where(ShippingService.name_key == fold(value))
+            ).first()
             if other is not None and other != row.id:
                 raise UserError(f"A local shipping service named {value!r} already exists.")
             row.name, row.name_key = value, fold(value)
@@ -256,8 +259,8 @@ class ShippingService:
         with session_scope(self.engine) as s:
             ch = channel_by_ref(s, channel)
             rows = s.exec(
-                select(ShippingMapping, ServiceRow)
-                .join(ServiceRow, ServiceRow.id == ShippingMapping.shipping_service_id)
+                select(ShippingMapping, ShippingService)
+                .join(ShippingService, ShippingService.id == ShippingMapping.shipping_service_id)
                 .where(ShippingMapping.channel_id == ch.id)
                 .order_by(ShippingMapping.channel_service)
             ).all()
@@ -323,8 +326,10 @@ class ShippingService:
             s.flush()
             for key, service_name in add_items:
                 existing = s.exec(
-                    select(ServiceRow.name)
-                    .join(ShippingMapping, ShippingMapping.shipping_service_id == ServiceRow.id)
+                    select(ShippingService.name)
+                    .join(
+                        ShippingMapping, ShippingMapping.shipping_service_id == ShippingService.id
+                    )
                     .where(
                         ShippingMapping.channel_id == ch.id,
                         ShippingMapping.channel_service == key,
@@ -337,7 +342,7 @@ class ShippingService:
                         "first."
                     )
                 svc = s.exec(
-                    select(ServiceRow).where(ServiceRow.name_key == fold(service_name))
+                    select(ShippingService).where(ShippingService.name_key == fold(service_name))
                 ).first()
                 if svc is None:
                     raise NotFound(
