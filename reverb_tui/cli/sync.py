@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..domain import PlanAction, RunStatus
+from ..domain import PlanAction, RunKind, RunStatus
 from .common import err, json_flag, print_json, services
 
 
@@ -57,16 +57,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return asyncio.run(_watch(args))
     if args.interval is not None:
         raise UserError("--interval goes with --watch.")
+    kind = run_kind(args)
     svc = services(args)
-    summaries = asyncio.run(
-        svc.sync.run(
-            args.channel,
-            orders_only=args.orders_only,
-            stock_only=args.stock_only,
-            dry_run=args.dry_run,
-            wait_for_lease=60.0,
-        )
-    )
+    summaries = asyncio.run(svc.sync.run(kind, args.channel, wait_for_lease=60.0))
     if args.json:
         print_json([s.as_json() for s in summaries])
     else:
@@ -75,6 +68,23 @@ def cmd_sync(args: argparse.Namespace) -> int:
         for s in summaries:
             _print_summary(s, args.dry_run)
     return 0 if all(s.completed for s in summaries) else 1
+
+
+def run_kind(args: argparse.Namespace) -> RunKind:
+    """The run the flags ask for; the flags' wording stays here, in the CLI."""
+    from ..errors import UserError
+
+    if args.orders_only and args.stock_only:
+        raise UserError("Choose --orders-only or --stock-only, not both.")
+    if args.dry_run and args.orders_only:
+        raise UserError("--dry-run previews a stock push; it cannot go with --orders-only.")
+    if args.dry_run:
+        return RunKind.DRY_RUN
+    if args.stock_only:
+        return RunKind.STOCK
+    if args.orders_only:
+        return RunKind.ORDERS
+    return RunKind.SYNC
 
 
 def _print_summary(s, dry_run: bool) -> None:  # noqa: ANN001

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from ..reverb.client import ReverbClient
     from .channels import ChannelService
+    from .sync_log import SyncLog
 
 ClientFactory = Callable[[str, str, float], "ReverbClient"]
 
@@ -88,6 +89,12 @@ class Services:
         from ..sync.service import SyncService
 
         return SyncService(self.engine, self.client_factory, self.clock)
+
+    @cached_property
+    def sync_log(self) -> SyncLog:
+        from .sync_log import SyncLog
+
+        return SyncLog(self.engine)
 
     @cached_property
     def reports(self):  # noqa: ANN201 - services/reports.py

@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, func, select
+from sqlmodel import func, select
 
-from ..clock import Clock, iso, utcnow
+from ..clock import Clock, utcnow
 from ..db.engine import session_scope
 from ..db.models import (
     Channel,
@@ -31,7 +31,7 @@ from ..db.models import (
     SyncRun,
 )
 from ..db.queries import channel_by_ref, mark_needs_reauth
-from ..domain import RunStatus, SyncPhase
+from ..domain import RunKind, RunStatus, SyncPhase
 from ..errors import AppError, UserError
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError
 from .lease import Lease, new_holder
@@ -89,6 +89,14 @@ class SyncWanted:
     channel_id: int | None = None
     stock_only: bool = False
 
+    @property
+    def kind(self) -> RunKind:
+        return RunKind.STOCK if self.stock_only else RunKind.SYNC
+
+    @property
+    def channels(self) -> list[int] | None:
+        return None if self.channel_id is None else [self.channel_id]
+
 
 class SyncQueue:
     """Requests for the watch loop ("Sync now" in the TUI). Used on the loop's thread only.
@@ -139,6 +147,14 @@ class _Job:
 
 
 ProgressCallback = Callable[[SyncProgress], None]
+# Which integrations a run takes: one by name, some by id, or None for every enabled one.
+ChannelSelector = str | Collection[int] | None
+
+
+def _id(ch: Channel) -> int:
+    """A stored channel's id (``Channel.id`` is only None before the row is flushed)."""
+    assert ch.id is not None
+    return ch.id
 
 
 class SyncService:
@@ -181,36 +197,34 @@ class SyncService:
 
     async def run(
         self,
-        channel: str | None = None,
+        kind: RunKind = RunKind.SYNC,
+        channels: ChannelSelector = None,
         *,
-        channel_ids: list[int] | None = None,
-        orders_only: bool = False,
-        stock_only: bool = False,
-        dry_run: bool = False,
         on_progress: ProgressCallback | None = None,
         stop: asyncio.Event | None = None,
         wait_for_lease: float = 0.0,
     ) -> list[ChannelSummary]:
-        """One pass: orders for every selected channel, then listings and stock push."""
-        if orders_only and stock_only:
-            raise UserError("Choose --orders-only or --stock-only, not both.")
-        if dry_run and orders_only:
-            raise UserError("--dry-run previews a stock push; it cannot go with --orders-only.")
-        channels = await asyncio.to_thread(self._channels, channel)
-        if channel_ids is not None:
-            channels = [c for c in channels if c.id in set(channel_ids)]
-        kind = (
-            "dry-run" if dry_run else "stock" if stock_only else "orders" if orders_only else "sync"
+        """One pass of ``kind``: orders for every selected channel, then listings and the
+        stock push (or its plan, for a dry run).
+
+        ``channels`` is one integration's name (it must exist and be enabled), integration
+        ids (those of them that are enabled are synced), or None for every enabled one.
+        """
+        kind = RunKind(kind)
+        selected = await asyncio.to_thread(
+            self._channels, channels if isinstance(channels, str) else None
         )
-        if dry_run:
-            stock_only = True
+        if channels is not None and not isinstance(channels, str):
+            wanted = set(channels)
+            selected = [c for c in selected if c.id in wanted]
+        dry_run = kind is RunKind.DRY_RUN
         holder = new_holder(kind)
         if dry_run and not wait_for_lease:
             wait_for_lease = 30.0  # a preview someone waits for: let a running sync finish
         # Leases are taken one at a time in channel-id order: two processes that each held one
         # lease while waiting for the other's would wait for each other until both gave up.
         starts = []
-        for ch in sorted(channels, key=lambda c: c.id):
+        for ch in sorted(selected, key=_id):
             starts.append(await self._start(ch, kind, wait_for_lease, holder))
         summaries: list[ChannelSummary] = []
         jobs: list[_Job] = []
@@ -221,15 +235,15 @@ class SyncService:
                 jobs.append(started)
                 summaries.append(started.summary)
         try:
-            if not orders_only and not stock_only:
+            if kind is RunKind.SYNC:
                 # Listings that must be read anyway (never read, or long ago) are read beside
                 # the order download: each token's rate limit is the bound either way.
                 for j in jobs:
                     if await asyncio.to_thread(self._listings_stale, j.channel.id):
                         j.listings = asyncio.create_task(self._read_listings(j, on_progress))
-            if not stock_only:
+            if kind.downloads_orders:
                 await asyncio.gather(*(self._orders(j, on_progress, stop) for j in jobs))
-            if not orders_only:
+            if kind.pushes_stock:
                 orders_changed = any(j.summary.orders_new or j.summary.orders_updated for j in jobs)
                 await asyncio.gather(
                     *(
@@ -238,7 +252,7 @@ class SyncService:
                             dry_run,
                             on_progress,
                             stop,
-                            explicit=stock_only,
+                            explicit=not kind.downloads_orders,
                             orders_changed=orders_changed,
                         )
                         for j in jobs
@@ -251,7 +265,7 @@ class SyncService:
                 task.cancel()  # a no-op when it finished; stops it when its channel failed
             await asyncio.gather(*reads, return_exceptions=True)
             await asyncio.gather(
-                *(self._finish(j, kind, orders_only, stock_only, dry_run) for j in jobs),
+                *(self._finish(j, kind) for j in jobs),
                 return_exceptions=True,
             )
             for j in jobs:
@@ -260,7 +274,7 @@ class SyncService:
         return summaries
 
     async def _start(
-        self, ch: Channel, kind: str, wait: float, holder: str
+        self, ch: Channel, kind: RunKind, wait: float, holder: str
     ) -> _Job | ChannelSummary:
         summary = ChannelSummary(channel=ch.name, channel_id=int(ch.id))
         if ch.needs_reauth:
@@ -278,7 +292,7 @@ class SyncService:
         client = self.client_factory(ch.api_url, ch.token, ch.rate_limit)
         return _Job(ch, summary, run_id, lease, client, time.monotonic())
 
-    def _new_run(self, channel_id: int, kind: str, holder: str) -> int:
+    def _new_run(self, channel_id: int, kind: RunKind, holder: str) -> int:
         with session_scope(self.engine) as s:
             run = SyncRun(channel_id=channel_id, kind=kind, holder=holder, started_at=self.clock())
             s.add(run)
@@ -477,9 +491,7 @@ class SyncService:
                 asdict(r) if hasattr(r, "__dataclass_fields__") else dict(r) for r in result.plan
             ]
 
-    async def _finish(
-        self, job: _Job, kind: str, orders_only: bool, stock_only: bool, dry_run: bool
-    ) -> None:
+    async def _finish(self, job: _Job, kind: RunKind) -> None:
         s = job.summary
         s.requests = job.client.requests
         s.seconds = round(time.monotonic() - job.started, 3)
@@ -494,7 +506,7 @@ class SyncService:
         try:
             await job.client.aclose()
         finally:
-            await asyncio.to_thread(self._close_run, job, orders_only, stock_only, dry_run)
+            await asyncio.to_thread(self._close_run, job, kind)
             await job.lease.release()
         log.info(
             "%s %s: %s in %.1fs; orders %d new %d updated; listings %d seen %d pushed "
@@ -513,7 +525,7 @@ class SyncService:
             f"; {len(s.errors)} errors, first: {s.errors[0]}" if s.errors else "",
         )
 
-    def _close_run(self, job: _Job, orders_only: bool, stock_only: bool, dry_run: bool) -> None:
+    def _close_run(self, job: _Job, kind: RunKind) -> None:
         s = job.summary
         now = self.clock()
         with session_scope(self.engine) as sess:
@@ -528,10 +540,15 @@ class SyncService:
                 run.message = s.errors[0] if s.errors else None
                 sess.add(run)
             ch = sess.get(Channel, job.channel.id)
-            if ch is not None and not dry_run:
-                if not stock_only and job.orders_ok:
+            if ch is not None and kind is not RunKind.DRY_RUN:
+                if kind.downloads_orders and job.orders_ok:
                     ch.last_order_sync_at = now
-                if not orders_only and not job.fatal and ch.stock_updates and job.stock_started_at:
+                if (
+                    kind.pushes_stock
+                    and not job.fatal
+                    and ch.stock_updates
+                    and job.stock_started_at
+                ):
                     ch.last_stock_push_at = job.stock_started_at
                 ch.error_count = len(s.errors)
                 ch.last_error = s.errors[-1] if s.errors else None
@@ -562,10 +579,7 @@ class SyncService:
             request = wanted.pop() if wanted is not None else None
             if request is not None:
                 summaries = await self._run_logged(
-                    channel_ids=None if request.channel_id is None else [request.channel_id],
-                    stock_only=request.stock_only,
-                    on_progress=on_progress,
-                    stop=stop,
+                    request.kind, request.channels, on_progress=on_progress, stop=stop
                 )
                 now = self.clock()
                 for s in summaries:
@@ -591,7 +605,7 @@ class SyncService:
                     for c in due:
                         attempts[c.id] = now
                     summaries = await self._run_logged(
-                        channel_ids=[c.id for c in due], on_progress=on_progress, stop=stop
+                        RunKind.SYNC, [_id(c) for c in due], on_progress=on_progress, stop=stop
                     )
                     if on_run is not None:
                         on_run(summaries, None)
@@ -601,64 +615,11 @@ class SyncService:
             except TimeoutError:
                 pass
 
-    async def _run_logged(self, **kw: Any) -> list[ChannelSummary]:
+    async def _run_logged(
+        self, kind: RunKind, channels: ChannelSelector, **kw: Any
+    ) -> list[ChannelSummary]:
         try:
-            return await self.run(**kw)
+            return await self.run(kind, channels, **kw)
         except AppError as exc:
             log.error("sync failed: %s", exc.message)
             return []
-
-    # -- the log --------------------------------------------------------------------------------
-
-    def log(
-        self, channel: str | None = None, limit: int = 50, *, channel_id: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Runs newest first, each with its errors; ``channel`` is a current integration's
-        name, ``channel_id`` any integration row (a removed one too)."""
-        with session_scope(self.engine) as s:
-            q = select(SyncRun, Channel).join(Channel, Channel.id == SyncRun.channel_id)
-            if channel_id is not None:
-                q = q.where(SyncRun.channel_id == channel_id)
-            if channel is not None:
-                q = q.where(SyncRun.channel_id == channel_by_ref(s, channel).id)
-            q = q.order_by(col(SyncRun.started_at).desc(), col(SyncRun.id).desc())
-            if limit:
-                q = q.limit(limit)
-            rows = s.exec(q).all()
-            run_ids = [r.id for r, _c in rows]
-            errors: dict[int, list[dict[str, Any]]] = {}
-            if run_ids:
-                for e in s.exec(
-                    select(SyncError)
-                    .where(col(SyncError.run_id).in_(run_ids))
-                    .order_by(SyncError.id)
-                ).all():
-                    errors.setdefault(e.run_id, []).append(
-                        {"item": e.item, "message": e.message, "at": iso(e.created_at)}
-                    )
-            out = []
-            for run, ch in rows:
-                dur = (
-                    (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
-                )
-                out.append(
-                    {
-                        "id": run.id,
-                        "channel": ch.name + (" (removed)" if ch.removed_at else ""),
-                        "channel_id": ch.id,
-                        "kind": run.kind,
-                        "status": run.status,
-                        "started_at": iso(run.started_at),
-                        "finished_at": iso(run.finished_at),
-                        "seconds": round(dur, 3) if dur is not None else None,
-                        "requests": run.requests,
-                        "orders_new": run.orders_new,
-                        "orders_updated": run.orders_updated,
-                        "listings_seen": run.listings_seen,
-                        "listings_pushed": run.listings_pushed,
-                        "listings_skipped": run.listings_skipped,
-                        "listings_failed": run.listings_failed,
-                        "errors": errors.get(run.id, []),
-                    }
-                )
-            return out
