@@ -61,7 +61,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     svc = services(args)
     summaries = asyncio.run(svc.sync.run(kind, args.channel, wait_for_lease=60.0))
     if args.json:
-        print_json([s.as_json() for s in summaries])
+        print_json([s.to_json() for s in summaries])
     else:
         if not summaries:
             print("No enabled integrations to sync.")

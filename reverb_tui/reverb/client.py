@@ -43,6 +43,11 @@ DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 PER_PAGE = 50
 
 
+# Builds the client of one integration from its API URL, token and rate limit (requests per
+# second). The services take one, so the tests and the demo can route HTTP elsewhere.
+ClientFactory = Callable[[str, str, float], "ReverbClient"]
+
+
 @dataclass
 class RetryPolicy:
     max_attempts: int = 6
@@ -466,4 +471,11 @@ def is_refusal(exc: BaseException) -> bool:
     return isinstance(exc, RefusedError)
 
 
-__all__ = ["ReverbClient", "AccountInfo", "RetryPolicy", "PER_PAGE", "parse_providers"]
+__all__ = [
+    "PER_PAGE",
+    "AccountInfo",
+    "ClientFactory",
+    "RetryPolicy",
+    "ReverbClient",
+    "parse_providers",
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,11 @@ from ..db.queries import channel_by_ref
 from ..errors import UserError
 from ..reverb.client import AccountInfo
 from ..reverb.sites import resolve_site, validate_currency
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ..reverb.client import ClientFactory
 
 MAX_NAME = 60
 DEFAULT_SINCE_DAYS = 30
@@ -95,7 +100,9 @@ def channel_json(ch: Channel) -> dict[str, Any]:
 
 
 class ChannelService:
-    def __init__(self, engine, client_factory, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(
+        self, engine: Engine, client_factory: ClientFactory, clock: Clock = utcnow
+    ) -> None:
         self.engine = engine
         self.client_factory = client_factory
         self.clock = clock

@@ -13,7 +13,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
@@ -23,6 +23,9 @@ from ..db.engine import session_scope
 from ..db.models import Channel, InventoryItem, SkuMapping, fold
 from ..errors import AppError, NotFound, UserError
 from ..sync.stock import StockLevel, stock_levels
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 MAX_SKU = 100
 MAX_TITLE = 300
@@ -109,7 +112,7 @@ def parse_count(value: Any, what: str = "On hand") -> int:
 
 
 class InventoryService:
-    def __init__(self, engine, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self.engine = engine
         self.clock = clock
 

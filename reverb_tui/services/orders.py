@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Integer, func, literal, or_, text, tuple_
 from sqlmodel import Session, select
@@ -30,6 +30,11 @@ from ..domain import SHIPPABLE, SHIPPED, UNDONE, OrderStatus
 from ..errors import NotFound, UserError
 from ..reverb import payload
 from .shipping import canonical_provider
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ..reverb.client import ClientFactory
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +198,9 @@ def _order_in_answer(answer: Any) -> dict[str, Any] | None:
 
 
 class OrderService:
-    def __init__(self, engine, client_factory, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(
+        self, engine: Engine, client_factory: ClientFactory, clock: Clock = utcnow
+    ) -> None:
         self.engine = engine
         self.client_factory = client_factory
         self.clock = clock

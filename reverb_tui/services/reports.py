@@ -26,7 +26,7 @@ import math
 import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, Integer, case, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -36,6 +36,9 @@ from ..db.engine import session_scope
 from ..db.models import Channel, Order, fold
 from ..domain import SALE
 from ..errors import NotFound, UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3660  # ten years of days: enough for any chart, bounded for the JSON
@@ -142,7 +145,7 @@ def _utc_start(day: date) -> datetime:
 
 
 class ReportService:
-    def __init__(self, engine, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self.engine = engine
         self.clock = clock
 

@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -29,6 +29,11 @@ from ..db.models import Channel, Order, ShippingMapping, ShippingService, fold
 from ..db.queries import channel_by_ref
 from ..errors import NotFound, UserError
 from ..sync.shipping import CHANNEL_METHODS, FALLBACK_PROVIDERS
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ..reverb.client import ClientFactory
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +140,9 @@ class ProvidersResult:
 
 
 class ShippingCatalog:
-    def __init__(self, engine, client_factory, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(
+        self, engine: Engine, client_factory: ClientFactory, clock: Clock = utcnow
+    ) -> None:
         self.engine = engine
         self.client_factory = client_factory
         self.clock = clock

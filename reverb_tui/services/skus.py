@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -24,6 +24,9 @@ from ..db.queries import channel_by_ref
 from ..errors import NotFound, UserError
 from ..sync.stock import SkuResolver, apply_order_stock
 from .inventory import clean_sku
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 MAX_KIT = 10_000
 APPLY_BATCH = 500
@@ -136,7 +139,7 @@ def parse_kit(value: Any) -> int:
 
 
 class SkuService:
-    def __init__(self, engine, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self.engine = engine
         self.clock = clock
 

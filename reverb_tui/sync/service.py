@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import func, select
 
@@ -36,6 +36,11 @@ from ..errors import AppError, UserError
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError
 from .lease import Lease, new_holder
 from .orders import OrderDownloader, WalkProgress, WalkStopped
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ..reverb.client import ClientFactory
 
 log = logging.getLogger("reverb_tui.sync")
 
@@ -75,7 +80,7 @@ class ChannelSummary:
     seconds: float = 0.0
     plan: list[dict[str, Any]] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         if not self.plan:
             d.pop("plan")
@@ -158,7 +163,9 @@ def _id(ch: Channel) -> int:
 
 
 class SyncService:
-    def __init__(self, engine, client_factory, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(
+        self, engine: Engine, client_factory: ClientFactory, clock: Clock = utcnow
+    ) -> None:
         self.engine = engine
         self.client_factory = client_factory
         self.clock = clock
