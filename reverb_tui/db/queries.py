@@ -5,7 +5,7 @@ Each takes the caller's ``Session`` and never commits, so it joins the caller's 
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..errors import NotFound
 from .models import Channel, fold
@@ -26,7 +26,7 @@ def channel_by_ref(s: Session, ref: int | str, *, include_removed: bool = False)
             raise NotFound("That integration no longer exists.")
         return ch
     name = str(ref or "").strip()
-    ch = s.exec(select(Channel).where(Channel.name_key == fold(name))).first()
+    ch = s.exec(select(Channel).where(col(Channel.name_key) == fold(name))).first()
     if ch is None:
         raise NotFound(f"There is no integration named {name!r}.")
     return ch

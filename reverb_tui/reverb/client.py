@@ -370,7 +370,8 @@ class ReverbClient:
     async def verify(self) -> AccountInfo:
         """Check the token with ``GET /my/account`` (and ``/shop`` for name and currency)."""
         account = await self.get_object("/my/account")
-        shop_obj = account.get("shop") if isinstance(account.get("shop"), dict) else {}
+        embedded = account.get("shop")
+        shop_obj: dict[str, Any] = embedded if isinstance(embedded, dict) else {}
         shop_name = shop_obj.get("name")
         shop_currency = (
             account.get("currency") if isinstance(account.get("currency"), str) else None

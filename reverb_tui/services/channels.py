@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
@@ -112,7 +112,7 @@ class ChannelService:
     def list(self) -> list[Channel]:
         with session_scope(self.engine) as s:
             rows = s.exec(
-                select(Channel).where(Channel.removed_at.is_(None)).order_by(Channel.id)
+                select(Channel).where(col(Channel.removed_at).is_(None)).order_by(col(Channel.id))
             ).all()
             return list(rows)
 
@@ -126,9 +126,9 @@ class ChannelService:
 
     def name_taken(self, name: str, *, except_id: int | None = None) -> bool:
         with session_scope(self.engine) as s:
-            q = select(func.count()).select_from(Channel).where(Channel.name_key == fold(name))
+            q = select(func.count()).select_from(Channel).where(col(Channel.name_key) == fold(name))
             if except_id is not None:
-                q = q.where(Channel.id != except_id)
+                q = q.where(col(Channel.id) != except_id)
             return bool(s.exec(q).one())
 
     # -- add ------------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ class ChannelService:
     def create(self, draft: ChannelDraft, account: AccountInfo) -> Channel:
         now = self.clock()
         with session_scope(self.engine) as s:
-            if s.exec(select(Channel.id).where(Channel.name_key == fold(draft.name))).first():
+            if s.exec(select(Channel.id).where(col(Channel.name_key) == fold(draft.name))).first():
                 raise UserError(f"An integration named {draft.name!r} already exists.")
             ch = Channel(
                 name=draft.name,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..clock import Clock, utcnow
 from ..db.engine import session_scope
@@ -125,7 +125,7 @@ class InventoryService:
             return q
         return q.where(
             or_(
-                InventoryItem.sku_key.contains(fold(text), autoescape=True),
+                col(InventoryItem.sku_key).contains(fold(text), autoescape=True),
                 func.lower(InventoryItem.title).contains(text.lower(), autoescape=True),
             )
         )
@@ -135,7 +135,9 @@ class InventoryService:
     ) -> list[StockLevel]:
         """Local SKUs ordered by SKU, with reserved and available; every row unless ``limit``."""
         with session_scope(self.engine) as s:
-            q = self._search(select(InventoryItem.sku_key), search).order_by(InventoryItem.sku_key)
+            q = self._search(select(InventoryItem.sku_key), search).order_by(
+                col(InventoryItem.sku_key)
+            )
             if limit is not None:
                 q = q.limit(limit).offset(offset)
             keys = list(s.exec(q))
@@ -162,14 +164,14 @@ class InventoryService:
             q = self._search(select(InventoryItem.sku, InventoryItem.title), search)
             return [
                 (sku, title or "")
-                for sku, title in s.exec(q.order_by(InventoryItem.sku_key).limit(limit))
+                for sku, title in s.exec(q.order_by(col(InventoryItem.sku_key)).limit(limit))
             ]
 
     # -- writes -------------------------------------------------------------------------------
 
     @staticmethod
     def _item(s: Session, sku: str) -> InventoryItem | None:
-        return s.exec(select(InventoryItem).where(InventoryItem.sku_key == fold(sku))).first()
+        return s.exec(select(InventoryItem).where(col(InventoryItem.sku_key) == fold(sku))).first()
 
     def set_on_hand(self, sku: str, on_hand: Any) -> StockLevel:
         """Record a count: on hand becomes ``on_hand`` as of now."""
@@ -200,7 +202,7 @@ class InventoryService:
     def _upsert(s: Session, sku: str, title: str | None, on_hand: int | None, now) -> bool:  # noqa: ANN001
         """True when created. The stored spelling of an existing SKU is kept: orders refer
         to it."""
-        item = s.exec(select(InventoryItem).where(InventoryItem.sku_key == fold(sku))).first()
+        item = s.exec(select(InventoryItem).where(col(InventoryItem.sku_key) == fold(sku))).first()
         created = item is None
         if item is None:
             item = InventoryItem(sku=sku, sku_key=fold(sku), title=title or "", on_hand=0)
@@ -221,8 +223,8 @@ class InventoryService:
                 raise NotFound(f"There is no local SKU {str(sku).strip()!r}.")
             users = s.exec(
                 select(Channel.name, SkuMapping.channel_sku)
-                .join(Channel, Channel.id == SkuMapping.channel_id)
-                .where(SkuMapping.sku_key == key)
+                .join(Channel, col(Channel.id) == SkuMapping.channel_id)
+                .where(col(SkuMapping.sku_key) == key)
                 .order_by(Channel.name, SkuMapping.channel_sku_key)
             ).all()
             if users:

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Integer, func, literal, or_, text, tuple_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..clock import Clock, iso, parse_ts, utcnow
 from ..db.engine import session_scope
@@ -222,14 +222,16 @@ class OrderService:
     ) -> list[Any]:
         clauses: list[Any] = []
         if channel is not None:
-            clauses.append(Order.channel_id == self._channel(s, channel).id)
+            clauses.append(col(Order.channel_id) == self._channel(s, channel).id)
         if status is not None:
             wanted = [status] if isinstance(status, str) else list(status)
             values = sorted({v.strip().lower() for v in wanted if v and v.strip()})
             if not values:
                 raise UserError("The status filter is empty.")
             clauses.append(
-                Order.status == values[0] if len(values) == 1 else Order.status.in_(values)
+                col(Order.status) == values[0]
+                if len(values) == 1
+                else col(Order.status).in_(values)
             )
         if exceptions_only:
             clauses.append(text(f"({EXCEPTION_SQL})"))
@@ -273,8 +275,8 @@ class OrderService:
         q = (
             select(*LIST_COLUMNS, Channel.name.label("channel_name"),
                    ShippingService.name.label("service_name"))
-            .join(Channel, Channel.id == Order.channel_id)
-            .outerjoin(ShippingService, ShippingService.id == Order.shipping_service_id)
+            .join(Channel, col(Channel.id) == Order.channel_id)
+            .outerjoin(ShippingService, col(ShippingService.id) == Order.shipping_service_id)
         )  # fmt: skip
         for clause in where:
             q = q.where(clause)
@@ -285,18 +287,18 @@ class OrderService:
         conn = s.connection()  # Core rows: no ORM loading for a list
         # Dated orders first (created_at DESC, id DESC) ...
         if after is None or after[0] is not None:
-            q = self._base(where).where(Order.created_at.is_not(None))
+            q = self._base(where).where(col(Order.created_at).is_not(None))
             if after is not None:
                 cursor = tuple_(literal(after[0], UTCDateTime()), literal(int(after[1]), Integer()))
                 q = q.where(tuple_(Order.created_at, Order.id) < cursor)
-            q = q.order_by(Order.created_at.desc(), Order.id.desc()).limit(n)
+            q = q.order_by(col(Order.created_at).desc(), col(Order.id).desc()).limit(n)
             rows.extend(OrderRow(r, r.channel_name, r.service_name) for r in conn.execute(q))
         # ... then undated ones (id DESC).
         if len(rows) < n:
-            q = self._base(where).where(Order.created_at.is_(None))
+            q = self._base(where).where(col(Order.created_at).is_(None))
             if after is not None and after[0] is None:
-                q = q.where(Order.id < after[1])
-            q = q.order_by(Order.id.desc()).limit(n - len(rows))
+                q = q.where(col(Order.id) < after[1])
+            q = q.order_by(col(Order.id).desc()).limit(n - len(rows))
             rows.extend(OrderRow(r, r.channel_name, r.service_name) for r in conn.execute(q))
         return rows
 
@@ -351,8 +353,8 @@ class OrderService:
             ch = self._channel(s, channel)
             found = s.exec(
                 select(Order, ShippingService.name)
-                .outerjoin(ShippingService, ShippingService.id == Order.shipping_service_id)
-                .where(Order.channel_id == ch.id, Order.order_number == number)
+                .outerjoin(ShippingService, col(ShippingService.id) == Order.shipping_service_id)
+                .where(col(Order.channel_id) == ch.id, col(Order.order_number) == number)
             ).first()
             if found is None:
                 raise NotFound(f"There is no order {number!r} on {ch.name!r}.")
@@ -362,9 +364,9 @@ class OrderService:
         with session_scope(self.engine) as s:
             found = s.exec(
                 select(Order, Channel.name, ShippingService.name)
-                .join(Channel, Channel.id == Order.channel_id)
-                .outerjoin(ShippingService, ShippingService.id == Order.shipping_service_id)
-                .where(Order.id == order_id)
+                .join(Channel, col(Channel.id) == Order.channel_id)
+                .outerjoin(ShippingService, col(ShippingService.id) == Order.shipping_service_id)
+                .where(col(Order.id) == order_id)
             ).first()
             if found is None:
                 raise NotFound("That order no longer exists.")
@@ -411,7 +413,7 @@ class OrderService:
         with session_scope(self.engine) as s:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                for o in s.exec(select(Order).where(Order.id.in_(chunk))).all():
+                for o in s.exec(select(Order).where(col(Order.id).in_(chunk))).all():
                     touched = False
                     if o.sku is None and o.channel_sku:
                         from ..sync.stock import apply_order_stock, resolve_sku
@@ -443,7 +445,7 @@ class OrderService:
                 found = dict(
                     s.exec(
                         select(Order.order_number, Order.id).where(
-                            Order.channel_id == ch.id, Order.order_number.in_(numbers)
+                            col(Order.channel_id) == ch.id, col(Order.order_number).in_(numbers)
                         )
                     ).all()
                 )
@@ -456,7 +458,7 @@ class OrderService:
                 ids = list(
                     s.exec(
                         select(Order.id).where(
-                            Order.channel_id == ch.id, text(f"({EXCEPTION_SQL})")
+                            col(Order.channel_id) == ch.id, text(f"({EXCEPTION_SQL})")
                         )
                     ).all()
                 )
@@ -569,7 +571,9 @@ class OrderService:
         with session_scope(self.engine) as s:
             ch = self._channel(s, channel)
             o = s.exec(
-                select(Order).where(Order.channel_id == ch.id, Order.order_number == number)
+                select(Order).where(
+                    col(Order.channel_id) == ch.id, col(Order.order_number) == number
+                )
             ).first()
             if o is None:
                 raise NotFound(f"There is no order {number!r} on {ch.name!r}.")

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, Integer, case, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
@@ -227,7 +228,7 @@ class ReportService:
         rows = s.execute(
             select(
                 Channel.id, Channel.name, Channel.currency, Channel.created_at, Channel.removed_at
-            ).order_by(Channel.id)
+            ).order_by(col(Channel.id))
         ).all()
         chans = [
             {
@@ -253,10 +254,10 @@ class ReportService:
         dialect = self.engine.dialect.name
         when = func.coalesce(Order.paid_at, Order.created_at)
         day = day_of(when, dialect).label("day")
-        sale = Order.status.in_(sorted(SALE))
+        sale = col(Order.status).in_(sorted(SALE))
         in_range = [when >= lo, when < hi]
         if ids is not None:
-            in_range.append(Order.channel_id.in_(ids))
+            in_range.append(col(Order.channel_id).in_(ids))
         total = func.coalesce(Order.total_cents, 0)
         qty = func.coalesce(Order.quantity, 0)
 
@@ -274,7 +275,7 @@ class ReportService:
             .group_by(Order.channel_id, day, Order.currency)
         ).all()
 
-        linked = Order.sku.is_not(None)
+        linked = col(Order.sku).is_not(None)
         key = func.coalesce(Order.sku, Order.channel_sku).label("key")
         linked_flag = cast(linked, Integer).label("linked")
         skus = s.execute(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..clock import Clock, iso, parse_ts, utcnow
 from ..db.engine import session_scope
@@ -152,7 +152,7 @@ class ShippingCatalog:
     def list(self) -> list[ServiceInfo]:
         """Every local shipping service, by name, with how many mappings and orders use it."""
         with session_scope(self.engine) as s:
-            rows = s.exec(select(ShippingService).order_by(ShippingService.name_key)).all()
+            rows = s.exec(select(ShippingService).order_by(col(ShippingService.name_key))).all()
             maps = dict(
                 s.exec(
                     select(ShippingMapping.shipping_service_id, func.count()).group_by(
@@ -163,8 +163,8 @@ class ShippingCatalog:
             orders = dict(
                 s.exec(
                     select(Order.shipping_service_id, func.count())
-                    .where(Order.shipping_service_id.is_not(None))
-                    .group_by(Order.shipping_service_id)
+                    .where(col(Order.shipping_service_id).is_not(None))
+                    .group_by(col(Order.shipping_service_id))
                 ).all()
             )
             return [
@@ -182,7 +182,9 @@ class ShippingCatalog:
         text = (name or "").strip()
         if not text:
             raise UserError("The shipping service name is empty.")
-        row = s.exec(select(ShippingService).where(ShippingService.name_key == fold(text))).first()
+        row = s.exec(
+            select(ShippingService).where(col(ShippingService.name_key) == fold(text))
+        ).first()
         if row is None:
             raise NotFound(f"There is no local shipping service named {text!r}.")
         return row
@@ -193,7 +195,7 @@ class ShippingCatalog:
         code_value = _clean_text(code, "service code", MAX_CODE) if code and code.strip() else None
         with session_scope(self.engine) as s:
             if s.exec(
-                select(ShippingService.id).where(ShippingService.name_key == fold(value))
+                select(ShippingService.id).where(col(ShippingService.name_key) == fold(value))
             ).first():
                 raise UserError(f"A local shipping service named {value!r} already exists.")
             row = ShippingService(name=value, name_key=fold(value), carrier=prov, code=code_value)
@@ -206,7 +208,7 @@ class ShippingCatalog:
         with session_scope(self.engine) as s:
             row = self._get(s, old)
             other = s.exec(
-                select(ShippingService.id).where(ShippingService.name_key == fold(value))
+                select(ShippingService.id).where(col(ShippingService.name_key) == fold(value))
             ).first()
             if other is not None and other != row.id:
                 raise UserError(f"A local shipping service named {value!r} already exists.")
@@ -236,8 +238,8 @@ class ShippingCatalog:
             row = self._get(s, name)
             used = s.exec(
                 select(Channel.name, ShippingMapping.channel_service)
-                .join(Channel, Channel.id == ShippingMapping.channel_id)
-                .where(ShippingMapping.shipping_service_id == row.id)
+                .join(Channel, col(Channel.id) == ShippingMapping.channel_id)
+                .where(col(ShippingMapping.shipping_service_id) == row.id)
                 .order_by(Channel.name, ShippingMapping.channel_service)
             ).all()
             if used:
@@ -248,7 +250,9 @@ class ShippingCatalog:
                     f"{where}{more}; remove those mappings first."
                 )
             n_orders = s.exec(
-                select(func.count()).select_from(Order).where(Order.shipping_service_id == row.id)
+                select(func.count())
+                .select_from(Order)
+                .where(col(Order.shipping_service_id) == row.id)
             ).one()
             if n_orders:
                 raise UserError(
@@ -267,9 +271,11 @@ class ShippingCatalog:
             ch = channel_by_ref(s, channel)
             rows = s.exec(
                 select(ShippingMapping, ShippingService)
-                .join(ShippingService, ShippingService.id == ShippingMapping.shipping_service_id)
-                .where(ShippingMapping.channel_id == ch.id)
-                .order_by(ShippingMapping.channel_service)
+                .join(
+                    ShippingService, col(ShippingService.id) == ShippingMapping.shipping_service_id
+                )
+                .where(col(ShippingMapping.channel_id) == ch.id)
+                .order_by(col(ShippingMapping.channel_service))
             ).all()
             return [
                 MappingInfo(
@@ -320,8 +326,8 @@ class ShippingCatalog:
             for key in remove_keys:
                 m = s.exec(
                     select(ShippingMapping).where(
-                        ShippingMapping.channel_id == ch.id,
-                        ShippingMapping.channel_service == key,
+                        col(ShippingMapping.channel_id) == ch.id,
+                        col(ShippingMapping.channel_service) == key,
                     )
                 ).first()
                 if m is None:
@@ -335,11 +341,12 @@ class ShippingCatalog:
                 existing = s.exec(
                     select(ShippingService.name)
                     .join(
-                        ShippingMapping, ShippingMapping.shipping_service_id == ShippingService.id
+                        ShippingMapping,
+                        col(ShippingMapping.shipping_service_id) == ShippingService.id,
                     )
                     .where(
-                        ShippingMapping.channel_id == ch.id,
-                        ShippingMapping.channel_service == key,
+                        col(ShippingMapping.channel_id) == ch.id,
+                        col(ShippingMapping.channel_service) == key,
                     )
                 ).first()
                 if existing is not None:
@@ -349,7 +356,9 @@ class ShippingCatalog:
                         "first."
                     )
                 svc = s.exec(
-                    select(ShippingService).where(ShippingService.name_key == fold(service_name))
+                    select(ShippingService).where(
+                        col(ShippingService.name_key) == fold(service_name)
+                    )
                 ).first()
                 if svc is None:
                     raise NotFound(
@@ -376,8 +385,8 @@ class ShippingCatalog:
             seen = s.exec(
                 select(Order.channel_shipping_method)
                 .where(
-                    Order.channel_id == ch.id,
-                    Order.channel_shipping_method.is_not(None),
+                    col(Order.channel_id) == ch.id,
+                    col(Order.channel_shipping_method).is_not(None),
                 )
                 .distinct()
             ).all()
@@ -448,8 +457,8 @@ class ShippingCatalog:
                 return channel_by_ref(s, channel)
             return s.exec(
                 select(Channel)
-                .where(Channel.removed_at.is_(None), Channel.enabled.is_(True))
-                .order_by(Channel.id)
+                .where(col(Channel.removed_at).is_(None), col(Channel.enabled).is_(True))
+                .order_by(col(Channel.id))
             ).first()
 
     @staticmethod

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
@@ -154,9 +154,9 @@ class SkuService:
             ch = channel_by_ref(s, channel)
             rows = s.exec(
                 select(SkuMapping, InventoryItem.sku, InventoryItem.title)
-                .join(InventoryItem, InventoryItem.sku_key == SkuMapping.sku_key, isouter=True)
-                .where(SkuMapping.channel_id == ch.id)
-                .order_by(SkuMapping.channel_sku_key)
+                .join(InventoryItem, col(InventoryItem.sku_key) == SkuMapping.sku_key, isouter=True)
+                .where(col(SkuMapping.channel_id) == ch.id)
+                .order_by(col(SkuMapping.channel_sku_key))
             ).all()
             return [
                 MappingRow(m.channel_sku, sku or m.sku_key, m.kit, title or "", m.created_at)
@@ -175,12 +175,14 @@ class SkuService:
         cs = clean_sku(channel_sku, "The channel SKU")
         local = clean_sku(sku, "The local SKU")
         k = parse_kit(kit)
-        item = s.exec(select(InventoryItem).where(InventoryItem.sku_key == fold(local))).first()
+        item = s.exec(
+            select(InventoryItem).where(col(InventoryItem.sku_key) == fold(local))
+        ).first()
         if item is None:
             raise NotFound(f"There is no local SKU {local!r}; add it to the inventory first.")
         existing = s.exec(
             select(SkuMapping).where(
-                SkuMapping.channel_id == ch.id, SkuMapping.channel_sku_key == fold(cs)
+                col(SkuMapping.channel_id) == ch.id, col(SkuMapping.channel_sku_key) == fold(cs)
             )
         ).first()
         if existing is not None and existing.channel_sku_key not in freed:
@@ -189,7 +191,7 @@ class SkuService:
                     existing.channel_sku, item.sku, k, item.title, existing.created_at
                 )
             target = s.exec(
-                select(InventoryItem.sku).where(InventoryItem.sku_key == existing.sku_key)
+                select(InventoryItem.sku).where(col(InventoryItem.sku_key) == existing.sku_key)
             ).first()
             raise UserError(
                 f"Channel SKU {existing.channel_sku!r} is already mapped to "
@@ -221,7 +223,7 @@ class SkuService:
         cs = (channel_sku or "").strip()
         m = s.exec(
             select(SkuMapping).where(
-                SkuMapping.channel_id == ch.id, SkuMapping.channel_sku_key == fold(cs)
+                col(SkuMapping.channel_id) == ch.id, col(SkuMapping.channel_sku_key) == fold(cs)
             )
         ).first()
         if m is None:
@@ -263,7 +265,9 @@ class SkuService:
             for it in s.exec(select(InventoryItem)):
                 by_fold.setdefault(fold(it.sku), []).append(it)
             mapped = set(
-                s.exec(select(SkuMapping.channel_sku_key).where(SkuMapping.channel_id == ch.id))
+                s.exec(
+                    select(SkuMapping.channel_sku_key).where(col(SkuMapping.channel_id) == ch.id)
+                )
             )
             now = self.clock()
             for key, cs in sorted(_channel_skus(s, ch.id).items()):
@@ -300,19 +304,21 @@ class SkuService:
             listings = [
                 UnlinkedListing(x.listing_id, x.sku, x.title, x.inventory, x.state)
                 for x in s.exec(
-                    select(Listing).where(Listing.channel_id == ch.id).order_by(Listing.id)
+                    select(Listing)
+                    .where(col(Listing.channel_id) == ch.id)
+                    .order_by(col(Listing.id))
                 )
                 if resolve(x.sku)[0] is None
             ]
-            oq = select(Order).where(Order.channel_id == ch.id, Order.sku.is_(None))
+            oq = select(Order).where(col(Order.channel_id) == ch.id, col(Order.sku).is_(None))
             order_count = int(
                 s.exec(
                     select(func.count())
                     .select_from(Order)
-                    .where(Order.channel_id == ch.id, Order.sku.is_(None))
+                    .where(col(Order.channel_id) == ch.id, col(Order.sku).is_(None))
                 ).one()
             )
-            oq = oq.order_by(Order.created_at.desc(), Order.id.desc())  # type: ignore[union-attr]
+            oq = oq.order_by(col(Order.created_at).desc(), col(Order.id).desc())
             if limit is not None:
                 oq = oq.limit(limit)
             orders = [
@@ -420,12 +426,12 @@ class SkuService:
                     s.exec(
                         select(Order)
                         .where(
-                            Order.channel_id == ch_id,
-                            Order.sku.is_(None),
-                            Order.channel_sku.is_not(None),
-                            Order.id > last_id,
+                            col(Order.channel_id) == ch_id,
+                            col(Order.sku).is_(None),
+                            col(Order.channel_sku).is_not(None),
+                            col(Order.id) > last_id,
                         )
-                        .order_by(Order.id)
+                        .order_by(col(Order.id))
                         .limit(APPLY_BATCH)
                     )
                 )
@@ -448,8 +454,8 @@ def _channel_skus(s: Session, channel_id: int) -> dict[str, str]:
     """fold(channel SKU) -> a spelling of it, from the channel's listings and orders."""
     out: dict[str, str] = {}
     for q in (
-        select(Listing.sku).where(Listing.channel_id == channel_id).distinct(),
-        select(Order.channel_sku).where(Order.channel_id == channel_id).distinct(),
+        select(Listing.sku).where(col(Listing.channel_id) == channel_id).distinct(),
+        select(Order.channel_sku).where(col(Order.channel_id) == channel_id).distinct(),
     ):
         for sku in s.exec(q):
             if sku and sku.strip():

@@ -32,9 +32,9 @@ class SyncLog:
         with session_scope(self.engine) as s:
             q = select(SyncRun, Channel).join(Channel, col(Channel.id) == SyncRun.channel_id)
             if channel_id is not None:
-                q = q.where(SyncRun.channel_id == channel_id)
+                q = q.where(col(SyncRun.channel_id) == channel_id)
             if channel is not None:
-                q = q.where(SyncRun.channel_id == channel_by_ref(s, channel).id)
+                q = q.where(col(SyncRun.channel_id) == channel_by_ref(s, channel).id)
             q = q.order_by(col(SyncRun.started_at).desc(), col(SyncRun.id).desc())
             if limit:
                 q = q.limit(limit)

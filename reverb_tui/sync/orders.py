@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ..clock import Clock, parse_ts, utcnow
 from ..db.engine import session_scope
@@ -181,7 +181,8 @@ def store_orders(
             o.order_number: o
             for o in s.exec(
                 select(Order).where(
-                    Order.channel_id == channel_id, Order.order_number.in_(list(by_number))
+                    col(Order.channel_id) == channel_id,
+                    col(Order.order_number).in_(list(by_number)),
                 )
             ).all()
         }
@@ -189,7 +190,7 @@ def store_orders(
         services = dict(
             s.exec(
                 select(ShippingMapping.channel_service, ShippingMapping.shipping_service_id).where(
-                    ShippingMapping.channel_id == channel_id
+                    col(ShippingMapping.channel_id) == channel_id
                 )
             ).all()
         )

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ..clock import Clock, utcnow
 from ..db.engine import session_scope
@@ -152,7 +152,7 @@ def _store_listings(engine, channel_id: int, rows: list[dict], now: datetime) ->
             lst.listing_id: lst
             for lst in s.exec(
                 select(Listing).where(
-                    Listing.channel_id == channel_id, Listing.listing_id.in_(list(by_id))
+                    col(Listing.channel_id) == channel_id, col(Listing.listing_id).in_(list(by_id))
                 )
             )
         }
@@ -167,12 +167,15 @@ def _store_listings(engine, channel_id: int, rows: list[dict], now: datetime) ->
 def _drop_unseen(engine, channel_id: int, seen: set[str]) -> int:  # noqa: ANN001
     """Delete the channel's listings a complete walk did not return (deleted on Reverb)."""
     with session_scope(engine) as s:
-        stored = s.exec(select(Listing.listing_id).where(Listing.channel_id == channel_id)).all()
+        stored = s.exec(
+            select(Listing.listing_id).where(col(Listing.channel_id) == channel_id)
+        ).all()
         gone = [lid for lid in stored if lid not in seen]
         for i in range(0, len(gone), 500):
             s.execute(
                 delete(Listing).where(
-                    Listing.channel_id == channel_id, Listing.listing_id.in_(gone[i : i + 500])
+                    col(Listing.channel_id) == channel_id,
+                    col(Listing.listing_id).in_(gone[i : i + 500]),
                 )
             )
         return len(gone)
@@ -222,7 +225,11 @@ def _load_plan(engine, channel_id: int, dry_run: bool) -> tuple[bool, list[PlanR
             return False, [], {}
         resolve = SkuResolver(s, channel_id)
         listings = list(
-            s.exec(select(Listing).where(Listing.channel_id == channel_id).order_by(Listing.id))
+            s.exec(
+                select(Listing)
+                .where(col(Listing.channel_id) == channel_id)
+                .order_by(col(Listing.id))
+            )
         )
         resolved = {lst.id: resolve(lst.sku) for lst in listings}
         keys = {fold(sku) for sku, _ in resolved.values() if sku}
@@ -295,7 +302,7 @@ def _clear_errors(engine, pks: list[int], channel_id: int, now: datetime) -> Non
         for i in range(0, len(pks), 500):
             for lst in s.exec(
                 select(Listing).where(
-                    Listing.id.in_(pks[i : i + 500]), Listing.last_push_error.is_not(None)
+                    col(Listing.id).in_(pks[i : i + 500]), col(Listing.last_push_error).is_not(None)
                 )
             ):
                 lst.last_push_error = None

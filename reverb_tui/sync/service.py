@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from ..clock import Clock, utcnow
 from ..db.engine import session_scope
@@ -29,6 +29,7 @@ from ..db.models import (
     StockMove,
     SyncError,
     SyncRun,
+    row_id,
 )
 from ..db.queries import channel_by_ref, mark_needs_reauth
 from ..domain import RunKind, RunStatus, SyncPhase
@@ -150,16 +151,14 @@ class _Job:
     skipped_stock: bool = False  # nothing changed since the last push: no request made
     stock_started_at: datetime | None = None
 
+    @property
+    def channel_id(self) -> int:
+        return self.summary.channel_id
+
 
 ProgressCallback = Callable[[SyncProgress], None]
 # Which integrations a run takes: one by name, some by id, or None for every enabled one.
 ChannelSelector = str | Collection[int] | None
-
-
-def _id(ch: Channel) -> int:
-    """A stored channel's id (``Channel.id`` is only None before the row is flushed)."""
-    assert ch.id is not None
-    return ch.id
 
 
 class SyncService:
@@ -185,8 +184,8 @@ class SyncService:
             return list(
                 s.exec(
                     select(Channel)
-                    .where(Channel.removed_at.is_(None), Channel.enabled.is_(True))
-                    .order_by(Channel.id)
+                    .where(col(Channel.removed_at).is_(None), col(Channel.enabled).is_(True))
+                    .order_by(col(Channel.id))
                 ).all()
             )
 
@@ -223,7 +222,7 @@ class SyncService:
         )
         if channels is not None and not isinstance(channels, str):
             wanted = set(channels)
-            selected = [c for c in selected if c.id in wanted]
+            selected = [c for c in selected if row_id(c) in wanted]
         dry_run = kind is RunKind.DRY_RUN
         holder = new_holder(kind)
         if dry_run and not wait_for_lease:
@@ -231,7 +230,7 @@ class SyncService:
         # Leases are taken one at a time in channel-id order: two processes that each held one
         # lease while waiting for the other's would wait for each other until both gave up.
         starts = []
-        for ch in sorted(selected, key=_id):
+        for ch in sorted(selected, key=row_id):
             starts.append(await self._start(ch, kind, wait_for_lease, holder))
         summaries: list[ChannelSummary] = []
         jobs: list[_Job] = []
@@ -246,7 +245,7 @@ class SyncService:
                 # Listings that must be read anyway (never read, or long ago) are read beside
                 # the order download: each token's rate limit is the bound either way.
                 for j in jobs:
-                    if await asyncio.to_thread(self._listings_stale, j.channel.id):
+                    if await asyncio.to_thread(self._listings_stale, j.channel_id):
                         j.listings = asyncio.create_task(self._read_listings(j, on_progress))
             if kind.downloads_orders:
                 await asyncio.gather(*(self._orders(j, on_progress, stop) for j in jobs))
@@ -277,25 +276,26 @@ class SyncService:
             )
             for j in jobs:
                 if on_progress is not None:
-                    on_progress(SyncProgress(j.channel.id, j.channel.name, SyncPhase.DONE))
+                    on_progress(SyncProgress(j.channel_id, j.channel.name, SyncPhase.DONE))
         return summaries
 
     async def _start(
         self, ch: Channel, kind: RunKind, wait: float, holder: str
     ) -> _Job | ChannelSummary:
-        summary = ChannelSummary(channel=ch.name, channel_id=int(ch.id))
+        channel_id = row_id(ch)
+        summary = ChannelSummary(channel=ch.name, channel_id=channel_id)
         if ch.needs_reauth:
             summary.errors.append(
                 f"{ch.name}: reauthorise needed; Reverb refused the token last time."
             )
             summary.status = RunStatus.SKIPPED
             return summary
-        lease = Lease(self.engine, ch.id, holder, self.clock)
+        lease = Lease(self.engine, channel_id, holder, self.clock)
         if not await lease.acquire(wait):
             summary.errors.append(f"{ch.name}: another sync of this integration is running.")
             summary.status = RunStatus.BUSY
             return summary
-        run_id = await asyncio.to_thread(self._new_run, ch.id, kind, holder)
+        run_id = await asyncio.to_thread(self._new_run, channel_id, kind, holder)
         client = self.client_factory(ch.api_url, ch.token, ch.rate_limit)
         return _Job(ch, summary, run_id, lease, client, time.monotonic())
 
@@ -304,7 +304,7 @@ class SyncService:
             run = SyncRun(channel_id=channel_id, kind=kind, holder=holder, started_at=self.clock())
             s.add(run)
             s.flush()
-            return run.id
+            return row_id(run)
 
     def _record_error(self, job: _Job, item: str | None, message: str) -> None:
         job.summary.errors.append(f"{item}: {message}" if item else message)
@@ -312,7 +312,7 @@ class SyncService:
             s.add(
                 SyncError(
                     run_id=job.run_id,
-                    channel_id=job.channel.id,
+                    channel_id=job.channel_id,
                     item=item,
                     message=message,
                     created_at=self.clock(),
@@ -325,7 +325,7 @@ class SyncService:
         )
         if isinstance(exc, AuthError | ForbiddenError):
             job.fatal = True
-            await asyncio.to_thread(self._mark_reauth, job.channel.id, message)
+            await asyncio.to_thread(self._mark_reauth, job.channel_id, message)
         await asyncio.to_thread(self._record_error, job, item, message)
 
     def _mark_reauth(self, channel_id: int, message: str) -> None:
@@ -341,12 +341,22 @@ class SyncService:
             if on_progress is not None:
                 on_progress(
                     SyncProgress(
-                        ch.id, ch.name, SyncPhase.ORDERS, p.pages_done, p.pages_total, p.orders_seen
+                        job.channel_id,
+                        ch.name,
+                        SyncPhase.ORDERS,
+                        p.pages_done,
+                        p.pages_total,
+                        p.orders_seen,
                     )
                 )
 
         downloader = OrderDownloader(
-            job.client, self.engine, ch.id, clock=self.clock, on_progress=progress, stop=stop
+            job.client,
+            self.engine,
+            job.channel_id,
+            clock=self.clock,
+            on_progress=progress,
+            stop=stop,
         )
         try:
             result = await downloader.run()
@@ -375,7 +385,7 @@ class SyncService:
         """Never read, or not read for LISTINGS_MAX_AGE."""
         with session_scope(self.engine) as s:
             last = s.exec(
-                select(func.max(Listing.seen_at)).where(Listing.channel_id == channel_id)
+                select(func.max(Listing.seen_at)).where(col(Listing.channel_id) == channel_id)
             ).one()
         return last is None or self.clock() - last > LISTINGS_MAX_AGE
 
@@ -401,7 +411,7 @@ class SyncService:
     def _progress(self, ch: Channel, phase: SyncPhase, on_progress: ProgressCallback | None):  # noqa: ANN202
         def cb(done: int = 0, total: int = 0, *_a: Any) -> None:
             if on_progress is not None:
-                on_progress(SyncProgress(ch.id, ch.name, phase, done, total))
+                on_progress(SyncProgress(row_id(ch), ch.name, phase, done, total))
 
         return cb
 
@@ -411,7 +421,7 @@ class SyncService:
         seen = await sync_listings(
             job.client,
             self.engine,
-            job.channel.id,
+            job.channel_id,
             on_progress=self._progress(job.channel, SyncPhase.LISTINGS, on_progress),
             clock=self.clock,
         )
@@ -469,7 +479,7 @@ class SyncService:
                 result = await push_stock(
                     job.client,
                     self.engine,
-                    ch.id,
+                    job.channel_id,
                     dry_run=dry_run,
                     on_error=lambda item, message: failures.append((item, message)),
                     on_progress=self._progress(ch, SyncPhase.PUSH, on_progress),
@@ -494,9 +504,7 @@ class SyncService:
             result.failed,
         )
         if dry_run:
-            s.plan = [
-                asdict(r) if hasattr(r, "__dataclass_fields__") else dict(r) for r in result.plan
-            ]
+            s.plan = [asdict(r) for r in result.plan]
 
     async def _finish(self, job: _Job, kind: RunKind) -> None:
         s = job.summary
@@ -546,7 +554,7 @@ class SyncService:
                 run.listings_skipped, run.listings_failed = s.listings_skipped, s.listings_failed
                 run.message = s.errors[0] if s.errors else None
                 sess.add(run)
-            ch = sess.get(Channel, job.channel.id)
+            ch = sess.get(Channel, job.channel_id)
             if ch is not None and kind is not RunKind.DRY_RUN:
                 if kind.downloads_orders and job.orders_ok:
                     ch.last_order_sync_at = now
@@ -601,7 +609,11 @@ class SyncService:
                 for c in channels:
                     every = interval if interval is not None else c.interval_seconds
                     last = max(
-                        (t for t in (c.last_order_sync_at, attempts.get(c.id)) if t is not None),
+                        (
+                            t
+                            for t in (c.last_order_sync_at, attempts.get(row_id(c)))
+                            if t is not None
+                        ),
                         default=None,
                     )
                     if not c.needs_reauth and (
@@ -610,9 +622,9 @@ class SyncService:
                         due.append(c)
                 if due:
                     for c in due:
-                        attempts[c.id] = now
+                        attempts[row_id(c)] = now
                     summaries = await self._run_logged(
-                        RunKind.SYNC, [_id(c) for c in due], on_progress=on_progress, stop=stop
+                        RunKind.SYNC, [row_id(c) for c in due], on_progress=on_progress, stop=stop
                     )
                     if on_run is not None:
                         on_run(summaries, None)

@@ -54,16 +54,18 @@ def resolve_sku(
     key = fold(channel_sku)
     mapping = session.exec(
         select(SkuMapping).where(
-            SkuMapping.channel_id == channel_id, SkuMapping.channel_sku_key == key
+            col(SkuMapping.channel_id) == channel_id, col(SkuMapping.channel_sku_key) == key
         )
     ).first()
     if mapping is not None:
         item_sku = session.exec(
-            select(InventoryItem.sku).where(InventoryItem.sku_key == mapping.sku_key)
+            select(InventoryItem.sku).where(col(InventoryItem.sku_key) == mapping.sku_key)
         ).first()
         # A mapping whose local SKU is gone resolves to nothing (never to a same-named SKU).
         return (item_sku, mapping.kit) if item_sku is not None else (None, 1)
-    item_sku = session.exec(select(InventoryItem.sku).where(InventoryItem.sku_key == key)).first()
+    item_sku = session.exec(
+        select(InventoryItem.sku).where(col(InventoryItem.sku_key) == key)
+    ).first()
     return (item_sku, 1) if item_sku is not None else (None, 1)
 
 
@@ -78,7 +80,7 @@ class SkuResolver:
             ck: (sk, kit)
             for ck, sk, kit in session.exec(
                 select(SkuMapping.channel_sku_key, SkuMapping.sku_key, SkuMapping.kit).where(
-                    SkuMapping.channel_id == channel_id
+                    col(SkuMapping.channel_id) == channel_id
                 )
             )
         }
@@ -100,7 +102,9 @@ class SkuResolver:
 
 def _move(session: Session, order_id: int, reason: str) -> StockMove | None:
     return session.exec(
-        select(StockMove).where(StockMove.order_id == order_id, StockMove.reason == reason)
+        select(StockMove).where(
+            col(StockMove.order_id) == order_id, col(StockMove.reason) == reason
+        )
     ).first()
 
 
@@ -121,7 +125,7 @@ def _record(
             if delta:
                 session.execute(
                     update(InventoryItem)
-                    .where(InventoryItem.sku_key == sku_key)
+                    .where(col(InventoryItem.sku_key) == sku_key)
                     .values(on_hand=InventoryItem.on_hand + delta, updated_at=now)
                     .execution_options(synchronize_session=False)
                 )
@@ -145,7 +149,7 @@ def _ensure_begun(session: Session, sku_key: str) -> None:
     if raw is not None and not getattr(raw, "in_transaction", True):
         session.execute(
             update(InventoryItem)
-            .where(InventoryItem.sku_key == sku_key)
+            .where(col(InventoryItem.sku_key) == sku_key)
             .values(on_hand=InventoryItem.on_hand)
             .execution_options(synchronize_session=False)
         )
@@ -185,7 +189,9 @@ def apply_order_stock(session: Session, order: Order, now: datetime) -> int:
     # below gives it back unless it was shipped. Otherwise on-hand stays too high and oversells.
     if sale is None and (status in SALE or (status in UNDONE and order.paid_at)):
         sku_key = fold(order.sku)
-        item = session.exec(select(InventoryItem).where(InventoryItem.sku_key == sku_key)).first()
+        item = session.exec(
+            select(InventoryItem).where(col(InventoryItem.sku_key) == sku_key)
+        ).first()
         if item is not None and _after_count(order, item.counted_at):
             delta = -max(0, int(order.quantity or 0)) * max(1, int(order.kit or 1))
             if _record(session, order.id, REASON_SALE, sku_key, delta, now):
@@ -226,7 +232,7 @@ def stock_levels(session: Session, sku_keys: Iterable[str] | None = None) -> dic
         keys = sorted({fold(k) for k in sku_keys})
         if not keys:
             return {}
-        q = q.where(InventoryItem.sku_key.in_(keys))
+        q = q.where(col(InventoryItem.sku_key).in_(keys))
     items = list(session.exec(q))
     if not items:
         return {}
@@ -235,15 +241,17 @@ def stock_levels(session: Session, sku_keys: Iterable[str] | None = None) -> dic
 
     rq = (
         select(Order.sku, func.coalesce(func.sum(Order.quantity * Order.kit), 0))
-        .where(Order.sku.is_not(None), col(Order.status).in_(sorted(PENDING)))
-        .group_by(Order.sku)
+        .where(col(Order.sku).is_not(None), col(Order.status).in_(sorted(PENDING)))
+        .group_by(col(Order.sku))
     )
     if keys is not None:
         rq = rq.where(
-            or_(Order.sku.in_(sorted(by_stored)), func.lower(func.trim(Order.sku)).in_(keys))
+            or_(col(Order.sku).in_(sorted(by_stored)), func.lower(func.trim(Order.sku)).in_(keys))
         )
     reserved: dict[str, int] = {}
     for sku, total in session.exec(rq):
+        if sku is None:
+            continue  # never: the query takes linked orders only
         key = by_stored.get(sku) or fold(sku)
         if key in wanted:
             reserved[key] = reserved.get(key, 0) + int(total or 0)
