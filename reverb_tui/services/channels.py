@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, fold
+from ..db.models import Channel, fold, row_id
 from ..db.queries import channel_by_ref
 from ..errors import UserError
 from ..reverb.client import AccountInfo
@@ -292,7 +292,7 @@ class ChannelService:
 
         def apply() -> Channel:
             with session_scope(self.engine) as s:
-                ch = channel_by_ref(s, current.id)
+                ch = channel_by_ref(s, row_id(current))
                 ch.site, ch.api_url, ch.token = site_key, api_url, tok
                 ch.seller_id = account.seller_id or wanted or ch.seller_id
                 ch.shop_name = account.shop_name or ch.shop_name

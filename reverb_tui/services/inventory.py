@@ -7,6 +7,7 @@ records the moment of the count in ``counted_at`` (PRODUCT.md section 3 "Stock")
 
 from __future__ import annotations
 
+import builtins
 import csv
 import io
 import os
@@ -158,7 +159,7 @@ class InventoryService:
                 raise NotFound(f"There is no local SKU {str(sku).strip()!r}.")
             return level
 
-    def choices(self, search: str | None = None, limit: int = 50) -> list[tuple[str, str]]:
+    def choices(self, search: str | None = None, limit: int = 50) -> builtins.list[tuple[str, str]]:
         """(sku, title) pairs for a searchable drop-down."""
         with session_scope(self.engine) as s:
             q = self._search(select(InventoryItem.sku, InventoryItem.title), search)

@@ -12,6 +12,7 @@ action that does.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 import logging
 import os
@@ -25,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from ..clock import Clock, iso, parse_ts, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, Order, ShippingMapping, ShippingService, fold
+from ..db.models import Channel, Order, ShippingMapping, ShippingService, fold, row_id
 from ..db.queries import channel_by_ref
 from ..errors import NotFound, UserError
 from ..sync.shipping import CHANNEL_METHODS, FALLBACK_PROVIDERS
@@ -101,6 +102,10 @@ class ServiceInfo:
     mappings: int = 0
     orders: int = 0
 
+    @classmethod
+    def of(cls, row: ShippingService, mappings: int = 0, orders: int = 0) -> ServiceInfo:
+        return cls(row_id(row), row.name, row.carrier, row.code, mappings, orders)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -156,7 +161,7 @@ class ShippingCatalog:
             maps = dict(
                 s.exec(
                     select(ShippingMapping.shipping_service_id, func.count()).group_by(
-                        ShippingMapping.shipping_service_id
+                        col(ShippingMapping.shipping_service_id)
                     )
                 ).all()
             )
@@ -168,14 +173,13 @@ class ShippingCatalog:
                 ).all()
             )
             return [
-                ServiceInfo(r.id, r.name, r.carrier, r.code, maps.get(r.id, 0), orders.get(r.id, 0))
-                for r in rows
+                ServiceInfo.of(r, maps.get(row_id(r), 0), orders.get(row_id(r), 0)) for r in rows
             ]
 
     def get(self, name: str) -> ServiceInfo:
         with session_scope(self.engine) as s:
             r = self._get(s, name)
-            return ServiceInfo(r.id, r.name, r.carrier, r.code)
+            return ServiceInfo.of(r)
 
     @staticmethod
     def _get(s: Session, name: str | None) -> ShippingService:
@@ -201,7 +205,7 @@ class ShippingCatalog:
             row = ShippingService(name=value, name_key=fold(value), carrier=prov, code=code_value)
             s.add(row)
             s.flush()
-            return ServiceInfo(row.id, row.name, row.carrier, row.code)
+            return ServiceInfo.of(row)
 
     def rename(self, old: str, new: str) -> ServiceInfo:
         value = clean_service_name(new)
@@ -214,7 +218,7 @@ class ShippingCatalog:
                 raise UserError(f"A local shipping service named {value!r} already exists.")
             row.name, row.name_key = value, fold(value)
             s.add(row)
-            return ServiceInfo(row.id, row.name, row.carrier, row.code)
+            return ServiceInfo.of(row)
 
     def set_carrier(self, name: str, carrier: str) -> ServiceInfo:
         prov = canonical_provider(carrier)
@@ -222,7 +226,7 @@ class ShippingCatalog:
             row = self._get(s, name)
             row.carrier = prov
             s.add(row)
-            return ServiceInfo(row.id, row.name, row.carrier, row.code)
+            return ServiceInfo.of(row)
 
     def set_code(self, name: str, code: str | None) -> ServiceInfo:
         code_value = _clean_text(code, "service code", MAX_CODE) if code and code.strip() else None
@@ -230,7 +234,7 @@ class ShippingCatalog:
             row = self._get(s, name)
             row.code = code_value
             s.add(row)
-            return ServiceInfo(row.id, row.name, row.carrier, row.code)
+            return ServiceInfo.of(row)
 
     def delete(self, name: str) -> ServiceInfo:
         """Delete a service no mapping and no stored order uses; otherwise refuse, saying why."""
@@ -260,13 +264,13 @@ class ShippingCatalog:
                     f"order{'s' if n_orders != 1 else ''}, so it cannot be deleted; "
                     "rename it instead."
                 )
-            info = ServiceInfo(row.id, row.name, row.carrier, row.code)
+            info = ServiceInfo.of(row)
             s.delete(row)
             return info
 
     # -- mappings -----------------------------------------------------------------------------
 
-    def mappings(self, channel: str | int) -> list[MappingInfo]:
+    def mappings(self, channel: str | int) -> builtins.list[MappingInfo]:
         with session_scope(self.engine) as s:
             ch = channel_by_ref(s, channel)
             rows = s.exec(
@@ -282,7 +286,7 @@ class ShippingCatalog:
                     ch.name,
                     m.channel_service,
                     channel_service_label(m.channel_service),
-                    svc.id,
+                    row_id(svc),
                     svc.name,
                     svc.carrier,
                     m.created_at,
@@ -302,9 +306,9 @@ class ShippingCatalog:
     def save_mappings(
         self,
         channel: str | int,
-        adds: list[tuple[str, str]],
-        removes: list[str],
-    ) -> list[MappingInfo]:
+        adds: builtins.list[tuple[str, str]],
+        removes: builtins.list[str],
+    ) -> builtins.list[MappingInfo]:
         """Apply a mapping section's pending changes at once: all of them or none.
 
         Removals are applied first, so removing a mapping and mapping the same channel
@@ -367,17 +371,17 @@ class ShippingCatalog:
                     )
                 s.add(
                     ShippingMapping(
-                        channel_id=ch.id,
+                        channel_id=row_id(ch),
                         channel_service=key,
-                        shipping_service_id=svc.id,
+                        shipping_service_id=row_id(svc),
                         created_at=now,
                     )
                 )
                 s.flush()
-            channel_id = ch.id
+            channel_id = row_id(ch)
         return self.mappings(channel_id)
 
-    def channel_service_choices(self, channel: str | int) -> list[tuple[str, str]]:
+    def channel_service_choices(self, channel: str | int) -> builtins.list[tuple[str, str]]:
         """The *Sales channel shipping service* drop-down: Reverb's three methods with
         readable labels, then any other ``shipping_method`` seen on this channel's orders."""
         with session_scope(self.engine) as s:
@@ -397,7 +401,7 @@ class ShippingCatalog:
 
     # -- carriers (GET /shipping/providers) ----------------------------------------------------
 
-    async def providers(self, channel: str | int | None = None) -> list[str]:
+    async def providers(self, channel: str | int | None = None) -> builtins.list[str]:
         return (await self.providers_info(channel)).providers
 
     async def providers_info(self, channel: str | int | None = None) -> ProvidersResult:
@@ -467,7 +471,7 @@ class ShippingCatalog:
 
         return cache_dir() / PROVIDERS_CACHE_FILE
 
-    def _read_cache(self, api_url: str | None) -> tuple[datetime, list[str]] | None:
+    def _read_cache(self, api_url: str | None) -> tuple[datetime, builtins.list[str]] | None:
         """The cached list for ``api_url`` (or the newest for any site when None)."""
         path = self.cache_path()
         try:
@@ -480,7 +484,7 @@ class ShippingCatalog:
         if not isinstance(doc, dict):
             return None
         entries = [doc.get(api_url)] if api_url is not None else list(doc.values())
-        best: tuple[datetime, list[str]] | None = None
+        best: tuple[datetime, builtins.list[str]] | None = None
         for entry in entries:
             if not isinstance(entry, dict):
                 continue
@@ -493,7 +497,7 @@ class ShippingCatalog:
                 best = (when, clean)
         return best
 
-    def _write_cache(self, api_url: str, when: datetime, names: list[str]) -> None:
+    def _write_cache(self, api_url: str, when: datetime, names: builtins.list[str]) -> None:
         path = self.cache_path()
         try:
             try:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, InventoryItem, Listing, Order, SkuMapping, fold
+from ..db.models import Channel, InventoryItem, Listing, Order, SkuMapping, fold, row_id
 from ..db.queries import channel_by_ref
 from ..errors import NotFound, UserError
 from ..sync.stock import SkuResolver, apply_order_stock
@@ -202,7 +202,7 @@ class SkuService:
             s.delete(existing)
             s.flush()
         m = SkuMapping(
-            channel_id=ch.id,  # type: ignore[arg-type]
+            channel_id=row_id(ch),
             channel_sku=cs,
             channel_sku_key=fold(cs),
             sku_key=item.sku_key,
@@ -270,7 +270,7 @@ class SkuService:
                 )
             )
             now = self.clock()
-            for key, cs in sorted(_channel_skus(s, ch.id).items()):
+            for key, cs in sorted(_channel_skus(s, row_id(ch)).items()):
                 if key in mapped:
                     result.already_mapped += 1
                     continue
@@ -278,7 +278,7 @@ class SkuService:
                 if len(matches) == 1:
                     s.add(
                         SkuMapping(
-                            channel_id=ch.id,  # type: ignore[arg-type]
+                            channel_id=row_id(ch),
                             channel_sku=cs,
                             channel_sku_key=key,
                             sku_key=matches[0].sku_key,
@@ -300,7 +300,7 @@ class SkuService:
         orders stored without a local SKU, with their counts."""
         with session_scope(self.engine) as s:
             ch = channel_by_ref(s, channel)
-            resolve = SkuResolver(s, ch.id)  # type: ignore[arg-type]
+            resolve = SkuResolver(s, row_id(ch))
             listings = [
                 UnlinkedListing(x.listing_id, x.sku, x.title, x.inventory, x.state)
                 for x in s.exec(
@@ -347,24 +347,25 @@ class SkuService:
         """Distinct channel SKUs from the channel's listings and orders, filtered in SQL."""
         text = (search or "").strip().lower()
         with session_scope(self.engine) as s:
-            ch = channel_by_ref(s, channel)
+            ch_id = row_id(channel_by_ref(s, channel))
             merged: dict[str, ChannelSkuChoice] = {}
             # 1. Which channel SKUs match (by SKU or title), a bounded number from each side.
             spellings: set[str] = set()
-            for col, title_col, model in (
-                (Listing.sku, Listing.title, Listing),
-                (Order.channel_sku, Order.title, Order),
-            ):
+            sides = (
+                (col(Listing.sku), col(Listing.title), col(Listing.channel_id), True),
+                (col(Order.channel_sku), col(Order.title), col(Order.channel_id), False),
+            )
+            for sku_col, title_col, channel_col, _listing in sides:
                 q = (
-                    select(col)
-                    .where(model.channel_id == ch.id, col.is_not(None))
-                    .group_by(col)
-                    .order_by(col)
+                    select(sku_col)
+                    .where(channel_col == ch_id, sku_col.is_not(None))
+                    .group_by(sku_col)
+                    .order_by(sku_col)
                     .limit(limit * 4)
                 )
                 if text:
                     q = q.where(
-                        func.lower(col).contains(text, autoescape=True)
+                        func.lower(sku_col).contains(text, autoescape=True)
                         | func.lower(title_col).contains(text, autoescape=True)
                     )
                 spellings.update(x for x in s.exec(q) if x and x.strip())
@@ -372,19 +373,18 @@ class SkuService:
             if not keys:
                 return []
             # 2. Counts and a title for those SKUs, from both sides.
-            for col, title_col, model, is_listing in (
-                (Listing.sku, Listing.title, Listing, True),
-                (Order.channel_sku, Order.title, Order, False),
-            ):
-                q = (
-                    select(col, func.count(), func.max(title_col))
+            for sku_col, title_col, channel_col, is_listing in sides:
+                counts = (
+                    select(sku_col, func.count(), func.max(title_col))
                     .where(
-                        model.channel_id == ch.id,
-                        col.in_(sorted(spellings)) | func.lower(func.trim(col)).in_(keys),
+                        channel_col == ch_id,
+                        sku_col.in_(sorted(spellings)) | func.lower(func.trim(sku_col)).in_(keys),
                     )
-                    .group_by(col)
+                    .group_by(sku_col)
                 )
-                for sku, n, title in s.exec(q):
+                for sku, n, title in s.exec(counts):
+                    if sku is None:
+                        continue  # never: spellings holds no NULL
                     key = fold(sku)
                     if key not in keys:
                         continue
@@ -397,7 +397,7 @@ class SkuService:
                         c.orders += int(n)
                     if title and not c.title:
                         c.title = title
-            resolve = SkuResolver(s, ch.id)  # type: ignore[arg-type]
+            resolve = SkuResolver(s, ch_id)
             out = sorted(merged.values(), key=lambda c: fold(c.channel_sku))[:limit]
             for c in out:
                 c.mapped_to = resolve(c.channel_sku)[0]
@@ -416,12 +416,12 @@ class SkuService:
         """Link the channel's stored orders that have no local SKU but resolve now, and apply
         the stock rules to them. Returns how many orders were linked."""
         with session_scope(self.engine) as s:
-            ch_id = channel_by_ref(s, channel).id
+            ch_id = row_id(channel_by_ref(s, channel))
         linked = 0
         last_id = 0
         while True:
             with session_scope(self.engine) as s:
-                resolve = SkuResolver(s, ch_id)  # type: ignore[arg-type]
+                resolve = SkuResolver(s, ch_id)
                 batch = list(
                     s.exec(
                         select(Order)
@@ -439,7 +439,7 @@ class SkuService:
                     return linked
                 now = self.clock()
                 for o in batch:
-                    last_id = o.id  # type: ignore[assignment]
+                    last_id = row_id(o)
                     sku, kit = resolve(o.channel_sku)
                     if sku is None:
                         continue
