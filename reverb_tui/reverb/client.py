@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -321,7 +321,7 @@ class ReverbClient:
         max_pages: int,
         first: dict[str, Any] | None = None,
         before_request: Callable[[], None] | None = None,
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncGenerator[dict[str, Any], None]:
         """Every page of a HAL list in order, from ``first`` when the caller has read it.
 
         The next page is ``_links.next.href`` (on this site's host only: ``url`` refuses any

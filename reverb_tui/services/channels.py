@@ -339,8 +339,8 @@ class ChannelService:
                 ch.stock_updates = stock_updates
             if buffer is not None:
                 ch.buffer = buffer
-            if max_quantity != "keep":
-                ch.max_quantity = max_quantity  # type: ignore[assignment]
+            if not isinstance(max_quantity, str):  # "keep", the only string let through
+                ch.max_quantity = max_quantity
             if interval_seconds is not None:
                 ch.interval_seconds = interval_seconds
             if rate_limit is not None:

@@ -16,14 +16,17 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import Integer, func, literal, or_, text, tuple_
+from sqlalchemy import Integer, Row, func, literal, or_, text, tuple_
+from sqlalchemy import Select as CoreSelect
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from ..clock import Clock, iso, parse_ts, utcnow
 from ..db.engine import session_scope
-from ..db.models import ORDER_EXCEPTION_SQL, Channel, Order, ShippingService
+from ..db.models import ORDER_EXCEPTION_SQL, Channel, Order, ShippingService, row_id
 from ..db.queries import channel_by_ref, mark_needs_reauth
 from ..db.types import UTCDateTime
 from ..domain import SHIPPABLE, SHIPPED, UNDONE, OrderStatus
@@ -48,7 +51,7 @@ STREAM_PAGE = 500
 OrderKey = tuple[datetime | None, int]
 
 # Every column of an order but the raw JSON, for lists.
-LIST_COLUMNS = tuple(c for c in Order.__table__.columns if c.name != "raw")
+LIST_COLUMNS = tuple(c for c in sa_inspect(Order).columns if c.name != "raw")
 
 
 def is_exception(order: Any) -> bool:
@@ -110,7 +113,7 @@ class OrderRow(NamedTuple):
 
     @property
     def key(self) -> OrderKey:
-        return (self.order.created_at, self.order.id)  # type: ignore[return-value]
+        return (self.order.created_at, row_id(self.order))
 
     @property
     def exception(self) -> bool:
@@ -238,7 +241,9 @@ class OrderService:
         term = _clean_search(search)
         if term is not None:
             pattern = _like_pattern(term)
-            cols = (Order.order_number, Order.channel_sku, Order.sku, Order.buyer_name)
+            cols = tuple(
+                col(c) for c in (Order.order_number, Order.channel_sku, Order.sku, Order.buyer_name)
+            )
             if self.engine.dialect.name == "sqlite":
                 # SQLite's LIKE already ignores (ASCII) case, and lower() would cost a
                 # function call per column per row: half the time of a search.
@@ -269,12 +274,12 @@ class OrderService:
         return OrderPage(rows, rows[-1].key if more and rows else None)
 
     @staticmethod
-    def _base(where: list[Any]):  # noqa: ANN205
+    def _base(where: list[Any]) -> CoreSelect[Any]:
         # Plain rows, not ORM objects: a list streams 100,000 orders, and identity-mapped
         # instances cost several times more per row. ``raw`` is never read here.
         q = (
-            select(*LIST_COLUMNS, Channel.name.label("channel_name"),
-                   ShippingService.name.label("service_name"))
+            core_select(*LIST_COLUMNS, col(Channel.name).label("channel_name"),
+                        col(ShippingService.name).label("service_name"))
             .join(Channel, col(Channel.id) == Order.channel_id)
             .outerjoin(ShippingService, col(ShippingService.id) == Order.shipping_service_id)
         )  # fmt: skip
@@ -290,16 +295,16 @@ class OrderService:
             q = self._base(where).where(col(Order.created_at).is_not(None))
             if after is not None:
                 cursor = tuple_(literal(after[0], UTCDateTime()), literal(int(after[1]), Integer()))
-                q = q.where(tuple_(Order.created_at, Order.id) < cursor)
+                q = q.where(tuple_(col(Order.created_at), col(Order.id)) < cursor)
             q = q.order_by(col(Order.created_at).desc(), col(Order.id).desc()).limit(n)
-            rows.extend(OrderRow(r, r.channel_name, r.service_name) for r in conn.execute(q))
+            rows.extend(_list_row(r) for r in conn.execute(q))
         # ... then undated ones (id DESC).
         if len(rows) < n:
             q = self._base(where).where(col(Order.created_at).is_(None))
             if after is not None and after[0] is None:
                 q = q.where(col(Order.id) < after[1])
             q = q.order_by(col(Order.id).desc()).limit(n - len(rows))
-            rows.extend(OrderRow(r, r.channel_name, r.service_name) for r in conn.execute(q))
+            rows.extend(_list_row(r) for r in conn.execute(q))
         return rows
 
     def count(
@@ -453,15 +458,12 @@ class OrderService:
                 if missing:
                     shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
                     raise NotFound(f"{ch.name!r} has no order numbered {shown}; nothing changed.")
-                ids = list(found.values())
+                ids = [i for i in found.values() if i is not None]
             else:
-                ids = list(
-                    s.exec(
-                        select(Order.id).where(
-                            col(Order.channel_id) == ch.id, text(f"({EXCEPTION_SQL})")
-                        )
-                    ).all()
+                exceptions = select(Order.id).where(
+                    col(Order.channel_id) == ch.id, text(f"({EXCEPTION_SQL})")
                 )
+                ids = [i for i in s.exec(exceptions).all() if i is not None]
             name = ch.name
         return ApplyResult(name, checked=len(ids), changed=self.apply_current_mappings(ids))
 
@@ -582,12 +584,12 @@ class OrderService:
                 raise UserError(refusal)
             svc = s.get(ShippingService, o.shipping_service_id) if o.shipping_service_id else None
             return _ShipContext(
-                channel_id=ch.id,  # type: ignore[arg-type]
+                channel_id=row_id(ch),
                 channel_name=ch.name,
                 api_url=ch.api_url,
                 token=ch.token,
                 rate_limit=ch.rate_limit,
-                order_id=o.id,  # type: ignore[arg-type]
+                order_id=row_id(o),
                 order_number=o.order_number,
                 default_provider=(svc.carrier or "Other") if svc else "Other",
             )
@@ -621,6 +623,11 @@ class OrderService:
             ch = s.get(Channel, o.channel_id)
             svc = s.get(ShippingService, o.shipping_service_id) if o.shipping_service_id else None
             return OrderRow(o, ch.name if ch else "", svc.name if svc else None)
+
+
+def _list_row(r: Row[Any]) -> OrderRow:
+    # A Core row with Order's attributes, read-only (see OrderRow).
+    return OrderRow(cast(Order, r), r.channel_name, r.service_name)
 
 
 def _address(raw: str | None) -> dict[str, Any] | None:

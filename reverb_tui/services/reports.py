@@ -227,7 +227,11 @@ class ReportService:
     def _channels(s, name: str | None, include_removed: bool) -> list[dict[str, Any]]:  # noqa: ANN001
         rows = s.execute(
             select(
-                Channel.id, Channel.name, Channel.currency, Channel.created_at, Channel.removed_at
+                col(Channel.id),
+                col(Channel.name),
+                col(Channel.currency),
+                col(Channel.created_at),
+                col(Channel.removed_at),
             ).order_by(col(Channel.id))
         ).all()
         chans = [
@@ -263,16 +267,16 @@ class ReportService:
 
         daily = s.execute(
             select(
-                Order.channel_id,
+                col(Order.channel_id),
                 day,
-                Order.currency,
+                col(Order.currency),
                 func.sum(case((sale, 1), else_=0)),
                 func.count(),
                 func.sum(case((sale, qty), else_=0)),
                 func.sum(case((sale, total), else_=0)),
             )
             .where(*in_range)
-            .group_by(Order.channel_id, day, Order.currency)
+            .group_by(col(Order.channel_id), day, col(Order.currency))
         ).all()
 
         linked = col(Order.sku).is_not(None)
@@ -280,17 +284,17 @@ class ReportService:
         linked_flag = cast(linked, Integer).label("linked")
         skus = s.execute(
             select(
-                Order.channel_id,
+                col(Order.channel_id),
                 key,
                 linked_flag,
-                Order.currency,
+                col(Order.currency),
                 func.count(),
                 func.sum(qty),
                 func.sum(qty * func.coalesce(Order.kit, 1)),
                 func.sum(total),
             )
             .where(*in_range, sale)
-            .group_by(Order.channel_id, key, linked_flag, Order.currency)
+            .group_by(col(Order.channel_id), key, linked_flag, col(Order.currency))
         ).all()
         return daily, skus
 
@@ -345,24 +349,27 @@ class ReportService:
         daily = []
         for d in days:
             per_cur = cells.get(d, {})
-            row = {
-                "date": d.isoformat(),
-                "orders": 0,
-                "orders_all": 0,
-                "units": 0,
-                "revenue_cents": {cur: 0 for cur in currencies},
-            }
+            orders = orders_all = units_all = 0
+            revenue_by_cur = {cur: 0 for cur in currencies}
             for cur, (n_sale, n_all, units, revenue) in per_cur.items():
-                row["orders"] += n_sale
-                row["orders_all"] += n_all
-                row["units"] += units
-                row["revenue_cents"][cur] += revenue
+                orders += n_sale
+                orders_all += n_all
+                units_all += units
+                revenue_by_cur[cur] += revenue
                 t = totals[cur]
                 t["orders"] += n_sale
                 t["orders_all"] += n_all
                 t["units"] += units
                 t["revenue_cents"] += revenue
-            daily.append(row)
+            daily.append(
+                {
+                    "date": d.isoformat(),
+                    "orders": orders,
+                    "orders_all": orders_all,
+                    "units": units_all,
+                    "revenue_cents": revenue_by_cur,
+                }
+            )
         return {
             "id": ch["id"],
             "name": ch["name"],

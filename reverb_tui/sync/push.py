@@ -22,7 +22,7 @@ from sqlmodel import col, select
 
 from ..clock import Clock, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, Listing, fold
+from ..db.models import Channel, Listing, fold, row_id
 from ..domain import PlanAction
 from ..reverb.client import PER_PAGE
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError, ValidationError
@@ -250,7 +250,7 @@ def _load_plan(engine, channel_id: int, dry_run: bool) -> tuple[bool, list[PlanR
                 state=lst.state,
                 one_of_a_kind=lst.one_of_a_kind,
             )
-            pks[lst.listing_id] = lst.id  # type: ignore[assignment]
+            pks[lst.listing_id] = row_id(lst)
             level = levels.get(fold(local)) if local else None
             if level is not None:
                 row.new = target_quantity(

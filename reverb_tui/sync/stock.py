@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ..db.models import InventoryItem, Order, SkuMapping, StockMove, fold
+from ..db.models import InventoryItem, Order, SkuMapping, StockMove, fold, row_id
 from ..domain import PENDING, SALE, SHIPPED, UNDONE, OrderStatus
 
 # Ledger reasons. "shipped" is a zero-delta marker: it remembers that an order which took stock
@@ -215,7 +215,7 @@ def apply_order_stock(session: Session, order: Order, now: datetime) -> int:
 def _was_shipped(session: Session, order: Order) -> bool:
     if order.shipped_at is not None:
         return True
-    return _move(session, order.id, REASON_SHIPPED) is not None  # type: ignore[arg-type]
+    return _move(session, row_id(order), REASON_SHIPPED) is not None
 
 
 # -- levels -------------------------------------------------------------------------------------
