@@ -156,7 +156,8 @@ class _Job:
         return self.summary.channel_id
 
 
-ProgressCallback = Callable[[SyncProgress], None]
+# Called with each progress report; what it returns is ignored (post_message returns a bool).
+ProgressCallback = Callable[[SyncProgress], object]
 # Which integrations a run takes: one by name, some by id, or None for every enabled one.
 ChannelSelector = str | Collection[int] | None
 
@@ -577,7 +578,7 @@ class SyncService:
         interval: float | None = None,
         stop: asyncio.Event,
         on_progress: ProgressCallback | None = None,
-        on_run: Callable[[list[ChannelSummary], SyncWanted | None], None] | None = None,
+        on_run: Callable[[list[ChannelSummary], SyncWanted | None], object] | None = None,
         tick: float = 1.0,
         wanted: SyncQueue | None = None,
         auto: bool = True,
