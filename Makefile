@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo run test lint bench clean
+.PHONY: install demo run test lint typecheck bench clean
 
 $(BIN)/reverb-tui: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,15 +20,21 @@ run: install
 	$(BIN)/reverb-tui
 
 test: install
-	$(BIN)/ruff check reverb_tui tests benchmarks
+	$(BIN)/ruff check reverb_tui tests benchmarks scripts
+	$(BIN)/python scripts/typecheck.py
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check reverb_tui tests benchmarks
-	$(BIN)/ruff format --check reverb_tui tests benchmarks
+	$(BIN)/ruff check reverb_tui tests benchmarks scripts
+	$(BIN)/ruff format --check reverb_tui tests benchmarks scripts
+	$(BIN)/python scripts/typecheck.py
+
+# mypy over reverb_tui against mypy-baseline.txt, which may only shrink (see the script).
+typecheck: install
+	$(BIN)/python scripts/typecheck.py
 
 bench: install
 	$(BIN)/python benchmarks/run.py --quick
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache

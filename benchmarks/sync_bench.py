@@ -458,8 +458,10 @@ async def incremental_figures(svc, sim: SimProcess) -> list[Figure]:  # noqa: AN
             writes == 0,
         )
     )
+    from reverb_tui.domain import RunKind
+
     sim.control("POST", "/reset")
-    await svc.sync.run(orders_only=True)
+    await svc.sync.run(RunKind.ORDERS)
     stats = sim.stats()
     worst_orders = max(sum(sim.shop_kinds(stats, n).values()) for n in per)
     figs.append(

@@ -352,8 +352,8 @@ class ReverbApp(App[None]):
 
     async def _sync_once(self, wanted: Any) -> None:
         summaries = await self.services.sync.run(
-            channel_ids=None if wanted.channel_id is None else [wanted.channel_id],
-            stock_only=wanted.stock_only,
+            wanted.kind,
+            wanted.channels,
             on_progress=lambda p: self.post_message(SyncProgressed(p)),
         )
         self.post_message(SyncFinished(summaries, requested=True))

@@ -61,8 +61,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UserError("Orders need listings: give --listings 1 or more.")
     # The demo never falls back to $REVERB_TUI_DB or the user's real database.
     explicit = getattr(args, "db", None)
-    temp_dir = None if explicit else tempfile.mkdtemp(prefix="reverb-tui-demo-")
-    db = explicit or str(Path(temp_dir) / "reverb.db")  # type: ignore[arg-type]
+    temp_dir = None
+    if explicit:
+        db = explicit
+    else:
+        temp_dir = tempfile.mkdtemp(prefix="reverb-tui-demo-")
+        db = str(Path(temp_dir) / "reverb.db")
 
     sim = ReverbSimulator(seed=args.seed, latency=args.latency)
     services = None
@@ -112,6 +116,7 @@ async def setup_demo(
     import asyncio
     from datetime import timedelta
 
+    from ..db.models import row_id
     from ..errors import NotFound
 
     notes: list[str] = []
@@ -131,12 +136,12 @@ async def setup_demo(
             )
         else:
             ch = await services.channels.reauthorise(
-                existing.id, site=sim.base_url, token=shop.token
+                row_id(existing), site=sim.base_url, token=shop.token
             )
             notes.append(f"Integration {shop.name!r} already existed: reauthorised it.")
         await asyncio.to_thread(
             services.channels.update_settings,
-            ch.id,
+            row_id(ch),
             stock_updates=True,
             interval_seconds=interval,
         )

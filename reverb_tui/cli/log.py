@@ -28,7 +28,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise UserError("The limit must be 0 (all) or more.")
     svc = services(args)
-    runs = svc.sync.log(args.channel, limit=args.limit)
+    runs = svc.sync_log.runs(args.channel, limit=args.limit)
     if args.json:
         print_json(runs)
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..domain import PlanAction, RunKind, RunStatus
 from .common import err, json_flag, print_json, services
 
 
@@ -56,18 +57,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return asyncio.run(_watch(args))
     if args.interval is not None:
         raise UserError("--interval goes with --watch.")
+    kind = run_kind(args)
     svc = services(args)
-    summaries = asyncio.run(
-        svc.sync.run(
-            args.channel,
-            orders_only=args.orders_only,
-            stock_only=args.stock_only,
-            dry_run=args.dry_run,
-            wait_for_lease=60.0,
-        )
-    )
+    summaries = asyncio.run(svc.sync.run(kind, args.channel, wait_for_lease=60.0))
     if args.json:
-        print_json([s.as_json() for s in summaries])
+        print_json([s.to_json() for s in summaries])
     else:
         if not summaries:
             print("No enabled integrations to sync.")
@@ -76,16 +70,35 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0 if all(s.completed for s in summaries) else 1
 
 
+def run_kind(args: argparse.Namespace) -> RunKind:
+    """The run the flags ask for; the flags' wording stays here, in the CLI."""
+    from ..errors import UserError
+
+    if args.orders_only and args.stock_only:
+        raise UserError("Choose --orders-only or --stock-only, not both.")
+    if args.dry_run and args.orders_only:
+        raise UserError("--dry-run previews a stock push; it cannot go with --orders-only.")
+    if args.dry_run:
+        return RunKind.DRY_RUN
+    if args.stock_only:
+        return RunKind.STOCK
+    if args.orders_only:
+        return RunKind.ORDERS
+    return RunKind.SYNC
+
+
 def _print_summary(s, dry_run: bool) -> None:  # noqa: ANN001
-    state = {"ok": "ok", "partial": "done with item errors", "failed": "FAILED"}.get(
-        s.status, s.status
-    )
+    state = {
+        RunStatus.OK: "ok",
+        RunStatus.PARTIAL: "done with item errors",
+        RunStatus.FAILED: "FAILED",
+    }.get(s.status, s.status)
     if dry_run:
         print(
             f"{s.channel}: dry run, {s.listings_seen} listings read; would write "
             f"{s.listings_pushed}, skip {s.listings_skipped}."
         )
-        rows = [r for r in s.plan if r.get("action") != "same"]
+        rows = [r for r in s.plan if r.get("action") != PlanAction.SAME]
         if rows:
             print(f"  {'LISTING':<12} {'SKU':<20} {'NOW':>5} {'NEW':>5}  ACTION")
         for r in rows:

@@ -11,6 +11,7 @@ Conventions:
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -29,6 +30,19 @@ SQLModel.metadata.naming_convention = {
 
 def _ts(nullable: bool = True, index: bool = False) -> Column:
     return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def row_id(row: _Stored) -> int:
+    """The primary key of a row read from the database (or flushed), as an ``int``: the
+    column is ``int | None`` only because a new row has no id until it is flushed."""
+    if row.id is None:
+        raise ValueError(f"This {type(row).__name__} has no id yet; flush it first.")
+    return row.id
 
 
 def fold(value: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -34,11 +35,17 @@ from .errors import (
     ValidationError,
     describe_body,
 )
+from .payload import next_href, positive
 from .ratelimit import SlidingWindowLimiter, limiter_for
 
 USER_AGENT = "reverb-tui/0.1 (+https://github.com/reverb-tui)"
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 PER_PAGE = 50
+
+
+# Builds the client of one integration from its API URL, token and rate limit (requests per
+# second). The services take one, so the tests and the demo can route HTTP elsewhere.
+ClientFactory = Callable[[str, str, float], "ReverbClient"]
 
 
 @dataclass
@@ -292,10 +299,79 @@ class ReverbClient:
             raise BadResponseError(f"Reverb sent an unexpected response for {_path(path_or_href)}.")
         return body
 
+    async def page(
+        self, path_or_href: str, params: dict[str, Any] | None = None, *, items: str
+    ) -> dict[str, Any]:
+        """One page of a list: an object whose ``items`` key, when present, holds a list."""
+        body = await self.get(path_or_href, params)
+        listed = body.get(items) if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not (listed is None or isinstance(listed, list)):
+            raise BadResponseError(
+                f"Reverb sent a page of {items} without a list of {items} "
+                f"({_path(self.url(path_or_href))})."
+            )
+        return body
+
+    async def pages(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        items: str,
+        max_pages: int,
+        first: dict[str, Any] | None = None,
+        before_request: Callable[[], None] | None = None,
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        """Every page of a HAL list in order, from ``first`` when the caller has read it.
+
+        The next page is ``_links.next.href`` (on this site's host only: ``url`` refuses any
+        other), else ``page+1`` while ``current_page < total_pages`` and the page held
+        ``items``. A next link back to a page already read ends the walk; a walk that would
+        go past ``max_pages`` raises ``BadResponseError``, so a server that keeps sending
+        "next" cannot keep us forever. ``before_request`` runs before each request and may
+        raise to stop the walk between pages.
+        """
+        base = dict(params or {})
+        visited: set[str] = set()
+        if first is None:
+            if before_request is not None:
+                before_request()
+            first = await self.page(path, base, items=items)
+        body = first
+        page_no = 1
+        read = 0
+        while True:
+            yield body
+            read += 1
+            href = next_href(body)
+            current = positive(body.get("current_page"), page_no)
+            total_pages = positive(body.get("total_pages"), 0)
+            target: tuple[str, dict[str, Any] | None]
+            if href is not None:
+                url = self.url(href)
+                if url in visited:
+                    return  # a next link pointing back: the walk is over
+                visited.add(url)
+                target = (href, None)
+            elif current < total_pages and body.get(items):
+                target = (path, {**base, "page": current + 1})
+            else:
+                return
+            if read >= max_pages:
+                raise BadResponseError(
+                    f"Reverb kept sending next-page links past {max_pages} pages of {items}; "
+                    "walk stopped."
+                )
+            if before_request is not None:
+                before_request()
+            body = await self.page(*target, items=items)
+            page_no = current + 1
+
     async def verify(self) -> AccountInfo:
         """Check the token with ``GET /my/account`` (and ``/shop`` for name and currency)."""
         account = await self.get_object("/my/account")
-        shop_obj = account.get("shop") if isinstance(account.get("shop"), dict) else {}
+        embedded = account.get("shop")
+        shop_obj: dict[str, Any] = embedded if isinstance(embedded, dict) else {}
         shop_name = shop_obj.get("name")
         shop_currency = (
             account.get("currency") if isinstance(account.get("currency"), str) else None
@@ -396,4 +472,11 @@ def is_refusal(exc: BaseException) -> bool:
     return isinstance(exc, RefusedError)
 
 
-__all__ = ["ReverbClient", "AccountInfo", "RetryPolicy", "PER_PAGE", "parse_providers"]
+__all__ = [
+    "PER_PAGE",
+    "AccountInfo",
+    "ClientFactory",
+    "RetryPolicy",
+    "ReverbClient",
+    "parse_providers",
+]

@@ -11,23 +11,12 @@ from typing import Any
 
 from rich.text import Text
 
+from ..domain import OrderStatus
 from ..services.shipping import channel_service_label
 
 # Reverb's order statuses (reverb-api.md 2.3.1): always offered by the status filter, with
 # any other status seen on a stored order after them.
-KNOWN_STATUSES: tuple[str, ...] = (
-    "unpaid",
-    "payment_pending",
-    "pending_review",
-    "partially_paid",
-    "paid",
-    "shipped",
-    "picked_up",
-    "received",
-    "refunded",
-    "cancelled",
-    "blocked",
-)
+KNOWN_STATUSES: tuple[str, ...] = tuple(status.value for status in OrderStatus)
 STATUS_STYLES = {
     "paid": "bold #f5a623",  # waiting to be shipped
     "shipped": "#46a758",

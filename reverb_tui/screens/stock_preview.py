@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
+from ..domain import RunKind
 from ..widgets.form_error import FormError
 from .base import GROUP_VERIFY, ReverbModal
 
@@ -165,7 +166,7 @@ class StockPreviewModal(ReverbModal):
 
     @work(group=GROUP_VERIFY, exclusive=True, exit_on_error=False, name="stock-dry-run")
     async def dry_run(self) -> None:
-        summaries = await self.services.sync.run(self.channel_name, dry_run=True)
+        summaries = await self.services.sync.run(RunKind.DRY_RUN, self.channel_name)
         self.post_message(self.Planned(summaries[0] if summaries else None))
 
     def on_stock_preview_modal_planned(self, message: StockPreviewModal.Planned) -> None:

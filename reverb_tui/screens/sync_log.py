@@ -293,7 +293,7 @@ class SyncLogScreen(ReverbScreen):
     @work(group=GROUP_TABLE, exclusive=True, thread=True, exit_on_error=False, name="load-runs")
     def load_rows(self) -> None:
         channel_id = self.channel_filter
-        runs = self.services.sync.log(limit=LOG_LIMIT, channel_id=channel_id)
+        runs = self.services.sync_log.runs(limit=LOG_LIMIT, channel_id=channel_id)
         if not get_current_worker().is_cancelled:  # a newer read replaced this one
             self.post_message(self.RunsLoaded(runs, channel_id))
 

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import col, select
 
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, fold
-from ..errors import NotFound, UserError
+from ..db.models import Channel, fold, row_id
+from ..db.queries import channel_by_ref
+from ..errors import UserError
 from ..reverb.client import AccountInfo
 from ..reverb.sites import resolve_site, validate_currency
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ..reverb.client import ClientFactory
 
 MAX_NAME = 60
 DEFAULT_SINCE_DAYS = 30
@@ -94,7 +100,9 @@ def channel_json(ch: Channel) -> dict[str, Any]:
 
 
 class ChannelService:
-    def __init__(self, engine, client_factory, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(
+        self, engine: Engine, client_factory: ClientFactory, clock: Clock = utcnow
+    ) -> None:
         self.engine = engine
         self.client_factory = client_factory
         self.clock = clock
@@ -104,34 +112,23 @@ class ChannelService:
     def list(self) -> list[Channel]:
         with session_scope(self.engine) as s:
             rows = s.exec(
-                select(Channel).where(Channel.removed_at.is_(None)).order_by(Channel.id)
+                select(Channel).where(col(Channel.removed_at).is_(None)).order_by(col(Channel.id))
             ).all()
             return list(rows)
 
     def get(self, name: str) -> Channel:
         with session_scope(self.engine) as s:
-            return self._get(s, name)
+            return channel_by_ref(s, name)
 
     def get_by_id(self, channel_id: int) -> Channel:
         with session_scope(self.engine) as s:
-            ch = s.get(Channel, channel_id)
-            if ch is None or ch.removed_at is not None:
-                raise NotFound("That integration no longer exists.")
-            return ch
-
-    @staticmethod
-    def _get(s: Session, name: str) -> Channel:
-        key = fold(name or "")
-        ch = s.exec(select(Channel).where(Channel.name_key == key)).first()
-        if ch is None:
-            raise NotFound(f"There is no integration named {name.strip()!r}.")
-        return ch
+            return channel_by_ref(s, channel_id)
 
     def name_taken(self, name: str, *, except_id: int | None = None) -> bool:
         with session_scope(self.engine) as s:
-            q = select(func.count()).select_from(Channel).where(Channel.name_key == fold(name))
+            q = select(func.count()).select_from(Channel).where(col(Channel.name_key) == fold(name))
             if except_id is not None:
-                q = q.where(Channel.id != except_id)
+                q = q.where(col(Channel.id) != except_id)
             return bool(s.exec(q).one())
 
     # -- add ------------------------------------------------------------------------------------
@@ -200,7 +197,7 @@ class ChannelService:
     def create(self, draft: ChannelDraft, account: AccountInfo) -> Channel:
         now = self.clock()
         with session_scope(self.engine) as s:
-            if s.exec(select(Channel.id).where(Channel.name_key == fold(draft.name))).first():
+            if s.exec(select(Channel.id).where(col(Channel.name_key) == fold(draft.name))).first():
                 raise UserError(f"An integration named {draft.name!r} already exists.")
             ch = Channel(
                 name=draft.name,
@@ -240,7 +237,7 @@ class ChannelService:
 
     def set_enabled(self, name_or_id: str | int, enabled: bool) -> Channel:
         with session_scope(self.engine) as s:
-            ch = self._lookup(s, name_or_id)
+            ch = channel_by_ref(s, name_or_id)
             ch.enabled = enabled
             s.add(ch)
             return ch
@@ -248,7 +245,7 @@ class ChannelService:
     def remove(self, name_or_id: str | int) -> Channel:
         """Soft-remove: the name is free again; its orders and runs stay as a separate site."""
         with session_scope(self.engine) as s:
-            ch = self._lookup(s, name_or_id)
+            ch = channel_by_ref(s, name_or_id)
             ch.removed_at = self.clock()
             ch.name_key = None
             ch.enabled = False
@@ -256,14 +253,6 @@ class ChannelService:
             ch.lease_holder = None
             s.add(ch)
             return ch
-
-    def _lookup(self, s: Session, name_or_id: str | int) -> Channel:
-        if isinstance(name_or_id, int):
-            ch = s.get(Channel, name_or_id)
-            if ch is None or ch.removed_at is not None:
-                raise NotFound("That integration no longer exists.")
-            return ch
-        return self._get(s, name_or_id)
 
     async def reauthorise(
         self,
@@ -303,7 +292,7 @@ class ChannelService:
 
         def apply() -> Channel:
             with session_scope(self.engine) as s:
-                ch = self._lookup(s, current.id)
+                ch = channel_by_ref(s, row_id(current))
                 ch.site, ch.api_url, ch.token = site_key, api_url, tok
                 ch.seller_id = account.seller_id or wanted or ch.seller_id
                 ch.shop_name = account.shop_name or ch.shop_name
@@ -317,7 +306,7 @@ class ChannelService:
 
     def _current(self, name_or_id: str | int) -> Channel:
         with session_scope(self.engine) as s:
-            return self._lookup(s, name_or_id)
+            return channel_by_ref(s, name_or_id)
 
     def update_settings(
         self,
@@ -345,13 +334,13 @@ class ChannelService:
             raise UserError("The rate limit must be between 0.1 and 100 requests per second.")
         cur = validate_currency(currency) if currency is not None else None
         with session_scope(self.engine) as s:
-            ch = self._lookup(s, name_or_id)
+            ch = channel_by_ref(s, name_or_id)
             if stock_updates is not None:
                 ch.stock_updates = stock_updates
             if buffer is not None:
                 ch.buffer = buffer
-            if max_quantity != "keep":
-                ch.max_quantity = max_quantity  # type: ignore[assignment]
+            if not isinstance(max_quantity, str):  # "keep", the only string let through
+                ch.max_quantity = max_quantity
             if interval_seconds is not None:
                 ch.interval_seconds = interval_seconds
             if rate_limit is not None:

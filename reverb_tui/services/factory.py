@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -12,11 +11,15 @@ from ..clock import Clock, utcnow
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from ..reverb.client import ReverbClient
+    from ..reverb.client import ClientFactory, ReverbClient
+    from ..sync.service import SyncService
     from .channels import ChannelService
-
-ClientFactory = Callable[[str, str, float], "ReverbClient"]
-
+    from .inventory import InventoryService
+    from .orders import OrderService
+    from .reports import ReportService
+    from .shipping import ShippingCatalog
+    from .skus import SkuService
+    from .sync_log import SyncLog
 
 TIMEOUT_ENV = "REVERB_TUI_HTTP_TIMEOUT"
 
@@ -60,37 +63,43 @@ class Services:
     # Each service lives in its own module; imported on first use so start-up stays light.
 
     @cached_property
-    def inventory(self):  # noqa: ANN201 - services/inventory.py
+    def inventory(self) -> InventoryService:
         from .inventory import InventoryService
 
         return InventoryService(self.engine, self.clock)
 
     @cached_property
-    def skus(self):  # noqa: ANN201 - services/skus.py
+    def skus(self) -> SkuService:
         from .skus import SkuService
 
         return SkuService(self.engine, self.clock)
 
     @cached_property
-    def shipping(self):  # noqa: ANN201 - services/shipping.py
-        from .shipping import ShippingService
+    def shipping(self) -> ShippingCatalog:
+        from .shipping import ShippingCatalog
 
-        return ShippingService(self.engine, self.client_factory, self.clock)
+        return ShippingCatalog(self.engine, self.client_factory, self.clock)
 
     @cached_property
-    def orders(self):  # noqa: ANN201 - services/orders.py
+    def orders(self) -> OrderService:
         from .orders import OrderService
 
         return OrderService(self.engine, self.client_factory, self.clock)
 
     @cached_property
-    def sync(self):  # noqa: ANN201 - sync/service.py
+    def sync(self) -> SyncService:
         from ..sync.service import SyncService
 
         return SyncService(self.engine, self.client_factory, self.clock)
 
     @cached_property
-    def reports(self):  # noqa: ANN201 - services/reports.py
+    def sync_log(self) -> SyncLog:
+        from .sync_log import SyncLog
+
+        return SyncLog(self.engine)
+
+    @cached_property
+    def reports(self) -> ReportService:
         from .reports import ReportService
 
         return ReportService(self.engine, self.clock)

@@ -7,22 +7,26 @@ records the moment of the count in ``counted_at`` (PRODUCT.md section 3 "Stock")
 
 from __future__ import annotations
 
+import builtins
 import csv
 import io
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..clock import Clock, utcnow
 from ..db.engine import session_scope
 from ..db.models import Channel, InventoryItem, SkuMapping, fold
 from ..errors import AppError, NotFound, UserError
 from ..sync.stock import StockLevel, stock_levels
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 MAX_SKU = 100
 MAX_TITLE = 300
@@ -109,7 +113,7 @@ def parse_count(value: Any, what: str = "On hand") -> int:
 
 
 class InventoryService:
-    def __init__(self, engine, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self.engine = engine
         self.clock = clock
 
@@ -122,7 +126,7 @@ class InventoryService:
             return q
         return q.where(
             or_(
-                InventoryItem.sku_key.contains(fold(text), autoescape=True),
+                col(InventoryItem.sku_key).contains(fold(text), autoescape=True),
                 func.lower(InventoryItem.title).contains(text.lower(), autoescape=True),
             )
         )
@@ -132,7 +136,9 @@ class InventoryService:
     ) -> list[StockLevel]:
         """Local SKUs ordered by SKU, with reserved and available; every row unless ``limit``."""
         with session_scope(self.engine) as s:
-            q = self._search(select(InventoryItem.sku_key), search).order_by(InventoryItem.sku_key)
+            q = self._search(select(InventoryItem.sku_key), search).order_by(
+                col(InventoryItem.sku_key)
+            )
             if limit is not None:
                 q = q.limit(limit).offset(offset)
             keys = list(s.exec(q))
@@ -153,20 +159,20 @@ class InventoryService:
                 raise NotFound(f"There is no local SKU {str(sku).strip()!r}.")
             return level
 
-    def choices(self, search: str | None = None, limit: int = 50) -> list[tuple[str, str]]:
+    def choices(self, search: str | None = None, limit: int = 50) -> builtins.list[tuple[str, str]]:
         """(sku, title) pairs for a searchable drop-down."""
         with session_scope(self.engine) as s:
             q = self._search(select(InventoryItem.sku, InventoryItem.title), search)
             return [
                 (sku, title or "")
-                for sku, title in s.exec(q.order_by(InventoryItem.sku_key).limit(limit))
+                for sku, title in s.exec(q.order_by(col(InventoryItem.sku_key)).limit(limit))
             ]
 
     # -- writes -------------------------------------------------------------------------------
 
     @staticmethod
     def _item(s: Session, sku: str) -> InventoryItem | None:
-        return s.exec(select(InventoryItem).where(InventoryItem.sku_key == fold(sku))).first()
+        return s.exec(select(InventoryItem).where(col(InventoryItem.sku_key) == fold(sku))).first()
 
     def set_on_hand(self, sku: str, on_hand: Any) -> StockLevel:
         """Record a count: on hand becomes ``on_hand`` as of now."""
@@ -197,7 +203,7 @@ class InventoryService:
     def _upsert(s: Session, sku: str, title: str | None, on_hand: int | None, now) -> bool:  # noqa: ANN001
         """True when created. The stored spelling of an existing SKU is kept: orders refer
         to it."""
-        item = s.exec(select(InventoryItem).where(InventoryItem.sku_key == fold(sku))).first()
+        item = s.exec(select(InventoryItem).where(col(InventoryItem.sku_key) == fold(sku))).first()
         created = item is None
         if item is None:
             item = InventoryItem(sku=sku, sku_key=fold(sku), title=title or "", on_hand=0)
@@ -218,8 +224,8 @@ class InventoryService:
                 raise NotFound(f"There is no local SKU {str(sku).strip()!r}.")
             users = s.exec(
                 select(Channel.name, SkuMapping.channel_sku)
-                .join(Channel, Channel.id == SkuMapping.channel_id)
-                .where(SkuMapping.sku_key == key)
+                .join(Channel, col(Channel.id) == SkuMapping.channel_id)
+                .where(col(SkuMapping.sku_key) == key)
                 .order_by(Channel.name, SkuMapping.channel_sku_key)
             ).all()
             if users:

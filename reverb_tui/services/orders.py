@@ -16,27 +16,34 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import Integer, func, literal, or_, text, tuple_
-from sqlmodel import Session, select
+from sqlalchemy import Integer, Row, func, literal, or_, text, tuple_
+from sqlalchemy import Select as CoreSelect
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
 
 from ..clock import Clock, iso, parse_ts, utcnow
 from ..db.engine import session_scope
-from ..db.models import ORDER_EXCEPTION_SQL, Channel, Order, fold
-from ..db.models import ShippingService as ServiceRow
+from ..db.models import ORDER_EXCEPTION_SQL, Channel, Order, ShippingService, row_id
+from ..db.queries import channel_by_ref, mark_needs_reauth
 from ..db.types import UTCDateTime
+from ..domain import SHIPPABLE, SHIPPED, UNDONE, OrderStatus
 from ..errors import NotFound, UserError
+from ..reverb import payload
 from .shipping import canonical_provider
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ..reverb.client import ClientFactory
 
 log = logging.getLogger(__name__)
 
 # The exceptions filter, identical to the partial index's WHERE (see db.models).
 EXCEPTION_SQL = ORDER_EXCEPTION_SQL
 
-SHIPPED_STATUSES = frozenset({"shipped", "picked_up", "received"})
-CANCELLED_STATUSES = frozenset({"cancelled", "refunded"})
-SHIPPABLE_STATUSES = frozenset({"paid"})
 MAX_TRACKING = 100
 MAX_LIMIT = 10_000
 STREAM_PAGE = 500
@@ -44,7 +51,7 @@ STREAM_PAGE = 500
 OrderKey = tuple[datetime | None, int]
 
 # Every column of an order but the raw JSON, for lists.
-LIST_COLUMNS = tuple(c for c in Order.__table__.columns if c.name != "raw")
+LIST_COLUMNS = tuple(c for c in sa_inspect(Order).columns if c.name != "raw")
 
 
 def is_exception(order: Any) -> bool:
@@ -106,7 +113,7 @@ class OrderRow(NamedTuple):
 
     @property
     def key(self) -> OrderKey:
-        return (self.order.created_at, self.order.id)  # type: ignore[return-value]
+        return (self.order.created_at, row_id(self.order))
 
     @property
     def exception(self) -> bool:
@@ -163,11 +170,11 @@ def ship_refusal(order: Order, channel: Channel) -> str | None:
         )
     status = (order.status or "").strip().lower()
     n = order.order_number
-    if status in SHIPPED_STATUSES:
+    if status in SHIPPED:
         return f"Order {n} is already {status.replace('_', ' ')}."
-    if status in CANCELLED_STATUSES:
+    if status in UNDONE:
         return f"Order {n} is {status}; it cannot be shipped."
-    if status not in SHIPPABLE_STATUSES:
+    if status not in SHIPPABLE:
         return f"Order {n} is {status or 'without a status'!r}; Reverb ships only paid orders."
     return None
 
@@ -182,26 +189,21 @@ def _like_pattern(value: str) -> str:
     return f"%{escaped}%"
 
 
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    out = str(value).strip()
-    return out or None
-
-
 def _order_in_answer(answer: Any) -> dict[str, Any] | None:
     """The order object in the ship POST's answer, if it carries one."""
     if isinstance(answer, dict):
-        if _text(answer.get("order_number")):
+        if payload.text(answer.get("order_number")):
             return answer
         inner = answer.get("order")
-        if isinstance(inner, dict) and _text(inner.get("order_number")):
+        if isinstance(inner, dict) and payload.text(inner.get("order_number")):
             return inner
     return None
 
 
 class OrderService:
-    def __init__(self, engine, client_factory, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(
+        self, engine: Engine, client_factory: ClientFactory, clock: Clock = utcnow
+    ) -> None:
         self.engine = engine
         self.client_factory = client_factory
         self.clock = clock
@@ -209,17 +211,9 @@ class OrderService:
     # -- filters ----------------------------------------------------------------------------
 
     @staticmethod
-    def _channel(s: Session, name_or_id: str | int) -> Channel:
-        if isinstance(name_or_id, int):
-            ch = s.get(Channel, name_or_id)
-            if ch is None:
-                raise NotFound("That integration no longer exists.")
-            return ch
-        value = (name_or_id or "").strip()
-        ch = s.exec(select(Channel).where(Channel.name_key == fold(value))).first()
-        if ch is None:
-            raise NotFound(f"There is no integration named {value!r}.")
-        return ch
+    def _channel(s: Session, ref: str | int) -> Channel:
+        # The order book keeps a removed integration's orders: its id still finds it.
+        return channel_by_ref(s, ref, include_removed=True)
 
     def _where(
         self,
@@ -231,21 +225,25 @@ class OrderService:
     ) -> list[Any]:
         clauses: list[Any] = []
         if channel is not None:
-            clauses.append(Order.channel_id == self._channel(s, channel).id)
+            clauses.append(col(Order.channel_id) == self._channel(s, channel).id)
         if status is not None:
             wanted = [status] if isinstance(status, str) else list(status)
             values = sorted({v.strip().lower() for v in wanted if v and v.strip()})
             if not values:
                 raise UserError("The status filter is empty.")
             clauses.append(
-                Order.status == values[0] if len(values) == 1 else Order.status.in_(values)
+                col(Order.status) == values[0]
+                if len(values) == 1
+                else col(Order.status).in_(values)
             )
         if exceptions_only:
             clauses.append(text(f"({EXCEPTION_SQL})"))
         term = _clean_search(search)
         if term is not None:
             pattern = _like_pattern(term)
-            cols = (Order.order_number, Order.channel_sku, Order.sku, Order.buyer_name)
+            cols = tuple(
+                col(c) for c in (Order.order_number, Order.channel_sku, Order.sku, Order.buyer_name)
+            )
             if self.engine.dialect.name == "sqlite":
                 # SQLite's LIKE already ignores (ASCII) case, and lower() would cost a
                 # function call per column per row: half the time of a search.
@@ -276,14 +274,14 @@ class OrderService:
         return OrderPage(rows, rows[-1].key if more and rows else None)
 
     @staticmethod
-    def _base(where: list[Any]):  # noqa: ANN205
+    def _base(where: list[Any]) -> CoreSelect[Any]:
         # Plain rows, not ORM objects: a list streams 100,000 orders, and identity-mapped
         # instances cost several times more per row. ``raw`` is never read here.
         q = (
-            select(*LIST_COLUMNS, Channel.name.label("channel_name"),
-                   ServiceRow.name.label("service_name"))
-            .join(Channel, Channel.id == Order.channel_id)
-            .outerjoin(ServiceRow, ServiceRow.id == Order.shipping_service_id)
+            core_select(*LIST_COLUMNS, col(Channel.name).label("channel_name"),
+                        col(ShippingService.name).label("service_name"))
+            .join(Channel, col(Channel.id) == Order.channel_id)
+            .outerjoin(ShippingService, col(ShippingService.id) == Order.shipping_service_id)
         )  # fmt: skip
         for clause in where:
             q = q.where(clause)
@@ -294,19 +292,19 @@ class OrderService:
         conn = s.connection()  # Core rows: no ORM loading for a list
         # Dated orders first (created_at DESC, id DESC) ...
         if after is None or after[0] is not None:
-            q = self._base(where).where(Order.created_at.is_not(None))
+            q = self._base(where).where(col(Order.created_at).is_not(None))
             if after is not None:
                 cursor = tuple_(literal(after[0], UTCDateTime()), literal(int(after[1]), Integer()))
-                q = q.where(tuple_(Order.created_at, Order.id) < cursor)
-            q = q.order_by(Order.created_at.desc(), Order.id.desc()).limit(n)
-            rows.extend(OrderRow(r, r.channel_name, r.service_name) for r in conn.execute(q))
+                q = q.where(tuple_(col(Order.created_at), col(Order.id)) < cursor)
+            q = q.order_by(col(Order.created_at).desc(), col(Order.id).desc()).limit(n)
+            rows.extend(_list_row(r) for r in conn.execute(q))
         # ... then undated ones (id DESC).
         if len(rows) < n:
-            q = self._base(where).where(Order.created_at.is_(None))
+            q = self._base(where).where(col(Order.created_at).is_(None))
             if after is not None and after[0] is None:
-                q = q.where(Order.id < after[1])
-            q = q.order_by(Order.id.desc()).limit(n - len(rows))
-            rows.extend(OrderRow(r, r.channel_name, r.service_name) for r in conn.execute(q))
+                q = q.where(col(Order.id) < after[1])
+            q = q.order_by(col(Order.id).desc()).limit(n - len(rows))
+            rows.extend(_list_row(r) for r in conn.execute(q))
         return rows
 
     def count(
@@ -359,9 +357,9 @@ class OrderService:
         with session_scope(self.engine) as s:
             ch = self._channel(s, channel)
             found = s.exec(
-                select(Order, ServiceRow.name)
-                .outerjoin(ServiceRow, ServiceRow.id == Order.shipping_service_id)
-                .where(Order.channel_id == ch.id, Order.order_number == number)
+                select(Order, ShippingService.name)
+                .outerjoin(ShippingService, col(ShippingService.id) == Order.shipping_service_id)
+                .where(col(Order.channel_id) == ch.id, col(Order.order_number) == number)
             ).first()
             if found is None:
                 raise NotFound(f"There is no order {number!r} on {ch.name!r}.")
@@ -370,10 +368,10 @@ class OrderService:
     def get_by_id(self, order_id: int) -> OrderRow:
         with session_scope(self.engine) as s:
             found = s.exec(
-                select(Order, Channel.name, ServiceRow.name)
-                .join(Channel, Channel.id == Order.channel_id)
-                .outerjoin(ServiceRow, ServiceRow.id == Order.shipping_service_id)
-                .where(Order.id == order_id)
+                select(Order, Channel.name, ShippingService.name)
+                .join(Channel, col(Channel.id) == Order.channel_id)
+                .outerjoin(ShippingService, col(ShippingService.id) == Order.shipping_service_id)
+                .where(col(Order.id) == order_id)
             ).first()
             if found is None:
                 raise NotFound("That order no longer exists.")
@@ -385,7 +383,7 @@ class OrderService:
         o = row.order
         with session_scope(self.engine) as s:
             ch = s.get(Channel, o.channel_id)
-            svc = s.get(ServiceRow, o.shipping_service_id) if o.shipping_service_id else None
+            svc = s.get(ShippingService, o.shipping_service_id) if o.shipping_service_id else None
             refusal = ship_refusal(o, ch) if ch is not None else "The integration is gone."
         doc = row.to_json()
         doc.update(
@@ -420,7 +418,7 @@ class OrderService:
         with session_scope(self.engine) as s:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                for o in s.exec(select(Order).where(Order.id.in_(chunk))).all():
+                for o in s.exec(select(Order).where(col(Order.id).in_(chunk))).all():
                     touched = False
                     if o.sku is None and o.channel_sku:
                         from ..sync.stock import apply_order_stock, resolve_sku
@@ -452,7 +450,7 @@ class OrderService:
                 found = dict(
                     s.exec(
                         select(Order.order_number, Order.id).where(
-                            Order.channel_id == ch.id, Order.order_number.in_(numbers)
+                            col(Order.channel_id) == ch.id, col(Order.order_number).in_(numbers)
                         )
                     ).all()
                 )
@@ -460,15 +458,12 @@ class OrderService:
                 if missing:
                     shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
                     raise NotFound(f"{ch.name!r} has no order numbered {shown}; nothing changed.")
-                ids = list(found.values())
+                ids = [i for i in found.values() if i is not None]
             else:
-                ids = list(
-                    s.exec(
-                        select(Order.id).where(
-                            Order.channel_id == ch.id, text(f"({EXCEPTION_SQL})")
-                        )
-                    ).all()
+                exceptions = select(Order.id).where(
+                    col(Order.channel_id) == ch.id, text(f"({EXCEPTION_SQL})")
                 )
+                ids = [i for i in s.exec(exceptions).all() if i is not None]
             name = ch.name
         return ApplyResult(name, checked=len(ids), changed=self.apply_current_mappings(ids))
 
@@ -542,8 +537,8 @@ class OrderService:
                         f"({exc2.message.rstrip('.')}); check the order on Reverb before "
                         "trying again."
                     ) from exc
-                status = (_text(current.get("status")) or "").lower()
-                if status not in SHIPPED_STATUSES:
+                status = (payload.text(current.get("status")) or "").lower()
+                if status not in SHIPPED:
                     raise ReverbError(
                         f"Order {n} was not marked shipped ({exc.message.rstrip('.')}); Reverb "
                         f"still shows it as {status or 'unknown'!r}. Nothing was retried; "
@@ -578,32 +573,30 @@ class OrderService:
         with session_scope(self.engine) as s:
             ch = self._channel(s, channel)
             o = s.exec(
-                select(Order).where(Order.channel_id == ch.id, Order.order_number == number)
+                select(Order).where(
+                    col(Order.channel_id) == ch.id, col(Order.order_number) == number
+                )
             ).first()
             if o is None:
                 raise NotFound(f"There is no order {number!r} on {ch.name!r}.")
             refusal = ship_refusal(o, ch)
             if refusal:
                 raise UserError(refusal)
-            svc = s.get(ServiceRow, o.shipping_service_id) if o.shipping_service_id else None
+            svc = s.get(ShippingService, o.shipping_service_id) if o.shipping_service_id else None
             return _ShipContext(
-                channel_id=ch.id,  # type: ignore[arg-type]
+                channel_id=row_id(ch),
                 channel_name=ch.name,
                 api_url=ch.api_url,
                 token=ch.token,
                 rate_limit=ch.rate_limit,
-                order_id=o.id,  # type: ignore[arg-type]
+                order_id=row_id(o),
                 order_number=o.order_number,
                 default_provider=(svc.carrier or "Other") if svc else "Other",
             )
 
     def _mark_reauth(self, channel_id: int, message: str) -> None:
         with session_scope(self.engine) as s:
-            ch = s.get(Channel, channel_id)
-            if ch is not None:
-                ch.needs_reauth = True
-                ch.last_error = message
-                s.add(ch)
+            mark_needs_reauth(s, channel_id, message)
 
     def _record_shipped(
         self, order_id: int, data: dict[str, Any] | None, provider: str, tracking: str
@@ -616,10 +609,10 @@ class OrderService:
             o = s.get(Order, order_id)
             if o is None:
                 raise NotFound("That order no longer exists.")
-            status = (_text(data.get("status")) or "").lower()
-            o.status = status if status in SHIPPED_STATUSES else "shipped"
-            o.shipping_provider = _text(data.get("shipping_provider")) or provider
-            o.tracking_number = _text(data.get("shipping_code")) or tracking
+            status = (payload.text(data.get("status")) or "").lower()
+            o.status = status if status in SHIPPED else OrderStatus.SHIPPED
+            o.shipping_provider = payload.text(data.get("shipping_provider")) or provider
+            o.tracking_number = payload.text(data.get("shipping_code")) or tracking
             o.shipped_at = parse_ts(data.get("shipped_at")) or o.shipped_at or now
             # Only Reverb's own updated_at: a local clock here could hide its next change
             # from the downloader's "not older than ours" rule.
@@ -628,8 +621,13 @@ class OrderService:
             s.flush()
             apply_order_stock(s, o, now)
             ch = s.get(Channel, o.channel_id)
-            svc = s.get(ServiceRow, o.shipping_service_id) if o.shipping_service_id else None
+            svc = s.get(ShippingService, o.shipping_service_id) if o.shipping_service_id else None
             return OrderRow(o, ch.name if ch else "", svc.name if svc else None)
+
+
+def _list_row(r: Row[Any]) -> OrderRow:
+    # A Core row with Order's attributes, read-only (see OrderRow).
+    return OrderRow(cast(Order, r), r.channel_name, r.service_name)
 
 
 def _address(raw: str | None) -> dict[str, Any] | None:

@@ -26,16 +26,20 @@ import math
 import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, Integer, case, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
 from ..db.models import Channel, Order, fold
+from ..domain import SALE
 from ..errors import NotFound, UserError
-from ..sync.stock import SALE_STATUSES
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3660  # ten years of days: enough for any chart, bounded for the JSON
@@ -142,7 +146,7 @@ def _utc_start(day: date) -> datetime:
 
 
 class ReportService:
-    def __init__(self, engine, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self.engine = engine
         self.clock = clock
 
@@ -212,7 +216,7 @@ class ReportService:
             "timezone": "UTC",
             "generated_at": iso(now),
             "channel": channel.strip() if channel else None,
-            "sale_statuses": sorted(SALE_STATUSES),
+            "sale_statuses": sorted(SALE),
             "channels": out_channels,
             "totals": {cur: grand[cur] for cur in sorted(grand)},
         }
@@ -223,8 +227,12 @@ class ReportService:
     def _channels(s, name: str | None, include_removed: bool) -> list[dict[str, Any]]:  # noqa: ANN001
         rows = s.execute(
             select(
-                Channel.id, Channel.name, Channel.currency, Channel.created_at, Channel.removed_at
-            ).order_by(Channel.id)
+                col(Channel.id),
+                col(Channel.name),
+                col(Channel.currency),
+                col(Channel.created_at),
+                col(Channel.removed_at),
+            ).order_by(col(Channel.id))
         ).all()
         chans = [
             {
@@ -250,43 +258,43 @@ class ReportService:
         dialect = self.engine.dialect.name
         when = func.coalesce(Order.paid_at, Order.created_at)
         day = day_of(when, dialect).label("day")
-        sale = Order.status.in_(sorted(SALE_STATUSES))
+        sale = col(Order.status).in_(sorted(SALE))
         in_range = [when >= lo, when < hi]
         if ids is not None:
-            in_range.append(Order.channel_id.in_(ids))
+            in_range.append(col(Order.channel_id).in_(ids))
         total = func.coalesce(Order.total_cents, 0)
         qty = func.coalesce(Order.quantity, 0)
 
         daily = s.execute(
             select(
-                Order.channel_id,
+                col(Order.channel_id),
                 day,
-                Order.currency,
+                col(Order.currency),
                 func.sum(case((sale, 1), else_=0)),
                 func.count(),
                 func.sum(case((sale, qty), else_=0)),
                 func.sum(case((sale, total), else_=0)),
             )
             .where(*in_range)
-            .group_by(Order.channel_id, day, Order.currency)
+            .group_by(col(Order.channel_id), day, col(Order.currency))
         ).all()
 
-        linked = Order.sku.is_not(None)
+        linked = col(Order.sku).is_not(None)
         key = func.coalesce(Order.sku, Order.channel_sku).label("key")
         linked_flag = cast(linked, Integer).label("linked")
         skus = s.execute(
             select(
-                Order.channel_id,
+                col(Order.channel_id),
                 key,
                 linked_flag,
-                Order.currency,
+                col(Order.currency),
                 func.count(),
                 func.sum(qty),
                 func.sum(qty * func.coalesce(Order.kit, 1)),
                 func.sum(total),
             )
             .where(*in_range, sale)
-            .group_by(Order.channel_id, key, linked_flag, Order.currency)
+            .group_by(col(Order.channel_id), key, linked_flag, col(Order.currency))
         ).all()
         return daily, skus
 
@@ -341,24 +349,27 @@ class ReportService:
         daily = []
         for d in days:
             per_cur = cells.get(d, {})
-            row = {
-                "date": d.isoformat(),
-                "orders": 0,
-                "orders_all": 0,
-                "units": 0,
-                "revenue_cents": {cur: 0 for cur in currencies},
-            }
+            orders = orders_all = units_all = 0
+            revenue_by_cur = {cur: 0 for cur in currencies}
             for cur, (n_sale, n_all, units, revenue) in per_cur.items():
-                row["orders"] += n_sale
-                row["orders_all"] += n_all
-                row["units"] += units
-                row["revenue_cents"][cur] += revenue
+                orders += n_sale
+                orders_all += n_all
+                units_all += units
+                revenue_by_cur[cur] += revenue
                 t = totals[cur]
                 t["orders"] += n_sale
                 t["orders_all"] += n_all
                 t["units"] += units
                 t["revenue_cents"] += revenue
-            daily.append(row)
+            daily.append(
+                {
+                    "date": d.isoformat(),
+                    "orders": orders,
+                    "orders_all": orders_all,
+                    "units": units_all,
+                    "revenue_cents": revenue_by_cur,
+                }
+            )
         return {
             "id": ch["id"],
             "name": ch["name"],

@@ -12,23 +12,29 @@ action that does.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..clock import Clock, iso, parse_ts, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, Order, ShippingMapping, fold
-from ..db.models import ShippingService as ServiceRow
+from ..db.models import Channel, Order, ShippingMapping, ShippingService, fold, row_id
+from ..db.queries import channel_by_ref
 from ..errors import NotFound, UserError
 from ..sync.shipping import CHANNEL_METHODS, FALLBACK_PROVIDERS
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ..reverb.client import ClientFactory
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +102,10 @@ class ServiceInfo:
     mappings: int = 0
     orders: int = 0
 
+    @classmethod
+    def of(cls, row: ShippingService, mappings: int = 0, orders: int = 0) -> ServiceInfo:
+        return cls(row_id(row), row.name, row.carrier, row.code, mappings, orders)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -134,8 +144,10 @@ class ProvidersResult:
     note: str | None = None
 
 
-class ShippingService:
-    def __init__(self, engine, client_factory, clock: Clock = utcnow) -> None:  # noqa: ANN001
+class ShippingCatalog:
+    def __init__(
+        self, engine: Engine, client_factory: ClientFactory, clock: Clock = utcnow
+    ) -> None:
         self.engine = engine
         self.client_factory = client_factory
         self.clock = clock
@@ -145,37 +157,38 @@ class ShippingService:
     def list(self) -> list[ServiceInfo]:
         """Every local shipping service, by name, with how many mappings and orders use it."""
         with session_scope(self.engine) as s:
-            rows = s.exec(select(ServiceRow).order_by(ServiceRow.name_key)).all()
+            rows = s.exec(select(ShippingService).order_by(col(ShippingService.name_key))).all()
             maps = dict(
                 s.exec(
                     select(ShippingMapping.shipping_service_id, func.count()).group_by(
-                        ShippingMapping.shipping_service_id
+                        col(ShippingMapping.shipping_service_id)
                     )
                 ).all()
             )
             orders = dict(
                 s.exec(
                     select(Order.shipping_service_id, func.count())
-                    .where(Order.shipping_service_id.is_not(None))
-                    .group_by(Order.shipping_service_id)
+                    .where(col(Order.shipping_service_id).is_not(None))
+                    .group_by(col(Order.shipping_service_id))
                 ).all()
             )
             return [
-                ServiceInfo(r.id, r.name, r.carrier, r.code, maps.get(r.id, 0), orders.get(r.id, 0))
-                for r in rows
+                ServiceInfo.of(r, maps.get(row_id(r), 0), orders.get(row_id(r), 0)) for r in rows
             ]
 
     def get(self, name: str) -> ServiceInfo:
         with session_scope(self.engine) as s:
             r = self._get(s, name)
-            return ServiceInfo(r.id, r.name, r.carrier, r.code)
+            return ServiceInfo.of(r)
 
     @staticmethod
-    def _get(s: Session, name: str | None) -> ServiceRow:
+    def _get(s: Session, name: str | None) -> ShippingService:
         text = (name or "").strip()
         if not text:
             raise UserError("The shipping service name is empty.")
-        row = s.exec(select(ServiceRow).where(ServiceRow.name_key == fold(text))).first()
+        row = s.exec(
+            select(ShippingService).where(col(ShippingService.name_key) == fold(text))
+        ).first()
         if row is None:
             raise NotFound(f"There is no local shipping service named {text!r}.")
         return row
@@ -185,23 +198,27 @@ class ShippingService:
         prov = canonical_provider(carrier) if carrier is not None and carrier.strip() else "Other"
         code_value = _clean_text(code, "service code", MAX_CODE) if code and code.strip() else None
         with session_scope(self.engine) as s:
-            if s.exec(select(ServiceRow.id).where(ServiceRow.name_key == fold(value))).first():
+            if s.exec(
+                select(ShippingService.id).where(col(ShippingService.name_key) == fold(value))
+            ).first():
                 raise UserError(f"A local shipping service named {value!r} already exists.")
-            row = ServiceRow(name=value, name_key=fold(value), carrier=prov, code=code_value)
+            row = ShippingService(name=value, name_key=fold(value), carrier=prov, code=code_value)
             s.add(row)
             s.flush()
-            return ServiceInfo(row.id, row.name, row.carrier, row.code)
+            return ServiceInfo.of(row)
 
     def rename(self, old: str, new: str) -> ServiceInfo:
         value = clean_service_name(new)
         with session_scope(self.engine) as s:
             row = self._get(s, old)
-            other = s.exec(select(ServiceRow.id).where(ServiceRow.name_key == fold(value))).first()
+            other = s.exec(
+                select(ShippingService.id).where(col(ShippingService.name_key) == fold(value))
+            ).first()
             if other is not None and other != row.id:
                 raise UserError(f"A local shipping service named {value!r} already exists.")
             row.name, row.name_key = value, fold(value)
             s.add(row)
-            return ServiceInfo(row.id, row.name, row.carrier, row.code)
+            return ServiceInfo.of(row)
 
     def set_carrier(self, name: str, carrier: str) -> ServiceInfo:
         prov = canonical_provider(carrier)
@@ -209,7 +226,7 @@ class ShippingService:
             row = self._get(s, name)
             row.carrier = prov
             s.add(row)
-            return ServiceInfo(row.id, row.name, row.carrier, row.code)
+            return ServiceInfo.of(row)
 
     def set_code(self, name: str, code: str | None) -> ServiceInfo:
         code_value = _clean_text(code, "service code", MAX_CODE) if code and code.strip() else None
@@ -217,7 +234,7 @@ class ShippingService:
             row = self._get(s, name)
             row.code = code_value
             s.add(row)
-            return ServiceInfo(row.id, row.name, row.carrier, row.code)
+            return ServiceInfo.of(row)
 
     def delete(self, name: str) -> ServiceInfo:
         """Delete a service no mapping and no stored order uses; otherwise refuse, saying why."""
@@ -225,8 +242,8 @@ class ShippingService:
             row = self._get(s, name)
             used = s.exec(
                 select(Channel.name, ShippingMapping.channel_service)
-                .join(Channel, Channel.id == ShippingMapping.channel_id)
-                .where(ShippingMapping.shipping_service_id == row.id)
+                .join(Channel, col(Channel.id) == ShippingMapping.channel_id)
+                .where(col(ShippingMapping.shipping_service_id) == row.id)
                 .order_by(Channel.name, ShippingMapping.channel_service)
             ).all()
             if used:
@@ -237,7 +254,9 @@ class ShippingService:
                     f"{where}{more}; remove those mappings first."
                 )
             n_orders = s.exec(
-                select(func.count()).select_from(Order).where(Order.shipping_service_id == row.id)
+                select(func.count())
+                .select_from(Order)
+                .where(col(Order.shipping_service_id) == row.id)
             ).one()
             if n_orders:
                 raise UserError(
@@ -245,40 +264,29 @@ class ShippingService:
                     f"order{'s' if n_orders != 1 else ''}, so it cannot be deleted; "
                     "rename it instead."
                 )
-            info = ServiceInfo(row.id, row.name, row.carrier, row.code)
+            info = ServiceInfo.of(row)
             s.delete(row)
             return info
 
     # -- mappings -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _channel(s: Session, name_or_id: str | int) -> Channel:
-        if isinstance(name_or_id, int):
-            ch = s.get(Channel, name_or_id)
-            if ch is None or ch.removed_at is not None:
-                raise NotFound("That integration no longer exists.")
-            return ch
-        text = (name_or_id or "").strip()
-        ch = s.exec(select(Channel).where(Channel.name_key == fold(text))).first()
-        if ch is None:
-            raise NotFound(f"There is no integration named {text!r}.")
-        return ch
-
-    def mappings(self, channel: str | int) -> list[MappingInfo]:
+    def mappings(self, channel: str | int) -> builtins.list[MappingInfo]:
         with session_scope(self.engine) as s:
-            ch = self._channel(s, channel)
+            ch = channel_by_ref(s, channel)
             rows = s.exec(
-                select(ShippingMapping, ServiceRow)
-                .join(ServiceRow, ServiceRow.id == ShippingMapping.shipping_service_id)
-                .where(ShippingMapping.channel_id == ch.id)
-                .order_by(ShippingMapping.channel_service)
+                select(ShippingMapping, ShippingService)
+                .join(
+                    ShippingService, col(ShippingService.id) == ShippingMapping.shipping_service_id
+                )
+                .where(col(ShippingMapping.channel_id) == ch.id)
+                .order_by(col(ShippingMapping.channel_service))
             ).all()
             return [
                 MappingInfo(
                     ch.name,
                     m.channel_service,
                     channel_service_label(m.channel_service),
-                    svc.id,
+                    row_id(svc),
                     svc.name,
                     svc.carrier,
                     m.created_at,
@@ -298,9 +306,9 @@ class ShippingService:
     def save_mappings(
         self,
         channel: str | int,
-        adds: list[tuple[str, str]],
-        removes: list[str],
-    ) -> list[MappingInfo]:
+        adds: builtins.list[tuple[str, str]],
+        removes: builtins.list[str],
+    ) -> builtins.list[MappingInfo]:
         """Apply a mapping section's pending changes at once: all of them or none.
 
         Removals are applied first, so removing a mapping and mapping the same channel
@@ -318,12 +326,12 @@ class ShippingService:
             seen.add(key)
         now = self.clock()
         with session_scope(self.engine) as s:
-            ch = self._channel(s, channel)
+            ch = channel_by_ref(s, channel)
             for key in remove_keys:
                 m = s.exec(
                     select(ShippingMapping).where(
-                        ShippingMapping.channel_id == ch.id,
-                        ShippingMapping.channel_service == key,
+                        col(ShippingMapping.channel_id) == ch.id,
+                        col(ShippingMapping.channel_service) == key,
                     )
                 ).first()
                 if m is None:
@@ -335,11 +343,14 @@ class ShippingService:
             s.flush()
             for key, service_name in add_items:
                 existing = s.exec(
-                    select(ServiceRow.name)
-                    .join(ShippingMapping, ShippingMapping.shipping_service_id == ServiceRow.id)
+                    select(ShippingService.name)
+                    .join(
+                        ShippingMapping,
+                        col(ShippingMapping.shipping_service_id) == ShippingService.id,
+                    )
                     .where(
-                        ShippingMapping.channel_id == ch.id,
-                        ShippingMapping.channel_service == key,
+                        col(ShippingMapping.channel_id) == ch.id,
+                        col(ShippingMapping.channel_service) == key,
                     )
                 ).first()
                 if existing is not None:
@@ -349,7 +360,9 @@ class ShippingService:
                         "first."
                     )
                 svc = s.exec(
-                    select(ServiceRow).where(ServiceRow.name_key == fold(service_name))
+                    select(ShippingService).where(
+                        col(ShippingService.name_key) == fold(service_name)
+                    )
                 ).first()
                 if svc is None:
                     raise NotFound(
@@ -358,26 +371,26 @@ class ShippingService:
                     )
                 s.add(
                     ShippingMapping(
-                        channel_id=ch.id,
+                        channel_id=row_id(ch),
                         channel_service=key,
-                        shipping_service_id=svc.id,
+                        shipping_service_id=row_id(svc),
                         created_at=now,
                     )
                 )
                 s.flush()
-            channel_id = ch.id
+            channel_id = row_id(ch)
         return self.mappings(channel_id)
 
-    def channel_service_choices(self, channel: str | int) -> list[tuple[str, str]]:
+    def channel_service_choices(self, channel: str | int) -> builtins.list[tuple[str, str]]:
         """The *Sales channel shipping service* drop-down: Reverb's three methods with
         readable labels, then any other ``shipping_method`` seen on this channel's orders."""
         with session_scope(self.engine) as s:
-            ch = self._channel(s, channel)
+            ch = channel_by_ref(s, channel)
             seen = s.exec(
                 select(Order.channel_shipping_method)
                 .where(
-                    Order.channel_id == ch.id,
-                    Order.channel_shipping_method.is_not(None),
+                    col(Order.channel_id) == ch.id,
+                    col(Order.channel_shipping_method).is_not(None),
                 )
                 .distinct()
             ).all()
@@ -388,7 +401,7 @@ class ShippingService:
 
     # -- carriers (GET /shipping/providers) ----------------------------------------------------
 
-    async def providers(self, channel: str | int | None = None) -> list[str]:
+    async def providers(self, channel: str | int | None = None) -> builtins.list[str]:
         return (await self.providers_info(channel)).providers
 
     async def providers_info(self, channel: str | int | None = None) -> ProvidersResult:
@@ -445,11 +458,11 @@ class ShippingService:
     def _provider_channel(self, channel: str | int | None) -> Channel | None:
         with session_scope(self.engine) as s:
             if channel is not None:
-                return self._channel(s, channel)
+                return channel_by_ref(s, channel)
             return s.exec(
                 select(Channel)
-                .where(Channel.removed_at.is_(None), Channel.enabled.is_(True))
-                .order_by(Channel.id)
+                .where(col(Channel.removed_at).is_(None), col(Channel.enabled).is_(True))
+                .order_by(col(Channel.id))
             ).first()
 
     @staticmethod
@@ -458,7 +471,7 @@ class ShippingService:
 
         return cache_dir() / PROVIDERS_CACHE_FILE
 
-    def _read_cache(self, api_url: str | None) -> tuple[datetime, list[str]] | None:
+    def _read_cache(self, api_url: str | None) -> tuple[datetime, builtins.list[str]] | None:
         """The cached list for ``api_url`` (or the newest for any site when None)."""
         path = self.cache_path()
         try:
@@ -471,7 +484,7 @@ class ShippingService:
         if not isinstance(doc, dict):
             return None
         entries = [doc.get(api_url)] if api_url is not None else list(doc.values())
-        best: tuple[datetime, list[str]] | None = None
+        best: tuple[datetime, builtins.list[str]] | None = None
         for entry in entries:
             if not isinstance(entry, dict):
                 continue
@@ -484,7 +497,7 @@ class ShippingService:
                 best = (when, clean)
         return best
 
-    def _write_cache(self, api_url: str, when: datetime, names: list[str]) -> None:
+    def _write_cache(self, api_url: str, when: datetime, names: builtins.list[str]) -> None:
         path = self.cache_path()
         try:
             try:

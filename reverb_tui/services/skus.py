@@ -12,17 +12,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, InventoryItem, Listing, Order, SkuMapping, fold
+from ..db.models import Channel, InventoryItem, Listing, Order, SkuMapping, fold, row_id
+from ..db.queries import channel_by_ref
 from ..errors import NotFound, UserError
 from ..sync.stock import SkuResolver, apply_order_stock
 from .inventory import clean_sku
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 MAX_KIT = 10_000
 APPLY_BATCH = 500
@@ -134,41 +138,25 @@ def parse_kit(value: Any) -> int:
     return value
 
 
-def find_channel(s: Session, name_or_id: str | int) -> Channel:
-    """An integration by id or by name (trimmed, case-insensitive); removed ones are gone."""
-    if isinstance(name_or_id, int) and not isinstance(name_or_id, bool):
-        ch = s.get(Channel, name_or_id)
-        if ch is None or ch.removed_at is not None:
-            raise NotFound("That integration no longer exists.")
-        return ch
-    name = str(name_or_id or "").strip()
-    ch = s.exec(
-        select(Channel).where(Channel.name_key == fold(name), Channel.removed_at.is_(None))
-    ).first()
-    if ch is None:
-        raise NotFound(f"There is no integration named {name!r}.")
-    return ch
-
-
 class SkuService:
-    def __init__(self, engine, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self.engine = engine
         self.clock = clock
 
     def channel(self, name_or_id: str | int) -> Channel:
         with session_scope(self.engine) as s:
-            return find_channel(s, name_or_id)
+            return channel_by_ref(s, name_or_id)
 
     # -- mappings -----------------------------------------------------------------------------
 
     def mappings(self, channel: str | int) -> list[MappingRow]:
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch = channel_by_ref(s, channel)
             rows = s.exec(
                 select(SkuMapping, InventoryItem.sku, InventoryItem.title)
-                .join(InventoryItem, InventoryItem.sku_key == SkuMapping.sku_key, isouter=True)
-                .where(SkuMapping.channel_id == ch.id)
-                .order_by(SkuMapping.channel_sku_key)
+                .join(InventoryItem, col(InventoryItem.sku_key) == SkuMapping.sku_key, isouter=True)
+                .where(col(SkuMapping.channel_id) == ch.id)
+                .order_by(col(SkuMapping.channel_sku_key))
             ).all()
             return [
                 MappingRow(m.channel_sku, sku or m.sku_key, m.kit, title or "", m.created_at)
@@ -178,7 +166,7 @@ class SkuService:
     def map(self, channel: str | int, channel_sku: str, sku: str, kit: Any = 1) -> MappingRow:
         """Add one mapping. A channel SKU already mapped elsewhere is refused (unmap first)."""
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch = channel_by_ref(s, channel)
             return self._add(s, ch, channel_sku, sku, kit, set())
 
     def _add(
@@ -187,12 +175,14 @@ class SkuService:
         cs = clean_sku(channel_sku, "The channel SKU")
         local = clean_sku(sku, "The local SKU")
         k = parse_kit(kit)
-        item = s.exec(select(InventoryItem).where(InventoryItem.sku_key == fold(local))).first()
+        item = s.exec(
+            select(InventoryItem).where(col(InventoryItem.sku_key) == fold(local))
+        ).first()
         if item is None:
             raise NotFound(f"There is no local SKU {local!r}; add it to the inventory first.")
         existing = s.exec(
             select(SkuMapping).where(
-                SkuMapping.channel_id == ch.id, SkuMapping.channel_sku_key == fold(cs)
+                col(SkuMapping.channel_id) == ch.id, col(SkuMapping.channel_sku_key) == fold(cs)
             )
         ).first()
         if existing is not None and existing.channel_sku_key not in freed:
@@ -201,7 +191,7 @@ class SkuService:
                     existing.channel_sku, item.sku, k, item.title, existing.created_at
                 )
             target = s.exec(
-                select(InventoryItem.sku).where(InventoryItem.sku_key == existing.sku_key)
+                select(InventoryItem.sku).where(col(InventoryItem.sku_key) == existing.sku_key)
             ).first()
             raise UserError(
                 f"Channel SKU {existing.channel_sku!r} is already mapped to "
@@ -212,7 +202,7 @@ class SkuService:
             s.delete(existing)
             s.flush()
         m = SkuMapping(
-            channel_id=ch.id,  # type: ignore[arg-type]
+            channel_id=row_id(ch),
             channel_sku=cs,
             channel_sku_key=fold(cs),
             sku_key=item.sku_key,
@@ -225,7 +215,7 @@ class SkuService:
 
     def unmap(self, channel: str | int, channel_sku: str) -> None:
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch = channel_by_ref(s, channel)
             self._remove(s, ch, channel_sku)
 
     @staticmethod
@@ -233,7 +223,7 @@ class SkuService:
         cs = (channel_sku or "").strip()
         m = s.exec(
             select(SkuMapping).where(
-                SkuMapping.channel_id == ch.id, SkuMapping.channel_sku_key == fold(cs)
+                col(SkuMapping.channel_id) == ch.id, col(SkuMapping.channel_sku_key) == fold(cs)
             )
         ).first()
         if m is None:
@@ -257,7 +247,7 @@ class SkuService:
         if dup is not None:
             raise UserError(f"Channel SKU {str(dup[0]).strip()!r} is mapped twice in this change.")
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch = channel_by_ref(s, channel)
             freed = {self._remove(s, ch, cs) for cs in removes}
             for cs, sku, kit in adds:
                 self._add(s, ch, cs, sku, kit, freed)
@@ -270,15 +260,17 @@ class SkuService:
         trimmed and case-insensitively. Ambiguous ones are reported, not mapped."""
         result = AutoLinkResult()
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch = channel_by_ref(s, channel)
             by_fold: dict[str, list[InventoryItem]] = {}
             for it in s.exec(select(InventoryItem)):
                 by_fold.setdefault(fold(it.sku), []).append(it)
             mapped = set(
-                s.exec(select(SkuMapping.channel_sku_key).where(SkuMapping.channel_id == ch.id))
+                s.exec(
+                    select(SkuMapping.channel_sku_key).where(col(SkuMapping.channel_id) == ch.id)
+                )
             )
             now = self.clock()
-            for key, cs in sorted(_channel_skus(s, ch.id).items()):
+            for key, cs in sorted(_channel_skus(s, row_id(ch)).items()):
                 if key in mapped:
                     result.already_mapped += 1
                     continue
@@ -286,7 +278,7 @@ class SkuService:
                 if len(matches) == 1:
                     s.add(
                         SkuMapping(
-                            channel_id=ch.id,  # type: ignore[arg-type]
+                            channel_id=row_id(ch),
                             channel_sku=cs,
                             channel_sku_key=key,
                             sku_key=matches[0].sku_key,
@@ -307,24 +299,26 @@ class SkuService:
         """Listings whose SKU resolves to no local SKU (including listings with no SKU) and
         orders stored without a local SKU, with their counts."""
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
-            resolve = SkuResolver(s, ch.id)  # type: ignore[arg-type]
+            ch = channel_by_ref(s, channel)
+            resolve = SkuResolver(s, row_id(ch))
             listings = [
                 UnlinkedListing(x.listing_id, x.sku, x.title, x.inventory, x.state)
                 for x in s.exec(
-                    select(Listing).where(Listing.channel_id == ch.id).order_by(Listing.id)
+                    select(Listing)
+                    .where(col(Listing.channel_id) == ch.id)
+                    .order_by(col(Listing.id))
                 )
                 if resolve(x.sku)[0] is None
             ]
-            oq = select(Order).where(Order.channel_id == ch.id, Order.sku.is_(None))
+            oq = select(Order).where(col(Order.channel_id) == ch.id, col(Order.sku).is_(None))
             order_count = int(
                 s.exec(
                     select(func.count())
                     .select_from(Order)
-                    .where(Order.channel_id == ch.id, Order.sku.is_(None))
+                    .where(col(Order.channel_id) == ch.id, col(Order.sku).is_(None))
                 ).one()
             )
-            oq = oq.order_by(Order.created_at.desc(), Order.id.desc())  # type: ignore[union-attr]
+            oq = oq.order_by(col(Order.created_at).desc(), col(Order.id).desc())
             if limit is not None:
                 oq = oq.limit(limit)
             orders = [
@@ -353,24 +347,25 @@ class SkuService:
         """Distinct channel SKUs from the channel's listings and orders, filtered in SQL."""
         text = (search or "").strip().lower()
         with session_scope(self.engine) as s:
-            ch = find_channel(s, channel)
+            ch_id = row_id(channel_by_ref(s, channel))
             merged: dict[str, ChannelSkuChoice] = {}
             # 1. Which channel SKUs match (by SKU or title), a bounded number from each side.
             spellings: set[str] = set()
-            for col, title_col, model in (
-                (Listing.sku, Listing.title, Listing),
-                (Order.channel_sku, Order.title, Order),
-            ):
+            sides = (
+                (col(Listing.sku), col(Listing.title), col(Listing.channel_id), True),
+                (col(Order.channel_sku), col(Order.title), col(Order.channel_id), False),
+            )
+            for sku_col, title_col, channel_col, _listing in sides:
                 q = (
-                    select(col)
-                    .where(model.channel_id == ch.id, col.is_not(None))
-                    .group_by(col)
-                    .order_by(col)
+                    select(sku_col)
+                    .where(channel_col == ch_id, sku_col.is_not(None))
+                    .group_by(sku_col)
+                    .order_by(sku_col)
                     .limit(limit * 4)
                 )
                 if text:
                     q = q.where(
-                        func.lower(col).contains(text, autoescape=True)
+                        func.lower(sku_col).contains(text, autoescape=True)
                         | func.lower(title_col).contains(text, autoescape=True)
                     )
                 spellings.update(x for x in s.exec(q) if x and x.strip())
@@ -378,19 +373,18 @@ class SkuService:
             if not keys:
                 return []
             # 2. Counts and a title for those SKUs, from both sides.
-            for col, title_col, model, is_listing in (
-                (Listing.sku, Listing.title, Listing, True),
-                (Order.channel_sku, Order.title, Order, False),
-            ):
-                q = (
-                    select(col, func.count(), func.max(title_col))
+            for sku_col, title_col, channel_col, is_listing in sides:
+                counts = (
+                    select(sku_col, func.count(), func.max(title_col))
                     .where(
-                        model.channel_id == ch.id,
-                        col.in_(sorted(spellings)) | func.lower(func.trim(col)).in_(keys),
+                        channel_col == ch_id,
+                        sku_col.in_(sorted(spellings)) | func.lower(func.trim(sku_col)).in_(keys),
                     )
-                    .group_by(col)
+                    .group_by(sku_col)
                 )
-                for sku, n, title in s.exec(q):
+                for sku, n, title in s.exec(counts):
+                    if sku is None:
+                        continue  # never: spellings holds no NULL
                     key = fold(sku)
                     if key not in keys:
                         continue
@@ -403,7 +397,7 @@ class SkuService:
                         c.orders += int(n)
                     if title and not c.title:
                         c.title = title
-            resolve = SkuResolver(s, ch.id)  # type: ignore[arg-type]
+            resolve = SkuResolver(s, ch_id)
             out = sorted(merged.values(), key=lambda c: fold(c.channel_sku))[:limit]
             for c in out:
                 c.mapped_to = resolve(c.channel_sku)[0]
@@ -422,22 +416,22 @@ class SkuService:
         """Link the channel's stored orders that have no local SKU but resolve now, and apply
         the stock rules to them. Returns how many orders were linked."""
         with session_scope(self.engine) as s:
-            ch_id = find_channel(s, channel).id
+            ch_id = row_id(channel_by_ref(s, channel))
         linked = 0
         last_id = 0
         while True:
             with session_scope(self.engine) as s:
-                resolve = SkuResolver(s, ch_id)  # type: ignore[arg-type]
+                resolve = SkuResolver(s, ch_id)
                 batch = list(
                     s.exec(
                         select(Order)
                         .where(
-                            Order.channel_id == ch_id,
-                            Order.sku.is_(None),
-                            Order.channel_sku.is_not(None),
-                            Order.id > last_id,
+                            col(Order.channel_id) == ch_id,
+                            col(Order.sku).is_(None),
+                            col(Order.channel_sku).is_not(None),
+                            col(Order.id) > last_id,
                         )
-                        .order_by(Order.id)
+                        .order_by(col(Order.id))
                         .limit(APPLY_BATCH)
                     )
                 )
@@ -445,7 +439,7 @@ class SkuService:
                     return linked
                 now = self.clock()
                 for o in batch:
-                    last_id = o.id  # type: ignore[assignment]
+                    last_id = row_id(o)
                     sku, kit = resolve(o.channel_sku)
                     if sku is None:
                         continue
@@ -460,8 +454,8 @@ def _channel_skus(s: Session, channel_id: int) -> dict[str, str]:
     """fold(channel SKU) -> a spelling of it, from the channel's listings and orders."""
     out: dict[str, str] = {}
     for q in (
-        select(Listing.sku).where(Listing.channel_id == channel_id).distinct(),
-        select(Order.channel_sku).where(Order.channel_id == channel_id).distinct(),
+        select(Listing.sku).where(col(Listing.channel_id) == channel_id).distinct(),
+        select(Order.channel_sku).where(col(Order.channel_id) == channel_id).distinct(),
     ):
         for sku in s.exec(q):
             if sku and sku.strip():
@@ -475,6 +469,5 @@ __all__ = [
     "MappingRow",
     "SkuService",
     "UnlinkedReport",
-    "find_channel",
     "parse_kit",
 ]

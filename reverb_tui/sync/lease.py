@@ -15,6 +15,8 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from ..clock import Clock
 from ..db.models import Channel
@@ -30,17 +32,17 @@ def new_holder(kind: str = "sync") -> str:
 
 
 def try_acquire(
-    engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL
-) -> bool:  # noqa: ANN001
+    engine: Engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL
+) -> bool:
     stmt = (
         update(Channel)
-        .where(Channel.id == channel_id)
+        .where(col(Channel.id) == channel_id)
         .where(
             or_(
-                Channel.lease_holder.is_(None),
-                Channel.lease_holder == holder,
-                Channel.lease_expires_at.is_(None),
-                Channel.lease_expires_at < now,
+                col(Channel.lease_holder).is_(None),
+                col(Channel.lease_holder) == holder,
+                col(Channel.lease_expires_at).is_(None),
+                col(Channel.lease_expires_at) < now,
             )
         )
         .values(lease_holder=holder, lease_expires_at=now + ttl)
@@ -76,18 +78,18 @@ def holder_is_dead(holder: str | None) -> bool:
 
 
 def take_over_dead(
-    engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL
-) -> bool:  # noqa: ANN001
+    engine: Engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL
+) -> bool:
     """Take the lease from a holder whose process is gone (same host only)."""
     with engine.connect() as conn:
         current = conn.execute(
-            select(Channel.lease_holder).where(Channel.id == channel_id)
+            select(col(Channel.lease_holder)).where(col(Channel.id) == channel_id)
         ).scalar_one_or_none()
     if not holder_is_dead(current):
         return False
     stmt = (
         update(Channel)
-        .where(Channel.id == channel_id, Channel.lease_holder == current)
+        .where(col(Channel.id) == channel_id, col(Channel.lease_holder) == current)
         .values(lease_holder=holder, lease_expires_at=now + ttl)
     )
     with engine.begin() as conn:
@@ -101,20 +103,22 @@ def take_over_dead(
     return taken
 
 
-def renew(engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL) -> bool:  # noqa: ANN001
+def renew(
+    engine: Engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL
+) -> bool:
     stmt = (
         update(Channel)
-        .where(Channel.id == channel_id, Channel.lease_holder == holder)
+        .where(col(Channel.id) == channel_id, col(Channel.lease_holder) == holder)
         .values(lease_expires_at=now + ttl)
     )
     with engine.begin() as conn:
         return conn.execute(stmt).rowcount == 1
 
 
-def release(engine, channel_id: int, holder: str) -> None:  # noqa: ANN001
+def release(engine: Engine, channel_id: int, holder: str) -> None:
     stmt = (
         update(Channel)
-        .where(Channel.id == channel_id, Channel.lease_holder == holder)
+        .where(col(Channel.id) == channel_id, col(Channel.lease_holder) == holder)
         .values(lease_holder=None, lease_expires_at=None)
     )
     with engine.begin() as conn:
@@ -126,10 +130,10 @@ class Lease:
 
     def __init__(
         self,
-        engine,
+        engine: Engine,
         channel_id: int,
         holder: str,
-        clock: Clock,  # noqa: ANN001
+        clock: Clock,
         ttl: timedelta = LEASE_TTL,
         renew_every: float = RENEW_EVERY,
     ) -> None:

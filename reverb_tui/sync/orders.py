@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -27,13 +28,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ..clock import Clock, parse_ts, utcnow
 from ..db.engine import session_scope
 from ..db.models import Channel, Order
+from ..domain import SALE, UNDONE
 from ..reverb.client import PER_PAGE, ReverbClient
-from ..reverb.errors import BadResponseError
+from ..reverb.payload import next_href, positive, text
 
 log = logging.getLogger("reverb_tui.sync")
 
@@ -97,49 +99,34 @@ def _currency(*moneys: Any) -> str | None:
     return None
 
 
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        return default
-    return n if n > 0 else default
-
-
 def parse_order(raw: Any) -> dict[str, Any] | None:
     """The stored fields of one order object; None when it has no order number."""
     if not isinstance(raw, dict):
         return None
-    number = _text(raw.get("order_number"))
+    number = text(raw.get("order_number"))
     if number is None:
         return None
-    buyer = _text(raw.get("buyer_name")) or " ".join(
-        p for p in (_text(raw.get("buyer_first_name")), _text(raw.get("buyer_last_name"))) if p
+    buyer = text(raw.get("buyer_name")) or " ".join(
+        p for p in (text(raw.get("buyer_first_name")), text(raw.get("buyer_last_name"))) if p
     )
     return {
         "order_number": number,
-        "uuid": _text(raw.get("uuid")),
-        "status": _text(raw.get("status")) or "unknown",
-        "product_id": _text(raw.get("product_id")),
-        "title": _text(raw.get("title")),
-        "channel_sku": _text(raw.get("sku")),
-        "quantity": _int(raw.get("quantity"), 1),
+        "uuid": text(raw.get("uuid")),
+        "status": text(raw.get("status")) or "unknown",
+        "product_id": text(raw.get("product_id")),
+        "title": text(raw.get("title")),
+        "channel_sku": text(raw.get("sku")),
+        "quantity": positive(raw.get("quantity"), 1),
         "unit_cents": _cents(raw.get("amount_product")),
         "total_cents": _cents(raw.get("total")),
         "shipping_cents": _cents(raw.get("shipping")),
         "currency": _currency(
             raw.get("total"), raw.get("amount_product"), raw.get("amount_product_subtotal")
         ),
-        "channel_shipping_method": _text(raw.get("shipping_method")),
+        "channel_shipping_method": text(raw.get("shipping_method")),
         "buyer_name": buyer or None,
-        "shipping_provider": _text(raw.get("shipping_provider")),
-        "tracking_number": _text(raw.get("shipping_code")),
+        "shipping_provider": text(raw.get("shipping_provider")),
+        "tracking_number": text(raw.get("shipping_code")),
         "created_at": parse_ts(raw.get("created_at")),
         "updated_at": parse_ts(raw.get("updated_at")),
         "paid_at": parse_ts(raw.get("paid_at")),
@@ -168,7 +155,7 @@ def store_orders(
     downloaded after they were saved).
     """
     from ..db.models import ShippingMapping
-    from .stock import SALE_STATUSES, UNDONE_STATUSES, SkuResolver, apply_order_stock
+    from .stock import SkuResolver, apply_order_stock
 
     parsed: list[dict[str, Any]] = []
     errors: list[str] = []
@@ -194,7 +181,8 @@ def store_orders(
             o.order_number: o
             for o in s.exec(
                 select(Order).where(
-                    Order.channel_id == channel_id, Order.order_number.in_(list(by_number))
+                    col(Order.channel_id) == channel_id,
+                    col(Order.order_number).in_(list(by_number)),
                 )
             ).all()
         }
@@ -202,7 +190,7 @@ def store_orders(
         services = dict(
             s.exec(
                 select(ShippingMapping.channel_service, ShippingMapping.shipping_service_id).where(
-                    ShippingMapping.channel_id == channel_id
+                    col(ShippingMapping.channel_id) == channel_id
                 )
             ).all()
         )
@@ -224,7 +212,7 @@ def store_orders(
                 new += 1
                 # A new order can only move stock by taking it now (it has no moves yet).
                 status = (order.status or "").strip().lower()
-                if sku and (status in SALE_STATUSES or status in UNDONE_STATUSES):
+                if sku and (status in SALE or status in UNDONE):
                     touched.append(order)
             else:
                 if not _newer_or_same(data.get("updated_at"), order.updated_at):
@@ -358,10 +346,7 @@ class OrderDownloader:
 
     async def _fetch(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         self._check_stop()
-        body = await self.client.get(url, params)
-        if not isinstance(body, dict) or not isinstance(body.get("orders", []), list):
-            raise BadResponseError("Reverb sent an orders page without an orders list.")
-        return body
+        return await self.client.page(url, params, items="orders")
 
     async def _walk(
         self, start: datetime, result: OrdersResult, *, sequential: bool
@@ -369,7 +354,7 @@ class OrderDownloader:
         params = {"updated_start_date": _fmt(start), "per_page": PER_PAGE, "page": 1}
         first = await self._fetch(ORDERS_PATH, params)
         total = first.get("total")
-        total_pages = _int(first.get("total_pages"), 1) if first.get("total_pages") else None
+        total_pages = positive(first.get("total_pages"), 1) if first.get("total_pages") else None
         max_updated: datetime | None = None
         seen = 0
         pages_done = 0
@@ -396,37 +381,31 @@ class OrderDownloader:
                 self.on_progress(WalkProgress(pages_done, total_pages or pages_done, seen))
 
         await absorb(first)
-        next_href = _next_href(first)
 
         if sequential or total_pages is None:
             # Follow the links one page at a time: a shift can only repeat an order here.
-            body = first
-            page = 1
             # A server that keeps sending "next" forever must not keep us forever.
-            limit = 2 * total_pages + 5 if total_pages else 100_000
-            while True:
-                href = _next_href(body)
-                cur = _int(body.get("current_page"), page)
-                tp = _int(body.get("total_pages"), 0) if body.get("total_pages") else 0
-                if not href and not (tp and cur < tp):
-                    break
-                if page >= limit:
-                    raise BadResponseError(
-                        "Reverb kept sending next-page links past the last page; walk stopped."
-                    )
-                if href:
-                    body = await self._fetch(href)
-                else:
-                    body = await self._fetch(ORDERS_PATH, {**params, "page": cur + 1})
-                page += 1
-                await absorb(body)
-                if not body.get("orders"):
-                    break
+            walk = self.client.pages(
+                ORDERS_PATH,
+                params,
+                items="orders",
+                max_pages=2 * total_pages + 5 if total_pages else 100_000,
+                first=first,
+                before_request=self._check_stop,
+            )
+            async with aclosing(walk) as pages:
+                async for body in pages:
+                    if body is first:
+                        continue  # absorbed above
+                    await absorb(body)
+                    if not body.get("orders"):
+                        break
             return max_updated
 
         if total_pages <= 1:
             return max_updated
-        template = self.client.url(next_href) if next_href else None
+        href = next_href(first)
+        template = self.client.url(href) if href else None
         sem = asyncio.Semaphore(self.concurrency)
         shifted = False
 
@@ -454,12 +433,3 @@ class OrderDownloader:
         if shifted:
             raise WalkShifted()
         return max_updated
-
-
-def _next_href(body: dict[str, Any]) -> str | None:
-    links = body.get("_links")
-    if isinstance(links, dict):
-        nxt = links.get("next")
-        if isinstance(nxt, dict) and isinstance(nxt.get("href"), str) and nxt["href"].strip():
-            return nxt["href"]
-    return None

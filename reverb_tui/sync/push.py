@@ -12,17 +12,21 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 
+from ..clock import Clock, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, Listing, fold
+from ..db.models import Channel, Listing, fold, row_id
+from ..domain import PlanAction
 from ..reverb.client import PER_PAGE
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError, ValidationError
+from ..reverb.payload import integer
 from .stock import SkuResolver, stock_levels, target_quantity
 
 ProgressFn = Callable[[int, int], Any]
@@ -43,11 +47,6 @@ MULTI_UNIT_UUIDS = frozenset(
 )
 MULTI_UNIT_NAMES = frozenset({"brandnew", "new", "bstock", "mintwithinventory", "mintinventory"})
 
-ACTION_WRITE = "write"
-ACTION_SAME = "same"
-ACTION_SKIP_ENDED = "skip-ended"
-ACTION_UNLINKED = "unlinked"
-
 
 @dataclass
 class PlanRow:
@@ -56,7 +55,7 @@ class PlanRow:
     title: str | None
     current: int  # inventory Reverb last reported
     new: int | None  # what it should show (None when unlinked)
-    action: str  # write | same | skip-ended | unlinked
+    action: PlanAction
     local_sku: str | None = None
     kit: int = 1
     state: str | None = None
@@ -76,7 +75,7 @@ class PushResult:
 
     @property
     def to_write(self) -> int:
-        return sum(1 for r in self.plan if r.action == ACTION_WRITE)
+        return sum(1 for r in self.plan if r.action == PlanAction.WRITE)
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -117,16 +116,6 @@ def parse_state(value: Any) -> str | None:
     return None
 
 
-def _int(value: Any, default: int = 0) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return default
-
-
 def parse_listing(obj: dict) -> dict | None:
     """The columns of a ``Listing`` from one listing object; None without an id."""
     lid = obj.get("id")
@@ -143,7 +132,7 @@ def parse_listing(obj: dict) -> dict | None:
         "listing_id": str(lid).strip(),
         "sku": sku,
         "title": title if isinstance(title, str) else None,
-        "inventory": _int(obj.get("inventory")),
+        "inventory": integer(obj.get("inventory")),
         "has_inventory": has_inventory,
         "one_of_a_kind": one_of_a_kind,
         "condition": condition,
@@ -152,10 +141,6 @@ def parse_listing(obj: dict) -> dict | None:
 
 
 # -- listings download ----------------------------------------------------------------------------
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _store_listings(engine, channel_id: int, rows: list[dict], now: datetime) -> None:  # noqa: ANN001
@@ -167,7 +152,7 @@ def _store_listings(engine, channel_id: int, rows: list[dict], now: datetime) ->
             lst.listing_id: lst
             for lst in s.exec(
                 select(Listing).where(
-                    Listing.channel_id == channel_id, Listing.listing_id.in_(list(by_id))
+                    col(Listing.channel_id) == channel_id, col(Listing.listing_id).in_(list(by_id))
                 )
             )
         }
@@ -182,12 +167,15 @@ def _store_listings(engine, channel_id: int, rows: list[dict], now: datetime) ->
 def _drop_unseen(engine, channel_id: int, seen: set[str]) -> int:  # noqa: ANN001
     """Delete the channel's listings a complete walk did not return (deleted on Reverb)."""
     with session_scope(engine) as s:
-        stored = s.exec(select(Listing.listing_id).where(Listing.channel_id == channel_id)).all()
+        stored = s.exec(
+            select(Listing.listing_id).where(col(Listing.channel_id) == channel_id)
+        ).all()
         gone = [lid for lid in stored if lid not in seen]
         for i in range(0, len(gone), 500):
             s.execute(
                 delete(Listing).where(
-                    Listing.channel_id == channel_id, Listing.listing_id.in_(gone[i : i + 500])
+                    col(Listing.channel_id) == channel_id,
+                    col(Listing.listing_id).in_(gone[i : i + 500]),
                 )
             )
         return len(gone)
@@ -199,48 +187,27 @@ async def sync_listings(  # noqa: ANN001
     channel_id: int,
     *,
     on_progress=None,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock = utcnow,
 ) -> int:
     """Download every listing of the channel (``state=all``, all pages) into ``Listing``.
 
-    Follows ``_links.next.href`` (relative hrefs resolve against the site; the client refuses
-    other hosts), else ``page+1`` while ``current_page < total_pages``. Listings without a SKU
-    are kept (they show as unlinked). After a complete walk, listings Reverb no longer returns
-    (deleted drafts) are dropped. Returns the number of listings seen.
+    The pages are walked by ``ReverbClient.pages`` (next links on the site's own host, else
+    ``page+1``). Listings without a SKU are kept (they show as unlinked). After a complete
+    walk, listings Reverb no longer returns (deleted drafts) are dropped. Returns the number
+    of listings seen.
     """
     params = {"state": "all", "per_page": PER_PAGE}
-    body = await client.get_object("/my/listings", params=params)
     seen_ids: set[str] = set()
-    visited: set[str] = set()
-    page_no = 1
-    for _ in range(MAX_PAGES):
-        items = body.get("listings")
-        rows = [r for r in (parse_listing(o) for o in (items or []) if isinstance(o, dict)) if r]
-        await asyncio.to_thread(_store_listings, engine, channel_id, rows, (clock or _now)())
-        seen_ids.update(r["listing_id"] for r in rows)
-        total = _int(body.get("total"), len(seen_ids))
-        if on_progress is not None:
-            on_progress(len(seen_ids), max(total, len(seen_ids)))
-
-        links = body.get("_links") if isinstance(body.get("_links"), dict) else {}
-        nxt = links.get("next") if isinstance(links.get("next"), dict) else None
-        href = nxt.get("href") if nxt else None
-        current = _int(body.get("current_page"), page_no)
-        total_pages = _int(body.get("total_pages"), 0)
-        if isinstance(href, str) and href.strip():
-            target = client.url(href)
-            if target in visited:
-                break  # a next link pointing back: the walk is over
-            visited.add(target)
-            body = await client.get_object(href)
-            page_no = current + 1
-        elif current < total_pages and items:
-            page_no = current + 1
-            body = await client.get_object("/my/listings", params={**params, "page": page_no})
-        else:
-            break
-    else:
-        raise ReverbError(f"Stopped reading listings after {MAX_PAGES} pages.")
+    walk = client.pages("/my/listings", params, items="listings", max_pages=MAX_PAGES)
+    async with aclosing(walk) as pages:
+        async for body in pages:
+            items = body.get("listings") or []
+            rows = [r for r in (parse_listing(o) for o in items if isinstance(o, dict)) if r]
+            await asyncio.to_thread(_store_listings, engine, channel_id, rows, clock())
+            seen_ids.update(r["listing_id"] for r in rows)
+            total = integer(body.get("total"), len(seen_ids))
+            if on_progress is not None:
+                on_progress(len(seen_ids), max(total, len(seen_ids)))
     await asyncio.to_thread(_drop_unseen, engine, channel_id, seen_ids)
     return len(seen_ids)
 
@@ -258,7 +225,11 @@ def _load_plan(engine, channel_id: int, dry_run: bool) -> tuple[bool, list[PlanR
             return False, [], {}
         resolve = SkuResolver(s, channel_id)
         listings = list(
-            s.exec(select(Listing).where(Listing.channel_id == channel_id).order_by(Listing.id))
+            s.exec(
+                select(Listing)
+                .where(col(Listing.channel_id) == channel_id)
+                .order_by(col(Listing.id))
+            )
         )
         resolved = {lst.id: resolve(lst.sku) for lst in listings}
         keys = {fold(sku) for sku, _ in resolved.values() if sku}
@@ -273,24 +244,24 @@ def _load_plan(engine, channel_id: int, dry_run: bool) -> tuple[bool, list[PlanR
                 title=lst.title,
                 current=lst.inventory,
                 new=None,
-                action=ACTION_UNLINKED,
+                action=PlanAction.UNLINKED,
                 local_sku=local,
                 kit=kit,
                 state=lst.state,
                 one_of_a_kind=lst.one_of_a_kind,
             )
-            pks[lst.listing_id] = lst.id  # type: ignore[assignment]
+            pks[lst.listing_id] = row_id(lst)
             level = levels.get(fold(local)) if local else None
             if level is not None:
                 row.new = target_quantity(
                     level.available, kit, ch.buffer, ch.max_quantity, lst.one_of_a_kind
                 )
                 if lst.one_of_a_kind and (lst.state or "") == "ended":
-                    row.action = ACTION_SKIP_ENDED
+                    row.action = PlanAction.SKIP_ENDED
                 elif row.new == lst.inventory:
-                    row.action = ACTION_SAME
+                    row.action = PlanAction.SAME
                 else:
-                    row.action = ACTION_WRITE
+                    row.action = PlanAction.WRITE
             plan.append(row)
         return True, plan, pks
 
@@ -331,7 +302,7 @@ def _clear_errors(engine, pks: list[int], channel_id: int, now: datetime) -> Non
         for i in range(0, len(pks), 500):
             for lst in s.exec(
                 select(Listing).where(
-                    Listing.id.in_(pks[i : i + 500]), Listing.last_push_error.is_not(None)
+                    col(Listing.id).in_(pks[i : i + 500]), col(Listing.last_push_error).is_not(None)
                 )
             ):
                 lst.last_push_error = None
@@ -355,7 +326,7 @@ async def push_stock(
     on_error: ErrorFn | None = None,
     on_progress: ProgressFn | None = None,
     concurrency: int = 4,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock = utcnow,
 ) -> PushResult:
     """Write each linked listing's target quantity where it differs from Reverb's.
 
@@ -373,8 +344,8 @@ async def push_stock(
     result = PushResult(plan=plan, dry_run=dry_run, seen=len(plan), ran=ran)
     if not ran:
         return result
-    result.skipped = sum(1 for r in plan if r.action == ACTION_SKIP_ENDED)
-    todo = [r for r in plan if r.action == ACTION_WRITE]
+    result.skipped = sum(1 for r in plan if r.action == PlanAction.SKIP_ENDED)
+    todo = [r for r in plan if r.action == PlanAction.WRITE]
     if dry_run:
         return result
 
@@ -388,7 +359,7 @@ async def push_stock(
         nonlocal pending
         if pending and (force or len(pending) >= BATCH):
             batch, pending = pending, []
-            await asyncio.to_thread(_store_outcomes, engine, batch, (clock or _now)())
+            await asyncio.to_thread(_store_outcomes, engine, batch, clock())
 
     async def one(row: PlanRow) -> None:
         nonlocal done
@@ -419,7 +390,7 @@ async def push_stock(
             inv, has_inv, state = row.new, not row.one_of_a_kind, None
             if isinstance(listing, dict):
                 if "inventory" in listing:
-                    inv = _int(listing.get("inventory"), row.new)  # type: ignore[arg-type]
+                    inv = integer(listing.get("inventory"), row.new)  # type: ignore[arg-type]
                 if "has_inventory" in listing:
                     has_inv = bool(listing.get("has_inventory"))
                 state = parse_state(listing.get("state"))
@@ -445,8 +416,8 @@ async def push_stock(
     await flush(force=True)
     if fatal:
         raise fatal[0]
-    same = [pks[r.listing_id] for r in plan if r.action == ACTION_SAME]
-    await asyncio.to_thread(_clear_errors, engine, same, channel_id, (clock or _now)())
+    same = [pks[r.listing_id] for r in plan if r.action == PlanAction.SAME]
+    await asyncio.to_thread(_clear_errors, engine, same, channel_id, clock())
     return result
 
 
@@ -456,7 +427,7 @@ async def _reread_if_applied(client: Any, row: PlanRow) -> dict[str, Any] | None
         listing = await client.get_object(f"/listings/{row.listing_id}")
     except ReverbError:
         return None
-    if _int(listing.get("inventory"), -1) == row.new:
+    if integer(listing.get("inventory"), -1) == row.new:
         return {"listing": listing}
     return None
 

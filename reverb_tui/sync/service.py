@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, func, select
 
-from ..clock import Clock, iso, utcnow
+from ..clock import Clock, utcnow
 from ..db.engine import session_scope
 from ..db.models import (
     Channel,
@@ -29,12 +29,19 @@ from ..db.models import (
     StockMove,
     SyncError,
     SyncRun,
-    fold,
+    row_id,
 )
-from ..errors import AppError, NotFound, UserError
+from ..db.queries import channel_by_ref, mark_needs_reauth
+from ..domain import RunKind, RunStatus, SyncPhase
+from ..errors import AppError, UserError
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError
 from .lease import Lease, new_holder
 from .orders import OrderDownloader, WalkProgress, WalkStopped
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ..reverb.client import ClientFactory
 
 log = logging.getLogger("reverb_tui.sync")
 
@@ -49,7 +56,7 @@ class SyncProgress:
 
     channel_id: int
     channel: str
-    phase: str  # orders | listings | push | done
+    phase: SyncPhase
     done: int = 0
     total: int = 0
     orders: int = 0
@@ -69,12 +76,12 @@ class ChannelSummary:
     listings_failed: int = 0
     errors: list[str] = field(default_factory=list)
     completed: bool = False
-    status: str = "ok"
+    status: RunStatus = RunStatus.OK
     requests: int = 0
     seconds: float = 0.0
     plan: list[dict[str, Any]] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         if not self.plan:
             d.pop("plan")
@@ -87,6 +94,14 @@ class SyncWanted:
 
     channel_id: int | None = None
     stock_only: bool = False
+
+    @property
+    def kind(self) -> RunKind:
+        return RunKind.STOCK if self.stock_only else RunKind.SYNC
+
+    @property
+    def channels(self) -> list[int] | None:
+        return None if self.channel_id is None else [self.channel_id]
 
 
 class SyncQueue:
@@ -136,12 +151,21 @@ class _Job:
     skipped_stock: bool = False  # nothing changed since the last push: no request made
     stock_started_at: datetime | None = None
 
+    @property
+    def channel_id(self) -> int:
+        return self.summary.channel_id
 
-ProgressCallback = Callable[[SyncProgress], None]
+
+# Called with each progress report; what it returns is ignored (post_message returns a bool).
+ProgressCallback = Callable[[SyncProgress], object]
+# Which integrations a run takes: one by name, some by id, or None for every enabled one.
+ChannelSelector = str | Collection[int] | None
 
 
 class SyncService:
-    def __init__(self, engine, client_factory, clock: Clock = utcnow) -> None:  # noqa: ANN001
+    def __init__(
+        self, engine: Engine, client_factory: ClientFactory, clock: Clock = utcnow
+    ) -> None:
         self.engine = engine
         self.client_factory = client_factory
         self.clock = clock
@@ -154,17 +178,15 @@ class SyncService:
     def _channels(self, name: str | None) -> list[Channel]:
         with session_scope(self.engine) as s:
             if name is not None:
-                ch = s.exec(select(Channel).where(Channel.name_key == fold(name))).first()
-                if ch is None:
-                    raise NotFound(f"There is no integration named {name.strip()!r}.")
+                ch = channel_by_ref(s, name)
                 if not ch.enabled:
                     raise UserError(f"Integration {ch.name!r} is disabled; enable it to sync.")
                 return [ch]
             return list(
                 s.exec(
                     select(Channel)
-                    .where(Channel.removed_at.is_(None), Channel.enabled.is_(True))
-                    .order_by(Channel.id)
+                    .where(col(Channel.removed_at).is_(None), col(Channel.enabled).is_(True))
+                    .order_by(col(Channel.id))
                 ).all()
             )
 
@@ -182,36 +204,34 @@ class SyncService:
 
     async def run(
         self,
-        channel: str | None = None,
+        kind: RunKind = RunKind.SYNC,
+        channels: ChannelSelector = None,
         *,
-        channel_ids: list[int] | None = None,
-        orders_only: bool = False,
-        stock_only: bool = False,
-        dry_run: bool = False,
         on_progress: ProgressCallback | None = None,
         stop: asyncio.Event | None = None,
         wait_for_lease: float = 0.0,
     ) -> list[ChannelSummary]:
-        """One pass: orders for every selected channel, then listings and stock push."""
-        if orders_only and stock_only:
-            raise UserError("Choose --orders-only or --stock-only, not both.")
-        if dry_run and orders_only:
-            raise UserError("--dry-run previews a stock push; it cannot go with --orders-only.")
-        channels = await asyncio.to_thread(self._channels, channel)
-        if channel_ids is not None:
-            channels = [c for c in channels if c.id in set(channel_ids)]
-        kind = (
-            "dry-run" if dry_run else "stock" if stock_only else "orders" if orders_only else "sync"
+        """One pass of ``kind``: orders for every selected channel, then listings and the
+        stock push (or its plan, for a dry run).
+
+        ``channels`` is one integration's name (it must exist and be enabled), integration
+        ids (those of them that are enabled are synced), or None for every enabled one.
+        """
+        kind = RunKind(kind)
+        selected = await asyncio.to_thread(
+            self._channels, channels if isinstance(channels, str) else None
         )
-        if dry_run:
-            stock_only = True
+        if channels is not None and not isinstance(channels, str):
+            wanted = set(channels)
+            selected = [c for c in selected if row_id(c) in wanted]
+        dry_run = kind is RunKind.DRY_RUN
         holder = new_holder(kind)
         if dry_run and not wait_for_lease:
             wait_for_lease = 30.0  # a preview someone waits for: let a running sync finish
         # Leases are taken one at a time in channel-id order: two processes that each held one
         # lease while waiting for the other's would wait for each other until both gave up.
         starts = []
-        for ch in sorted(channels, key=lambda c: c.id):
+        for ch in sorted(selected, key=row_id):
             starts.append(await self._start(ch, kind, wait_for_lease, holder))
         summaries: list[ChannelSummary] = []
         jobs: list[_Job] = []
@@ -222,15 +242,15 @@ class SyncService:
                 jobs.append(started)
                 summaries.append(started.summary)
         try:
-            if not orders_only and not stock_only:
+            if kind is RunKind.SYNC:
                 # Listings that must be read anyway (never read, or long ago) are read beside
                 # the order download: each token's rate limit is the bound either way.
                 for j in jobs:
-                    if await asyncio.to_thread(self._listings_stale, j.channel.id):
+                    if await asyncio.to_thread(self._listings_stale, j.channel_id):
                         j.listings = asyncio.create_task(self._read_listings(j, on_progress))
-            if not stock_only:
+            if kind.downloads_orders:
                 await asyncio.gather(*(self._orders(j, on_progress, stop) for j in jobs))
-            if not orders_only:
+            if kind.pushes_stock:
                 orders_changed = any(j.summary.orders_new or j.summary.orders_updated for j in jobs)
                 await asyncio.gather(
                     *(
@@ -239,7 +259,7 @@ class SyncService:
                             dry_run,
                             on_progress,
                             stop,
-                            explicit=stock_only,
+                            explicit=not kind.downloads_orders,
                             orders_changed=orders_changed,
                         )
                         for j in jobs
@@ -252,39 +272,40 @@ class SyncService:
                 task.cancel()  # a no-op when it finished; stops it when its channel failed
             await asyncio.gather(*reads, return_exceptions=True)
             await asyncio.gather(
-                *(self._finish(j, kind, orders_only, stock_only, dry_run) for j in jobs),
+                *(self._finish(j, kind) for j in jobs),
                 return_exceptions=True,
             )
             for j in jobs:
                 if on_progress is not None:
-                    on_progress(SyncProgress(j.channel.id, j.channel.name, "done"))
+                    on_progress(SyncProgress(j.channel_id, j.channel.name, SyncPhase.DONE))
         return summaries
 
     async def _start(
-        self, ch: Channel, kind: str, wait: float, holder: str
+        self, ch: Channel, kind: RunKind, wait: float, holder: str
     ) -> _Job | ChannelSummary:
-        summary = ChannelSummary(channel=ch.name, channel_id=int(ch.id))
+        channel_id = row_id(ch)
+        summary = ChannelSummary(channel=ch.name, channel_id=channel_id)
         if ch.needs_reauth:
             summary.errors.append(
                 f"{ch.name}: reauthorise needed; Reverb refused the token last time."
             )
-            summary.status = "skipped"
+            summary.status = RunStatus.SKIPPED
             return summary
-        lease = Lease(self.engine, ch.id, holder, self.clock)
+        lease = Lease(self.engine, channel_id, holder, self.clock)
         if not await lease.acquire(wait):
             summary.errors.append(f"{ch.name}: another sync of this integration is running.")
-            summary.status = "busy"
+            summary.status = RunStatus.BUSY
             return summary
-        run_id = await asyncio.to_thread(self._new_run, ch.id, kind, holder)
+        run_id = await asyncio.to_thread(self._new_run, channel_id, kind, holder)
         client = self.client_factory(ch.api_url, ch.token, ch.rate_limit)
         return _Job(ch, summary, run_id, lease, client, time.monotonic())
 
-    def _new_run(self, channel_id: int, kind: str, holder: str) -> int:
+    def _new_run(self, channel_id: int, kind: RunKind, holder: str) -> int:
         with session_scope(self.engine) as s:
             run = SyncRun(channel_id=channel_id, kind=kind, holder=holder, started_at=self.clock())
             s.add(run)
             s.flush()
-            return run.id
+            return row_id(run)
 
     def _record_error(self, job: _Job, item: str | None, message: str) -> None:
         job.summary.errors.append(f"{item}: {message}" if item else message)
@@ -292,7 +313,7 @@ class SyncService:
             s.add(
                 SyncError(
                     run_id=job.run_id,
-                    channel_id=job.channel.id,
+                    channel_id=job.channel_id,
                     item=item,
                     message=message,
                     created_at=self.clock(),
@@ -305,15 +326,12 @@ class SyncService:
         )
         if isinstance(exc, AuthError | ForbiddenError):
             job.fatal = True
-            await asyncio.to_thread(self._mark_reauth, job.channel.id)
+            await asyncio.to_thread(self._mark_reauth, job.channel_id, message)
         await asyncio.to_thread(self._record_error, job, item, message)
 
-    def _mark_reauth(self, channel_id: int) -> None:
+    def _mark_reauth(self, channel_id: int, message: str) -> None:
         with session_scope(self.engine) as s:
-            ch = s.get(Channel, channel_id)
-            if ch is not None:
-                ch.needs_reauth = True
-                s.add(ch)
+            mark_needs_reauth(s, channel_id, message)
 
     async def _orders(
         self, job: _Job, on_progress: ProgressCallback | None, stop: asyncio.Event | None
@@ -324,12 +342,22 @@ class SyncService:
             if on_progress is not None:
                 on_progress(
                     SyncProgress(
-                        ch.id, ch.name, "orders", p.pages_done, p.pages_total, p.orders_seen
+                        job.channel_id,
+                        ch.name,
+                        SyncPhase.ORDERS,
+                        p.pages_done,
+                        p.pages_total,
+                        p.orders_seen,
                     )
                 )
 
         downloader = OrderDownloader(
-            job.client, self.engine, ch.id, clock=self.clock, on_progress=progress, stop=stop
+            job.client,
+            self.engine,
+            job.channel_id,
+            clock=self.clock,
+            on_progress=progress,
+            stop=stop,
         )
         try:
             result = await downloader.run()
@@ -358,7 +386,7 @@ class SyncService:
         """Never read, or not read for LISTINGS_MAX_AGE."""
         with session_scope(self.engine) as s:
             last = s.exec(
-                select(func.max(Listing.seen_at)).where(Listing.channel_id == channel_id)
+                select(func.max(Listing.seen_at)).where(col(Listing.channel_id) == channel_id)
             ).one()
         return last is None or self.clock() - last > LISTINGS_MAX_AGE
 
@@ -381,10 +409,10 @@ class SyncService:
                     return True
         return False
 
-    def _progress(self, ch: Channel, phase: str, on_progress: ProgressCallback | None):  # noqa: ANN202
+    def _progress(self, ch: Channel, phase: SyncPhase, on_progress: ProgressCallback | None):  # noqa: ANN202
         def cb(done: int = 0, total: int = 0, *_a: Any) -> None:
             if on_progress is not None:
-                on_progress(SyncProgress(ch.id, ch.name, phase, done, total))
+                on_progress(SyncProgress(row_id(ch), ch.name, phase, done, total))
 
         return cb
 
@@ -394,8 +422,8 @@ class SyncService:
         seen = await sync_listings(
             job.client,
             self.engine,
-            job.channel.id,
-            on_progress=self._progress(job.channel, "listings", on_progress),
+            job.channel_id,
+            on_progress=self._progress(job.channel, SyncPhase.LISTINGS, on_progress),
             clock=self.clock,
         )
         job.summary.listings_seen = seen
@@ -452,10 +480,10 @@ class SyncService:
                 result = await push_stock(
                     job.client,
                     self.engine,
-                    ch.id,
+                    job.channel_id,
                     dry_run=dry_run,
                     on_error=lambda item, message: failures.append((item, message)),
-                    on_progress=self._progress(ch, "push", on_progress),
+                    on_progress=self._progress(ch, SyncPhase.PUSH, on_progress),
                     clock=self.clock,
                 )
             finally:
@@ -477,22 +505,24 @@ class SyncService:
             result.failed,
         )
         if dry_run:
-            s.plan = [
-                asdict(r) if hasattr(r, "__dataclass_fields__") else dict(r) for r in result.plan
-            ]
+            s.plan = [asdict(r) for r in result.plan]
 
-    async def _finish(
-        self, job: _Job, kind: str, orders_only: bool, stock_only: bool, dry_run: bool
-    ) -> None:
+    async def _finish(self, job: _Job, kind: RunKind) -> None:
         s = job.summary
         s.requests = job.client.requests
         s.seconds = round(time.monotonic() - job.started, 3)
         s.completed = job.orders_ok and not job.fatal
-        s.status = "ok" if s.completed and not s.errors else "partial" if s.completed else "failed"
+        s.status = (
+            RunStatus.OK
+            if s.completed and not s.errors
+            else RunStatus.PARTIAL
+            if s.completed
+            else RunStatus.FAILED
+        )
         try:
             await job.client.aclose()
         finally:
-            await asyncio.to_thread(self._close_run, job, orders_only, stock_only, dry_run)
+            await asyncio.to_thread(self._close_run, job, kind)
             await job.lease.release()
         log.info(
             "%s %s: %s in %.1fs; orders %d new %d updated; listings %d seen %d pushed "
@@ -511,7 +541,7 @@ class SyncService:
             f"; {len(s.errors)} errors, first: {s.errors[0]}" if s.errors else "",
         )
 
-    def _close_run(self, job: _Job, orders_only: bool, stock_only: bool, dry_run: bool) -> None:
+    def _close_run(self, job: _Job, kind: RunKind) -> None:
         s = job.summary
         now = self.clock()
         with session_scope(self.engine) as sess:
@@ -525,11 +555,16 @@ class SyncService:
                 run.listings_skipped, run.listings_failed = s.listings_skipped, s.listings_failed
                 run.message = s.errors[0] if s.errors else None
                 sess.add(run)
-            ch = sess.get(Channel, job.channel.id)
-            if ch is not None and not dry_run:
-                if not stock_only and job.orders_ok:
+            ch = sess.get(Channel, job.channel_id)
+            if ch is not None and kind is not RunKind.DRY_RUN:
+                if kind.downloads_orders and job.orders_ok:
                     ch.last_order_sync_at = now
-                if not orders_only and not job.fatal and ch.stock_updates and job.stock_started_at:
+                if (
+                    kind.pushes_stock
+                    and not job.fatal
+                    and ch.stock_updates
+                    and job.stock_started_at
+                ):
                     ch.last_stock_push_at = job.stock_started_at
                 ch.error_count = len(s.errors)
                 ch.last_error = s.errors[-1] if s.errors else None
@@ -543,7 +578,7 @@ class SyncService:
         interval: float | None = None,
         stop: asyncio.Event,
         on_progress: ProgressCallback | None = None,
-        on_run: Callable[[list[ChannelSummary], SyncWanted | None], None] | None = None,
+        on_run: Callable[[list[ChannelSummary], SyncWanted | None], object] | None = None,
         tick: float = 1.0,
         wanted: SyncQueue | None = None,
         auto: bool = True,
@@ -560,10 +595,7 @@ class SyncService:
             request = wanted.pop() if wanted is not None else None
             if request is not None:
                 summaries = await self._run_logged(
-                    channel_ids=None if request.channel_id is None else [request.channel_id],
-                    stock_only=request.stock_only,
-                    on_progress=on_progress,
-                    stop=stop,
+                    request.kind, request.channels, on_progress=on_progress, stop=stop
                 )
                 now = self.clock()
                 for s in summaries:
@@ -578,7 +610,11 @@ class SyncService:
                 for c in channels:
                     every = interval if interval is not None else c.interval_seconds
                     last = max(
-                        (t for t in (c.last_order_sync_at, attempts.get(c.id)) if t is not None),
+                        (
+                            t
+                            for t in (c.last_order_sync_at, attempts.get(row_id(c)))
+                            if t is not None
+                        ),
                         default=None,
                     )
                     if not c.needs_reauth and (
@@ -587,9 +623,9 @@ class SyncService:
                         due.append(c)
                 if due:
                     for c in due:
-                        attempts[c.id] = now
+                        attempts[row_id(c)] = now
                     summaries = await self._run_logged(
-                        channel_ids=[c.id for c in due], on_progress=on_progress, stop=stop
+                        RunKind.SYNC, [row_id(c) for c in due], on_progress=on_progress, stop=stop
                     )
                     if on_run is not None:
                         on_run(summaries, None)
@@ -599,67 +635,11 @@ class SyncService:
             except TimeoutError:
                 pass
 
-    async def _run_logged(self, **kw: Any) -> list[ChannelSummary]:
+    async def _run_logged(
+        self, kind: RunKind, channels: ChannelSelector, **kw: Any
+    ) -> list[ChannelSummary]:
         try:
-            return await self.run(**kw)
+            return await self.run(kind, channels, **kw)
         except AppError as exc:
             log.error("sync failed: %s", exc.message)
             return []
-
-    # -- the log --------------------------------------------------------------------------------
-
-    def log(
-        self, channel: str | None = None, limit: int = 50, *, channel_id: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Runs newest first, each with its errors; ``channel`` is a current integration's
-        name, ``channel_id`` any integration row (a removed one too)."""
-        with session_scope(self.engine) as s:
-            q = select(SyncRun, Channel).join(Channel, Channel.id == SyncRun.channel_id)
-            if channel_id is not None:
-                q = q.where(SyncRun.channel_id == channel_id)
-            if channel is not None:
-                ch = s.exec(select(Channel).where(Channel.name_key == fold(channel))).first()
-                if ch is None:
-                    raise NotFound(f"There is no integration named {channel.strip()!r}.")
-                q = q.where(SyncRun.channel_id == ch.id)
-            q = q.order_by(col(SyncRun.started_at).desc(), col(SyncRun.id).desc())
-            if limit:
-                q = q.limit(limit)
-            rows = s.exec(q).all()
-            run_ids = [r.id for r, _c in rows]
-            errors: dict[int, list[dict[str, Any]]] = {}
-            if run_ids:
-                for e in s.exec(
-                    select(SyncError)
-                    .where(col(SyncError.run_id).in_(run_ids))
-                    .order_by(SyncError.id)
-                ).all():
-                    errors.setdefault(e.run_id, []).append(
-                        {"item": e.item, "message": e.message, "at": iso(e.created_at)}
-                    )
-            out = []
-            for run, ch in rows:
-                dur = (
-                    (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
-                )
-                out.append(
-                    {
-                        "id": run.id,
-                        "channel": ch.name + (" (removed)" if ch.removed_at else ""),
-                        "channel_id": ch.id,
-                        "kind": run.kind,
-                        "status": run.status,
-                        "started_at": iso(run.started_at),
-                        "finished_at": iso(run.finished_at),
-                        "seconds": round(dur, 3) if dur is not None else None,
-                        "requests": run.requests,
-                        "orders_new": run.orders_new,
-                        "orders_updated": run.orders_updated,
-                        "listings_seen": run.listings_seen,
-                        "listings_pushed": run.listings_pushed,
-                        "listings_skipped": run.listings_skipped,
-                        "listings_failed": run.listings_failed,
-                        "errors": errors.get(run.id, []),
-                    }
-                )
-            return out

@@ -3,7 +3,7 @@ download). Sync-only helpers; no network and no UI here."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..db.models import ShippingMapping
 from ..reverb.providers import SWAGGER_PROVIDERS
@@ -34,7 +34,7 @@ def resolve_shipping_service(
         return None
     return session.exec(
         select(ShippingMapping.shipping_service_id).where(
-            ShippingMapping.channel_id == channel_id,
-            ShippingMapping.channel_service == method,
+            col(ShippingMapping.channel_id) == channel_id,
+            col(ShippingMapping.channel_service) == method,
         )
     ).first()

@@ -16,16 +16,10 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from ..db.models import InventoryItem, Order, SkuMapping, StockMove, fold
-
-PENDING_STATUSES = frozenset({"unpaid", "payment_pending", "pending_review", "partially_paid"})
-SALE_STATUSES = frozenset({"paid", "shipped", "picked_up", "received"})
-SHIPPED_STATUSES = frozenset({"shipped", "picked_up", "received"})
-CANCELLED_STATUS = "cancelled"
-# Statuses a paid order can end in without passing through a sale status we saw.
-UNDONE_STATUSES = frozenset({"refunded", CANCELLED_STATUS})
+from ..db.models import InventoryItem, Order, SkuMapping, StockMove, fold, row_id
+from ..domain import PENDING, SALE, SHIPPED, UNDONE, OrderStatus
 
 # Ledger reasons. "shipped" is a zero-delta marker: it remembers that an order which took stock
 # was seen shipped (Reverb's ``shipped_at`` is absent on picked-up orders), so a later
@@ -60,16 +54,18 @@ def resolve_sku(
     key = fold(channel_sku)
     mapping = session.exec(
         select(SkuMapping).where(
-            SkuMapping.channel_id == channel_id, SkuMapping.channel_sku_key == key
+            col(SkuMapping.channel_id) == channel_id, col(SkuMapping.channel_sku_key) == key
         )
     ).first()
     if mapping is not None:
         item_sku = session.exec(
-            select(InventoryItem.sku).where(InventoryItem.sku_key == mapping.sku_key)
+            select(InventoryItem.sku).where(col(InventoryItem.sku_key) == mapping.sku_key)
         ).first()
         # A mapping whose local SKU is gone resolves to nothing (never to a same-named SKU).
         return (item_sku, mapping.kit) if item_sku is not None else (None, 1)
-    item_sku = session.exec(select(InventoryItem.sku).where(InventoryItem.sku_key == key)).first()
+    item_sku = session.exec(
+        select(InventoryItem.sku).where(col(InventoryItem.sku_key) == key)
+    ).first()
     return (item_sku, 1) if item_sku is not None else (None, 1)
 
 
@@ -84,7 +80,7 @@ class SkuResolver:
             ck: (sk, kit)
             for ck, sk, kit in session.exec(
                 select(SkuMapping.channel_sku_key, SkuMapping.sku_key, SkuMapping.kit).where(
-                    SkuMapping.channel_id == channel_id
+                    col(SkuMapping.channel_id) == channel_id
                 )
             )
         }
@@ -106,7 +102,9 @@ class SkuResolver:
 
 def _move(session: Session, order_id: int, reason: str) -> StockMove | None:
     return session.exec(
-        select(StockMove).where(StockMove.order_id == order_id, StockMove.reason == reason)
+        select(StockMove).where(
+            col(StockMove.order_id) == order_id, col(StockMove.reason) == reason
+        )
     ).first()
 
 
@@ -127,7 +125,7 @@ def _record(
             if delta:
                 session.execute(
                     update(InventoryItem)
-                    .where(InventoryItem.sku_key == sku_key)
+                    .where(col(InventoryItem.sku_key) == sku_key)
                     .values(on_hand=InventoryItem.on_hand + delta, updated_at=now)
                     .execution_options(synchronize_session=False)
                 )
@@ -151,7 +149,7 @@ def _ensure_begun(session: Session, sku_key: str) -> None:
     if raw is not None and not getattr(raw, "in_transaction", True):
         session.execute(
             update(InventoryItem)
-            .where(InventoryItem.sku_key == sku_key)
+            .where(col(InventoryItem.sku_key) == sku_key)
             .values(on_hand=InventoryItem.on_hand)
             .execution_options(synchronize_session=False)
         )
@@ -189,9 +187,11 @@ def apply_order_stock(session: Session, order: Order, now: datetime) -> int:
     # A sale the sync never saw in a sale status (it went paid -> refunded/cancelled between
     # two downloads) still happened if the order was paid: take it, and the cancel branch
     # below gives it back unless it was shipped. Otherwise on-hand stays too high and oversells.
-    if sale is None and (status in SALE_STATUSES or (status in UNDONE_STATUSES and order.paid_at)):
+    if sale is None and (status in SALE or (status in UNDONE and order.paid_at)):
         sku_key = fold(order.sku)
-        item = session.exec(select(InventoryItem).where(InventoryItem.sku_key == sku_key)).first()
+        item = session.exec(
+            select(InventoryItem).where(col(InventoryItem.sku_key) == sku_key)
+        ).first()
         if item is not None and _after_count(order, item.counted_at):
             delta = -max(0, int(order.quantity or 0)) * max(1, int(order.kit or 1))
             if _record(session, order.id, REASON_SALE, sku_key, delta, now):
@@ -201,10 +201,10 @@ def apply_order_stock(session: Session, order: Order, now: datetime) -> int:
     if sale is None:
         return net
 
-    if status in SHIPPED_STATUSES and _move(session, order.id, REASON_SHIPPED) is None:
+    if status in SHIPPED and _move(session, order.id, REASON_SHIPPED) is None:
         _record(session, order.id, REASON_SHIPPED, sale.sku_key, 0, now)
 
-    if status == CANCELLED_STATUS and not _was_shipped(session, order):
+    if status == OrderStatus.CANCELLED and not _was_shipped(session, order):
         if _move(session, order.id, REASON_CANCEL) is None:
             delta = -sale.delta
             if _record(session, order.id, REASON_CANCEL, sale.sku_key, delta, now):
@@ -215,7 +215,7 @@ def apply_order_stock(session: Session, order: Order, now: datetime) -> int:
 def _was_shipped(session: Session, order: Order) -> bool:
     if order.shipped_at is not None:
         return True
-    return _move(session, order.id, REASON_SHIPPED) is not None  # type: ignore[arg-type]
+    return _move(session, row_id(order), REASON_SHIPPED) is not None
 
 
 # -- levels -------------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def stock_levels(session: Session, sku_keys: Iterable[str] | None = None) -> dic
         keys = sorted({fold(k) for k in sku_keys})
         if not keys:
             return {}
-        q = q.where(InventoryItem.sku_key.in_(keys))
+        q = q.where(col(InventoryItem.sku_key).in_(keys))
     items = list(session.exec(q))
     if not items:
         return {}
@@ -241,15 +241,17 @@ def stock_levels(session: Session, sku_keys: Iterable[str] | None = None) -> dic
 
     rq = (
         select(Order.sku, func.coalesce(func.sum(Order.quantity * Order.kit), 0))
-        .where(Order.sku.is_not(None), Order.status.in_(sorted(PENDING_STATUSES)))
-        .group_by(Order.sku)
+        .where(col(Order.sku).is_not(None), col(Order.status).in_(sorted(PENDING)))
+        .group_by(col(Order.sku))
     )
     if keys is not None:
         rq = rq.where(
-            or_(Order.sku.in_(sorted(by_stored)), func.lower(func.trim(Order.sku)).in_(keys))
+            or_(col(Order.sku).in_(sorted(by_stored)), func.lower(func.trim(Order.sku)).in_(keys))
         )
     reserved: dict[str, int] = {}
     for sku, total in session.exec(rq):
+        if sku is None:
+            continue  # never: the query takes linked orders only
         key = by_stored.get(sku) or fold(sku)
         if key in wanted:
             reserved[key] = reserved.get(key, 0) + int(total or 0)
@@ -283,9 +285,6 @@ def target_quantity(
 
 
 __all__ = [
-    "PENDING_STATUSES",
-    "SALE_STATUSES",
-    "SHIPPED_STATUSES",
     "StockLevel",
     "SkuResolver",
     "apply_order_stock",

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel, Order, SyncError, SyncRun
+from reverb_tui.domain import RunKind
 from reverb_tui.reverb.client import AccountInfo
 from reverb_tui.services.channels import ChannelDraft
 from reverb_tui.sync.orders import OrderDownloader, parse_order
@@ -48,7 +49,7 @@ def svc(make_services, fake):
 
 
 async def run_orders(svc, **kw):
-    return await svc.sync.run(orders_only=True, **kw)
+    return await svc.sync.run(RunKind.ORDERS, **kw)
 
 
 def test_parse_order_money_timestamps_and_gaps() -> None:
@@ -335,15 +336,15 @@ async def test_lease_stops_two_syncers_on_one_integration(make_services, fake) -
     a = make_services(client_factory=fast_client_factory(SlowTransport()), clock=clock)
     b = make_services(client_factory=fast_client_factory(fake.transport), clock=clock)
     add_channel(a, fake)
-    first = asyncio.create_task(a.sync.run(orders_only=True))
+    first = asyncio.create_task(a.sync.run(RunKind.ORDERS))
     await asyncio.sleep(0.3)
-    [busy] = await b.sync.run(orders_only=True)
+    [busy] = await b.sync.run(RunKind.ORDERS)
     assert busy.status == "busy" and not busy.completed
     gate.set()
     [done] = await first
     assert done.completed and done.orders_new == 60
     # Released: the other process can sync now.
-    [later] = await b.sync.run(orders_only=True)
+    [later] = await b.sync.run(RunKind.ORDERS)
     assert later.completed
 
 
@@ -364,7 +365,7 @@ async def test_sync_log_lists_runs_with_errors(svc, fake) -> None:
     await run_orders(svc)
     fake.before.append(lambda r: httpx.Response(500, json={"message": "Kaboom"}))
     await run_orders(svc)
-    runs = svc.sync.log()
+    runs = svc.sync_log.runs()
     assert [r["status"] for r in runs] == ["failed", "ok"]
     assert "Kaboom" in runs[0]["errors"][0]["message"]
     assert runs[1]["orders_new"] == 1
@@ -420,9 +421,9 @@ async def test_two_runs_in_one_process_exclude_each_other(make_services, fake) -
 
     svc = make_services(client_factory=fast_client_factory(SlowTransport()), clock=clock)
     add_channel(svc, fake)
-    first = asyncio.create_task(svc.sync.run(orders_only=True))
+    first = asyncio.create_task(svc.sync.run(RunKind.ORDERS))
     await asyncio.sleep(0.3)
-    [busy] = await svc.sync.run(orders_only=True)
+    [busy] = await svc.sync.run(RunKind.ORDERS)
     assert busy.status == "busy" and "another sync" in busy.errors[0]
     gate.set()
     [done] = await first

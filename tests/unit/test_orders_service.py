@@ -206,6 +206,15 @@ def test_removed_channel_orders_stay_listed_under_their_name(svc, book) -> None:
         svc.orders.query(channel="Shop B")  # the name is free again
 
 
+def test_a_removed_channels_orders_stay_readable_by_its_id(svc, book) -> None:
+    shop_b = svc.channels.get("Shop B").id
+    svc.channels.remove("Shop B")
+    rows = svc.orders.query(channel=shop_b).rows
+    assert sorted(r.order.order_number for r in rows) == ["1003", "1004", "1006"]
+    detail = svc.orders.detail(shop_b, "1003")
+    assert detail["ship_refusal"] == "The integration 'Shop B' was removed."
+
+
 # -- JSON and detail ------------------------------------------------------------------------
 
 

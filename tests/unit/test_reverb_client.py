@@ -523,6 +523,114 @@ async def test_site_without_a_path(h) -> None:
         c.url("http://localhost:8765/x")
 
 
+# -- paging ----------------------------------------------------------------------------------
+
+
+def serve_pages(api, pages: dict[int, dict]) -> list[int]:
+    """GET /my/things?page=N answers ``pages[N]``; returns the page numbers asked for."""
+    asked: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.params.get("page", "1"))
+        asked.append(n)
+        return httpx.Response(200, json=pages[n])
+
+    api.get("/my/things").mock(side_effect=answer)
+    return asked
+
+
+def linked(n: int, items: list, next_page: int | None = None, **extra) -> dict:
+    links = {"next": {"href": f"/api/my/things?page={next_page}"}} if next_page else {}
+    return {"things": items, "current_page": n, "_links": links, **extra}
+
+
+async def read_all(walk) -> list:
+    return [page async for page in walk]
+
+
+async def test_pages_follow_next_links_until_there_is_none(api, h) -> None:
+    asked = serve_pages(api, {1: linked(1, [1], 2), 2: linked(2, [2], 3), 3: linked(3, [3])})
+    pages = await read_all(h.client().pages("/my/things", items="things", max_pages=10))
+    assert [p["things"] for p in pages] == [[1], [2], [3]] and asked == [1, 2, 3]
+
+
+async def test_pages_without_links_count_up_to_total_pages(api, h) -> None:
+    asked = serve_pages(
+        api,
+        {n: {"things": [n], "current_page": n, "total_pages": 3} for n in (1, 2, 3)},
+    )
+    walk = h.client().pages("/my/things", {"per_page": 2}, items="things", max_pages=10)
+    assert [p["things"] for p in await read_all(walk)] == [[1], [2], [3]]
+    assert asked == [1, 2, 3]
+    assert api.calls.last.request.url.params["per_page"] == "2"  # the caller's params stay
+
+
+async def test_pages_without_links_stop_at_an_empty_page(api, h) -> None:
+    asked = serve_pages(api, {1: {"things": [], "current_page": 1, "total_pages": 5}})
+    assert len(await read_all(h.client().pages("/my/things", items="things", max_pages=10))) == 1
+    assert asked == [1]
+
+
+async def test_a_next_link_back_to_a_page_already_read_ends_the_walk(api, h) -> None:
+    asked = serve_pages(api, {1: linked(1, [1], 2), 2: linked(2, [2], 2)})
+    assert len(await read_all(h.client().pages("/my/things", items="things", max_pages=10))) == 2
+    assert asked == [1, 2]
+
+
+async def test_a_walk_past_max_pages_stops_with_one_sentence(api, h) -> None:
+    asked = serve_pages(api, {n: linked(n, [n], n + 1) for n in range(1, 10)})
+    with pytest.raises(BadResponseError) as ei:
+        await read_all(h.client().pages("/my/things", items="things", max_pages=3))
+    assert "past 3 pages" in assert_one_sentence(ei.value)
+    assert asked == [1, 2, 3]
+
+
+async def test_pages_never_follow_a_next_link_to_another_host(api, h) -> None:
+    first = linked(1, [1])
+    first["_links"]["next"] = {"href": "https://evil.example/api/my/things?page=2"}
+    serve_pages(api, {1: first})
+    c = h.client()
+    with pytest.raises(ReverbError, match="evil.example"):
+        await read_all(c.pages("/my/things", items="things", max_pages=10))
+    assert c.requests == 1
+
+
+async def test_pages_start_from_a_page_the_caller_has_read(api, h) -> None:
+    asked = serve_pages(api, {2: linked(2, [2])})
+    walk = h.client().pages("/my/things", items="things", max_pages=10, first=linked(1, [1], 2))
+    assert [p["things"] for p in await read_all(walk)] == [[1], [2]]
+    assert asked == [2]
+
+
+async def test_before_request_can_stop_a_walk_between_pages(api, h) -> None:
+    asked = serve_pages(api, {1: linked(1, [1], 2), 2: linked(2, [2], 3)})
+
+    class Stopped(Exception):
+        pass
+
+    calls = []
+
+    def before() -> None:
+        calls.append(len(asked))
+        if len(asked) == 2:
+            raise Stopped
+
+    seen = []
+    with pytest.raises(Stopped):
+        async for page in h.client().pages(
+            "/my/things", items="things", max_pages=10, before_request=before
+        ):
+            seen.append(page["things"])
+    assert calls == [0, 1, 2] and asked == [1, 2] and seen == [[1], [2]]
+
+
+async def test_a_page_whose_items_are_not_a_list_is_a_bad_response(api, h) -> None:
+    serve_pages(api, {1: {"things": {"oops": 1}}})
+    with pytest.raises(BadResponseError) as ei:
+        await read_all(h.client().pages("/my/things", items="things", max_pages=10))
+    assert "without a list of things" in assert_one_sentence(ei.value)
+
+
 # -- endpoints -------------------------------------------------------------------------------
 
 

@@ -371,6 +371,6 @@ async def test_a_corrupt_cache_file_is_ignored(svc, reverb) -> None:
 
 def test_factory_wires_the_service(make_services) -> None:
     svc = make_services(client_factory=fast_client_factory())
-    from reverb_tui.services.shipping import ShippingService
+    from reverb_tui.services.shipping import ShippingCatalog
 
-    assert isinstance(svc.shipping, ShippingService)
+    assert isinstance(svc.shipping, ShippingCatalog)

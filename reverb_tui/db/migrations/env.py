@@ -16,7 +16,10 @@ def run_migrations_online() -> None:
     if connection is None:  # pragma: no cover - only via `alembic` by hand
         from sqlalchemy import create_engine
 
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise RuntimeError("Set sqlalchemy.url in alembic.ini to run migrations by hand.")
+        engine = create_engine(url)
         with engine.connect() as conn:
             _run(conn)
         return
