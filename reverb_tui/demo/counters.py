@@ -81,7 +81,8 @@ class Counters:
         with self._lock:
             if kind is None:
                 return self._by_shop.get(shop_key, 0)
-            return self._by_shop_kind.get(shop_key, {}).get(kind, 0)
+            kinds = self._by_shop_kind.get(shop_key)
+            return kinds.get(kind, 0) if kinds is not None else 0
 
     def writes_of(self, listing_id: int) -> int:
         with self._lock:

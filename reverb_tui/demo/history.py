@@ -176,11 +176,11 @@ def _generate_orders(
     for at in created:
         # Most sales are of stocked (new) items; one-of-a-kind items sell once.
         first = rng.random() < 0.88
-        listing = None
+        listing: SimListing | None = None
         for kind in (first, not first):
-            listing = pools[kind].pick(rng, lambda lid: shop.listings[lid].sellable)
-            if listing is not None:
-                listing = shop.listings[listing]
+            picked = pools[kind].pick(rng, lambda lid: shop.listings[lid].sellable)
+            if picked is not None:
+                listing = shop.listings[picked]
                 break
         if listing is None:
             if not multi_ids:

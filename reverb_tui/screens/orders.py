@@ -377,7 +377,7 @@ class OrdersScreen(ReverbScreen):
     def action_toggle_mark(self) -> None:
         key = self.table.highlighted_key
         row = self._rows.get(key) if key else None
-        if row is None:
+        if key is None or row is None:
             self.app.bell()
             return
         order_id = int(row.order.id)

@@ -84,8 +84,8 @@ class OrdersTable(DataTable):
     @property
     def keys(self) -> list[str]:
         """The rows' keys, top to bottom."""
-        locations = self._row_locations
-        return [locations.get_key(i).value for i in range(self.row_count)]
+        keys = (self._row_locations.get_key(i) for i in range(self.row_count))
+        return [str(key.value) for key in keys if key is not None]
 
     def view_rows(self) -> tuple[int, int]:
         """The first and last row index in view (the cursor's row included)."""
