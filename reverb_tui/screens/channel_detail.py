@@ -39,10 +39,11 @@ from ..widgets.reauthorise_form import ReauthoriseForm
 from ..widgets.settings_form import SettingsForm
 from ..widgets.shipping_mapping_section import ShippingMappingSection
 from ..widgets.sku_mapping_section import SkuMappingSection
+from ..widgets.unlinked_counts import UnlinkedCountsButton
 from .base import GROUP_DB, GROUP_VERIFY, ReverbScreen
 from .confirm_remove import ConfirmRemoveModal
 from .stock_preview import StockPreviewModal
-from .unlinked import UnlinkedCountsButton, UnlinkedScreen
+from .unlinked import UnlinkedScreen
 
 LIST_TITLE = "Sales channel integrations"
 SUMMARY_LABEL_WIDTH = 20  # the longest label, "Reauthorise needed", and two spaces

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,9 +12,12 @@ from textual.widgets import Button, DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from ..messages import ChannelChanged, ChannelRow, ChannelsLoaded, SyncRequested
-from ..widgets.channel_table import ChannelTable
+from ..widgets.channel_table import ChannelTable, progress_text
 from ..widgets.footer import AppFooter
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
+
+if TYPE_CHECKING:
+    from ..sync.service import ChannelSummary, SyncProgress
 
 TITLE = "Sales channel integrations"
 EMPTY_TEXT = (
@@ -53,6 +58,17 @@ class ChannelListScreen(ReverbScreen):
         self.sub_title = TITLE
         self.query_one("#empty-state").display = False
         self.set_interval(REFRESH_SECONDS, self.load_rows, name="refresh-channels")
+        # The App publishes what the background sync does; this list shows it per row.
+        self.app.sync_progress_signal.subscribe(self, self._sync_progressed)
+        self.app.sync_finished_signal.subscribe(self, self._sync_finished)
+
+    def _sync_progressed(self, progress: SyncProgress) -> None:
+        self.table.show_progress(progress.channel_id, progress_text(progress))
+
+    def _sync_finished(self, summaries: list[ChannelSummary]) -> None:
+        for s in summaries:
+            self.table.show_progress(s.channel_id, None)
+        self.load_rows()
 
     def on_screen_resume(self) -> None:
         # First display and every return from the wizard or a detail screen.
@@ -83,7 +99,7 @@ class ChannelListScreen(ReverbScreen):
     # -- actions ------------------------------------------------------------------------------
 
     def action_add_channel(self) -> None:
-        self.reverb_app.action_add_channel()
+        self.app.action_add_channel()
 
     def action_refresh(self) -> None:
         self.load_rows()
@@ -113,7 +129,7 @@ class ChannelListScreen(ReverbScreen):
 
     def open_channel(self, channel_id: int) -> None:
         row = self.table.channel(channel_id)
-        self.reverb_app.open_channel(channel_id, row.view if row is not None else None)
+        self.app.open_channel(channel_id, row.view if row is not None else None)
 
     # -- table events -------------------------------------------------------------------------
 

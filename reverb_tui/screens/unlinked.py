@@ -9,7 +9,7 @@ it was stored without a local SKU, so it took no stock. From here:
 - *Apply mappings to waiting orders* is the one explicit way to link orders already
   downloaded (mappings otherwise apply only to orders downloaded after they were saved).
 
-``UnlinkedCountsButton`` is the detail screen's way in: it shows the counts.
+The detail screen's way in is ``widgets.unlinked_counts.UnlinkedCountsButton``.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, DataTable, Header, Label, Static
-from textual.worker import Worker
 
-from ..errors import NotFound
 from ..messages import SyncRequested
+from ..ui_text import plural
 from ..widgets.footer import AppFooter
-from .base import GROUP_DB, GROUP_TABLE, ReverbScreen, WorkerRouting
+from ..widgets.unlinked_counts import counts_label
+from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 from .sku_confirm import ConfirmActionModal
 
 WINDOW = 200  # rows of each table shown at once
@@ -41,50 +41,6 @@ APPLY_TEXT = (
     "its SKU's last count takes its quantity (× kit) from on hand now, so the listings show "
     "less stock at the next push."
 )
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'s' if n != 1 else ''}"
-
-
-def counts_label(listings: int, orders: int) -> str:
-    return f"Unlinked: {plural(listings, 'listing')}, {plural(orders, 'order')}"
-
-
-class UnlinkedCountsButton(WorkerRouting, Button):
-    """ "Unlinked: 12 listings, 3 orders" — opens the unlinked view (the detail screen's u)."""
-
-    class CountsLoaded(Message):
-        def __init__(self, listings: int, orders: int) -> None:
-            super().__init__()
-            self.listings = listings
-            self.orders = orders
-
-    def __init__(self, channel_id: int, *, id: str = "open-unlinked") -> None:  # noqa: A002
-        super().__init__("Unlinked: …", id=id)
-        self.channel_id = channel_id
-        self.counts: tuple[int, int] | None = None
-
-    def on_mount(self) -> None:
-        self.refresh_counts()
-
-    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="unlinked-counts")
-    def refresh_counts(self) -> None:
-        listings, orders = self.services.skus.unlinked_counts(self.channel_id)
-        self.post_message(self.CountsLoaded(listings, orders))
-
-    def on_unlinked_counts_button_counts_loaded(
-        self, message: UnlinkedCountsButton.CountsLoaded
-    ) -> None:
-        message.stop()
-        self.counts = (message.listings, message.orders)
-        self.label = counts_label(message.listings, message.orders)
-        self.refresh(layout=True)  # Button.label repaints only; the width follows the text
-        self.variant = "warning" if any(self.counts) else "default"
-
-    def show_worker_error(self, worker: Worker, message: str) -> bool:
-        # An integration removed elsewhere: the detail screen says so once and closes.
-        return isinstance(worker.error, NotFound)
 
 
 class UnlinkedScreen(ReverbScreen):

@@ -8,6 +8,7 @@ a background sync updates the health columns.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
@@ -17,6 +18,9 @@ from textual.widgets import DataTable
 from ..messages import ChannelRow
 from .badges import errors_text, logo_badge, reauth_text, status_text, time_text, type_label
 from .table_rows import update_rows
+
+if TYPE_CHECKING:
+    from ..sync.service import SyncProgress
 
 # (key, label) in display order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -45,6 +49,19 @@ def row_cells(row: ChannelRow, now: datetime, progress: str | None = None) -> tu
         reauth_text(row.needs_reauth),
         errors_text(row.error_count, row.last_error, width=26),
     )
+
+
+def progress_text(p: SyncProgress) -> str | None:
+    """What the list shows while an integration syncs."""
+    if p.phase == "done":
+        return None
+    if p.phase == "orders":
+        pages = f"page {p.done}/{p.total}" if p.total else f"page {p.done}"
+        return f"⟳ orders {pages}, {p.orders} seen"
+    if p.phase == "listings":
+        return f"⟳ listings {p.done}" + (f"/{p.total}" if p.total else "")
+    return f"⟳ stock {p.done}/{p.total}" if p.total else "⟳ stock push"
+
 
 
 class ChannelTable(DataTable):

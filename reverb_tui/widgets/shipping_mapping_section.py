@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import Button, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from ..screens.base import GROUP_DB, WorkerRouting
+from ..ui_workers import GROUP_DB, WorkerRouting
 from .form_error import FormError
 
 NOTE = (

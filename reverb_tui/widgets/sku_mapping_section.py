@@ -26,7 +26,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 from ..db.models import fold
 from ..errors import AppError, NotFound, UserError
 from ..messages import SyncRequested
-from ..screens.base import GROUP_DB, WorkerRouting
+from ..ui_workers import GROUP_DB, WorkerRouting
 from .form_error import FormError
 from .sku_picker import SkuChoice, SkuPicker
 

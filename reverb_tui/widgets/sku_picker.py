@@ -28,7 +28,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..db.models import fold
-from ..screens.base import WorkerRouting
+from ..ui_workers import WorkerRouting
 
 DEBOUNCE_SECONDS = 0.15
 LIMIT = 50
