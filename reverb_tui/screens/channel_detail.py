@@ -41,7 +41,7 @@ from ..widgets.shipping_mapping_section import ShippingMappingSection
 from ..widgets.sku_mapping_section import SkuMappingSection
 from ..widgets.unlinked_counts import UnlinkedCountsButton
 from .base import GROUP_DB, GROUP_VERIFY, ReverbScreen
-from .confirm_remove import ConfirmRemoveModal
+from .confirm import confirm_remove_channel
 from .stock_preview import StockPreviewModal
 from .unlinked import UnlinkedScreen
 
@@ -187,7 +187,7 @@ class ChannelDetailScreen(ReverbScreen):
     def action_remove(self) -> None:
         if self.view is None:
             return
-        self.app.push_screen(ConfirmRemoveModal(self.view["name"]), self._confirmed_remove)
+        self.app.push_screen(confirm_remove_channel(self.view["name"]), self._confirmed_remove)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button.id

@@ -24,10 +24,10 @@ from textual.worker import get_current_worker
 from ..messages import SyncRequested
 from ..widgets.footer import AppFooter
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
+from .confirm import confirm_delete_sku
 from .inventory_add import AddSkuModal
 from .inventory_csv import CsvDone, CsvFileModal
 from .inventory_on_hand import OnHandModal
-from .sku_confirm import ConfirmActionModal
 
 TITLE = "Inventory"
 PAGE_SIZE = 100
@@ -294,13 +294,7 @@ class InventoryScreen(ReverbScreen):
         if level is None:
             return
         self.app.push_screen(
-            ConfirmActionModal(
-                "Delete SKU",
-                f"Delete the local SKU {level.sku!r} ({level.title or 'no title'}, "
-                f"{level.on_hand:,} on hand)? Orders that took stock from it keep their SKU; "
-                "a SKU that a SKU mapping uses cannot be deleted (unmap it first).",
-                ok_label="Delete",
-            ),
+            confirm_delete_sku(level.sku, level.title, level.on_hand),
             lambda ok: self.delete_sku(level.sku) if ok else None,
         )
 

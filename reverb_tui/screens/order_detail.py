@@ -36,6 +36,7 @@ from ..services.shipping import channel_service_label
 from ..widgets.footer import AppFooter
 from ..widgets.form_error import FormError
 from .base import GROUP_DB, GROUP_VERIFY, ReverbScreen
+from .confirm import confirm_apply_mappings
 from .orders_format import EXCEPTION_STYLE, local_time, money, status_text
 
 GROUP_PROVIDERS = "providers"
@@ -312,8 +313,6 @@ class OrderDetailScreen(ReverbScreen):
         self.query_one("#ship-tracking", Input).focus()
 
     def action_apply_mappings(self) -> None:
-        from .orders_apply_confirm import ApplyMappingsModal
-
         if self.view is None:
             return
         if not self.view.get("exception_reasons"):
@@ -323,7 +322,7 @@ class OrderDetailScreen(ReverbScreen):
             )
             return
         self.app.push_screen(
-            ApplyMappingsModal(1, self.order_number),
+            confirm_apply_mappings(1, self.order_number),
             lambda ok: self.apply_mappings() if ok else None,
         )
 

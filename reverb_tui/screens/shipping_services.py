@@ -22,6 +22,7 @@ from ..widgets.footer import AppFooter
 from ..widgets.form_error import FormError
 from ..widgets.table_rows import update_rows
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
+from .confirm import confirm_delete_service
 
 TITLE = "Shipping services"
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -276,8 +277,6 @@ class ShippingServicesScreen(ReverbScreen):
         self.post_message(ServiceDeleteChecked(name, fresh))
 
     def on_service_delete_checked(self, message: ServiceDeleteChecked) -> None:
-        from .shipping_delete_confirm import DeleteServiceModal
-
         message.stop()
         if message.info is None:
             self.query_one("#services-error", FormError).show(
@@ -292,7 +291,7 @@ class ShippingServicesScreen(ReverbScreen):
             return
         name = message.info.name
         self.app.push_screen(
-            DeleteServiceModal(name), lambda ok: self.delete_service(name) if ok else None
+            confirm_delete_service(name), lambda ok: self.delete_service(name) if ok else None
         )
 
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="delete-service")

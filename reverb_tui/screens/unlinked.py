@@ -29,18 +29,9 @@ from ..ui_text import plural
 from ..widgets.footer import AppFooter
 from ..widgets.unlinked_counts import counts_label
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
-from .sku_confirm import ConfirmActionModal
+from .confirm import confirm_apply_waiting
 
 WINDOW = 200  # rows of each table shown at once
-
-APPLY_TEXT = (
-    "Link the orders of {name!r} that were downloaded without a local SKU and whose SKU is "
-    "mapped now?\n\n"
-    "Each one takes its local SKU from today's mappings. This changes orders already "
-    "downloaded: a linked order that is pending reserves stock, and one that was paid after "
-    "its SKU's last count takes its quantity (× kit) from on hand now, so the listings show "
-    "less stock at the next push."
-)
 
 
 class UnlinkedScreen(ReverbScreen):
@@ -196,11 +187,7 @@ class UnlinkedScreen(ReverbScreen):
     def action_apply_waiting(self) -> None:
         name = self.channel_name or "this integration"
         self.app.push_screen(
-            ConfirmActionModal(
-                "Apply mappings to waiting orders",
-                APPLY_TEXT.format(name=name),
-                ok_label="Link orders",
-            ),
+            confirm_apply_waiting(name),
             self._apply_confirmed,
         )
 

@@ -63,7 +63,6 @@ def progress_text(p: SyncProgress) -> str | None:
     return f"⟳ stock {p.done}/{p.total}" if p.total else "⟳ stock push"
 
 
-
 class ChannelTable(DataTable):
     """DataTable of integrations; a click on a status cell toggles, a click on a name opens."""
 

@@ -8,7 +8,7 @@ from reverb_tui.app import ReverbApp
 from reverb_tui.screens.add_channel import AddChannelScreen
 from reverb_tui.screens.channel_detail import ChannelDetailScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
-from reverb_tui.screens.confirm_remove import ConfirmRemoveModal
+from reverb_tui.screens.confirm import ConfirmModal
 from reverb_tui.widgets.channel_table import ChannelTable
 from tests.ui.helpers import add_channel, make_app, notifications, settle, type_text
 
@@ -85,7 +85,7 @@ def test_every_binding_has_an_id_and_a_description() -> None:
         ChannelListScreen,
         AddChannelScreen,
         ChannelDetailScreen,
-        ConfirmRemoveModal,
+        ConfirmModal,
         ChannelTable,
     ]
     for owner in owners:

@@ -6,7 +6,7 @@ from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel
 from reverb_tui.screens.channel_detail import ChannelDetailScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
-from reverb_tui.screens.confirm_remove import ConfirmRemoveModal
+from reverb_tui.screens.confirm import ConfirmModal
 from reverb_tui.screens.stock_preview import StockPreviewModal
 from reverb_tui.widgets.channel_table import ChannelTable
 from reverb_tui.widgets.form_error import FormError
@@ -128,7 +128,8 @@ async def test_remove_cancel_keeps_and_ok_removes(services) -> None:
         await click_button(pilot, "#remove-account")
         await pilot.pause()
         modal = app.screen
-        assert isinstance(modal, ConfirmRemoveModal)
+        assert isinstance(modal, ConfirmModal)
+        assert modal.title_text == "Remove account"
         text = " ".join(screen_text(app).split())
         assert "If you remove it and create it again, that is a new integration" in text
         assert "reports will not recognise its orders" in text
