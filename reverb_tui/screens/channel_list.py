@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -51,12 +51,11 @@ class ChannelListScreen(ReverbScreen):
             add.can_focus = False  # the `a` key is the keyboard path; keep focus on the table
             yield add
         yield ChannelTable(id="channel-table")
-        yield Static(EMPTY_TEXT, id="empty-state")
+        yield Static(EMPTY_TEXT, id="empty-state", classes="empty-state")
         yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
-        self.query_one("#empty-state").display = False
         self.set_interval(REFRESH_SECONDS, self.load_rows, name="refresh-channels")
         # The App publishes what the background sync does; this list shows it per row.
         self.app.sync_progress_signal.subscribe(self, self._sync_progressed)
@@ -90,10 +89,7 @@ class ChannelListScreen(ReverbScreen):
         message.stop()
         table = self.table
         table.sync_rows(message.rows, message.now)
-        empty = not message.rows
-        table.display = not empty
-        self.query_one("#empty-state").display = empty
-        if not empty and self.focused is None:
+        if message.rows and self.focused is None:
             table.focus()  # the first row after an empty list: keys work at once
 
     # -- actions ------------------------------------------------------------------------------
@@ -137,12 +133,13 @@ class ChannelListScreen(ReverbScreen):
         if event.row_key.value is not None:
             self.open_channel(int(event.row_key.value))
 
-    def on_channel_table_status_clicked(self, event: ChannelTable.StatusClicked) -> None:
-        self._toggle(event.channel_id)
+    @on(ChannelTable.CellClicked, "#channel-table")
+    def _cell_clicked(self, event: ChannelTable.CellClicked) -> None:
+        if event.column == "status":
+            self._toggle(int(event.key))
+        else:  # the name
+            self.open_channel(int(event.key))
 
-    def on_channel_table_name_clicked(self, event: ChannelTable.NameClicked) -> None:
-        self.open_channel(event.channel_id)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "add-channel":
-            self.action_add_channel()
+    @on(Button.Pressed, "#add-channel")
+    def _add_pressed(self) -> None:
+        self.action_add_channel()
