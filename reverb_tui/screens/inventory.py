@@ -13,7 +13,7 @@ import asyncio
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 
 from ..messages import SyncRequested
 from ..widgets.footer import AppFooter
+from ..widgets.keyed_table import KeyedTable
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 from .confirm import confirm_delete_sku
 from .inventory_add import AddSkuModal
@@ -105,8 +106,8 @@ class InventoryScreen(ReverbScreen):
         with Horizontal(id="inventory-heading"):
             yield Static(TITLE, classes="screen-title", id="inventory-title")
             yield Input(placeholder="Search SKU or title  ( / )", id="inventory-search")
-        yield DataTable(id="inventory-table", cursor_type="row", zebra_stripes=True)
-        yield Static(EMPTY_TEXT, id="inventory-empty", markup=False)
+        yield KeyedTable(id="inventory-table", columns=COLUMNS)
+        yield Static(EMPTY_TEXT, id="inventory-empty", classes="empty-state", markup=False)
         with Horizontal(id="inventory-pager"):
             prev = Button("◀ Previous", id="inventory-prev", classes="link")
             nxt = Button("Next ▶", id="inventory-next", classes="link")
@@ -118,16 +119,10 @@ class InventoryScreen(ReverbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
-        table = self.table
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
-        self.query_one("#inventory-empty").display = False
         self.set_interval(REFRESH_SECONDS, self.load_page, name="refresh-inventory")
         self.load_page()
 
-    @property
-    def table(self) -> DataTable:
-        return self.query_one("#inventory-table", DataTable)
+    table = getters.query_one("#inventory-table", KeyedTable)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -148,30 +143,16 @@ class InventoryScreen(ReverbScreen):
             return  # typed on since; that read is on its way
         self.page_offset, self.total = message.offset, message.total
         table = self.table
-        keys = [lv.sku for lv in message.rows]
-        keep = self._select_after_load or self.highlighted_sku
+        keep = self._select_after_load or table.highlighted_key
         self._select_after_load = None
-        if list(self.levels) == keys:
-            # The same SKUs: update changed cells in place (the cursor stays put).
-            for lv in message.rows:
-                cells = level_cells(lv)
-                for (column, _label), new, old in zip(
-                    COLUMNS, cells, table.get_row(lv.sku), strict=True
-                ):
-                    if new != old:
-                        table.update_cell(lv.sku, column, new, update_width=True)
-        else:
-            table.clear()
-            for lv in message.rows:
-                table.add_row(*level_cells(lv), key=lv.sku)
-        self.levels = {lv.sku: lv for lv in message.rows}
-        if keep is not None and keep in self.levels:
-            table.move_cursor(row=table.get_row_index(keep))
-        empty = not message.rows
-        table.display = not empty
+        levels = {lv.sku: lv for lv in message.rows}
+        if list(levels) != list(self.levels) and keep not in levels:
+            table.move_cursor(row=0)  # another page or search: start at its top
+        self.levels = levels
+        table.sync({sku: level_cells(lv) for sku, lv in levels.items()})
+        table.select_key(keep)
         note = self.query_one("#inventory-empty", Static)
-        note.display = empty
-        if empty and self.search_text.strip():
+        if not message.rows and self.search_text.strip():
             note.update(f"No local SKU matches {self.search_text.strip()!r}.")
         else:
             note.update(EMPTY_TEXT)
@@ -190,11 +171,7 @@ class InventoryScreen(ReverbScreen):
 
     @property
     def highlighted_sku(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return row_key.value
+        return self.table.highlighted_key
 
     # -- search and pages -------------------------------------------------------------------
 

@@ -17,21 +17,37 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, DataTable, Header, Label, Static
+from textual.widgets import Button, Header, Label, Static
 
 from ..messages import SyncRequested
 from ..ui_text import plural
 from ..widgets.footer import AppFooter
+from ..widgets.keyed_table import KeyedTable
 from ..widgets.unlinked_counts import counts_label
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 from .confirm import confirm_apply_waiting
 
 WINDOW = 200  # rows of each table shown at once
+LISTING_COLUMNS = (
+    ("listing", "Listing"),
+    ("sku", "SKU"),
+    ("title", "Title"),
+    ("inventory", "Inventory"),
+    ("state", "State"),
+)
+ORDER_COLUMNS = (
+    ("order", "Order"),
+    ("sku", "SKU"),
+    ("title", "Title"),
+    ("status", "Status"),
+    ("quantity", "Qty"),
+    ("created", "Created"),
+)
 
 
 class UnlinkedScreen(ReverbScreen):
@@ -91,33 +107,14 @@ class UnlinkedScreen(ReverbScreen):
                 )
             yield Static("", id="auto-link-report", markup=False)
             yield Label("Listings", id="unlinked-listings-label", classes="field-label")
-            yield DataTable(id="unlinked-listings", cursor_type="row", zebra_stripes=True)
+            yield KeyedTable(id="unlinked-listings", columns=LISTING_COLUMNS, empty_state=False)
             yield Label("Orders", id="unlinked-orders-label", classes="field-label")
-            yield DataTable(id="unlinked-orders", cursor_type="row", zebra_stripes=True)
+            yield KeyedTable(id="unlinked-orders", columns=ORDER_COLUMNS, empty_state=False)
         yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Unlinked"
         self.query_one("#auto-link-report").display = False
-        listings = self.query_one("#unlinked-listings", DataTable)
-        for key, label in (
-            ("listing", "Listing"),
-            ("sku", "SKU"),
-            ("title", "Title"),
-            ("inventory", "Inventory"),
-            ("state", "State"),
-        ):
-            listings.add_column(label, key=key)
-        orders = self.query_one("#unlinked-orders", DataTable)
-        for key, label in (
-            ("order", "Order"),
-            ("sku", "SKU"),
-            ("title", "Title"),
-            ("status", "Status"),
-            ("quantity", "Qty"),
-            ("created", "Created"),
-        ):
-            orders.add_column(label, key=key)
         self.load()
 
     # -- reading ----------------------------------------------------------------------------
@@ -143,29 +140,31 @@ class UnlinkedScreen(ReverbScreen):
         self.query_one("#unlinked-orders-label", Label).update(
             self._heading("Orders", len(r.orders), r.order_count)
         )
-        listings = self.query_one("#unlinked-listings", DataTable)
-        listings.clear()
-        for x in r.listings:
-            listings.add_row(
-                x.listing_id,
-                Text(x.sku) if x.sku else Text("(no SKU)", style="dim italic"),
-                x.title or "",
-                str(x.inventory),
-                x.state or "",
-                key=f"listing:{x.listing_id}",
-            )
-        orders = self.query_one("#unlinked-orders", DataTable)
-        orders.clear()
-        for o in r.orders:
-            orders.add_row(
-                o.order_number,
-                Text(o.channel_sku) if o.channel_sku else Text("(no SKU)", style="dim italic"),
-                o.title or "",
-                o.status,
-                str(o.quantity),
-                o.created_at.strftime("%Y-%m-%d %H:%M") if o.created_at else "",
-                key=f"order:{o.order_number}",
-            )
+        self.query_one("#unlinked-listings", KeyedTable).sync(
+            {
+                f"listing:{x.listing_id}": (
+                    x.listing_id,
+                    Text(x.sku) if x.sku else Text("(no SKU)", style="dim italic"),
+                    x.title or "",
+                    str(x.inventory),
+                    x.state or "",
+                )
+                for x in r.listings
+            }
+        )
+        self.query_one("#unlinked-orders", KeyedTable).sync(
+            {
+                f"order:{o.order_number}": (
+                    o.order_number,
+                    Text(o.channel_sku) if o.channel_sku else Text("(no SKU)", style="dim italic"),
+                    o.title or "",
+                    o.status,
+                    str(o.quantity),
+                    o.created_at.strftime("%Y-%m-%d %H:%M") if o.created_at else "",
+                )
+                for o in r.orders
+            }
+        )
 
     @staticmethod
     def _heading(what: str, shown: int, total: int) -> str:
@@ -186,23 +185,23 @@ class UnlinkedScreen(ReverbScreen):
 
     def action_apply_waiting(self) -> None:
         name = self.channel_name or "this integration"
-        self.app.push_screen(
-            confirm_apply_waiting(name),
-            self._apply_confirmed,
-        )
+        self.app.push_screen(confirm_apply_waiting(name), self._apply_confirmed)
 
     def _apply_confirmed(self, confirmed: bool | None) -> None:
         if confirmed:
             self.apply_waiting()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        button = event.button.id
-        if button == "unlinked-back":
-            self.action_back()
-        elif button == "auto-link":
-            self.action_auto_link()
-        elif button == "apply-waiting":
-            self.action_apply_waiting()
+    @on(Button.Pressed, "#unlinked-back")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#auto-link")
+    def _auto_link_pressed(self) -> None:
+        self.action_auto_link()
+
+    @on(Button.Pressed, "#apply-waiting")
+    def _apply_waiting_pressed(self) -> None:
+        self.action_apply_waiting()
 
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="auto-link")
     def auto_link(self) -> None:

@@ -3,13 +3,12 @@
 - Columns are declared once, at class level (``COLUMNS``: key and label).
 - Rows are keyed (a string) and refreshed by ``sync(cells_by_key)``: rows whose key is gone
   are removed, only cells that changed are updated, new rows are added, and the rows end up
-  in the order given; all of it inside one ``app.batch_update()`` (one repaint), never a
-  ``clear()`` while the order holds, so the cursor stays on its row while a background
-  refresh runs.
+  in the order given (sorted into it, not rebuilt); all of it inside one
+  ``app.batch_update()``, so the cursor stays on its row while a background refresh runs.
 - A click on a cell of a ``CLICKABLE`` column posts ``CellClicked(key, column)`` instead of
   DataTable's own click (which would also select the row).
 - ``empty`` is True after a ``sync`` with no rows. With ``empty_state`` (the default), the
-  parent gets the ``-empty`` class as well; app.tcss then hides the table and shows its
+  parent gets the ``-empty`` class as well; the CSS below then hides the table and shows its
   sibling with the ``empty-state`` class.
 """
 
@@ -27,6 +26,20 @@ from textual.widgets import DataTable
 class KeyedTable(DataTable):
     COLUMNS: ClassVar[Sequence[tuple[str, str]]] = ()  # (key, label) in display order
     CLICKABLE: ClassVar[frozenset[str]] = frozenset()  # column keys whose clicks are posted
+
+    # Unscoped: the rules reach the placeholder, a sibling of the table.
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    .empty-state {
+        display: none;
+    }
+    .-empty > .empty-state {
+        display: block;
+    }
+    .-empty > KeyedTable.-empty {
+        display: none;
+    }
+    """
 
     empty: reactive[bool] = reactive(False)
 
@@ -79,14 +92,27 @@ class KeyedTable(DataTable):
                             self.update_cell(key, column, new, update_width=True)
                 else:
                     self.add_row(*cells, key=key)
-            if [row.key.value for row in self.ordered_rows] != list(cells_by_key):
-                # New rows landed between old ones (or the order changed): build again in
-                # order; rare, and cheaper than it looks inside one batch.
-                self.clear()
-                for key, cells in cells_by_key.items():
-                    self.add_row(*cells, key=key)
+            if self._order() != list(cells_by_key):
+                self._reorder(cells_by_key)
             self.select_key(keep)
         self.empty = not cells_by_key if empty is None else empty
+
+    def _order(self) -> list[str | None]:
+        return [row.key.value for row in self.ordered_rows]
+
+    def _reorder(self, cells_by_key: Mapping[str, Sequence[Any]]) -> None:
+        """Put the rows in ``order`` without rebuilding them (row keys and cursor survive).
+
+        ``DataTable.sort`` hands its key function a row's cells, never its key; each row's
+        cells are the very objects stored by ``add_row``/``update_cell``, so identity tells
+        the rows apart. Rows sharing every cell object cannot be told apart: rebuilt."""
+        order = list(cells_by_key)
+        position = {tuple(map(id, self.get_row(k))): i for i, k in enumerate(order)}
+        self.sort(key=lambda cells: position.get(tuple(map(id, cells)), len(order)))
+        if self._order() != order:
+            self.clear()
+            for key in order:
+                self.add_row(*cells_by_key[key], key=key)
 
     def select_key(self, key: str | None) -> None:
         """Put the cursor on row ``key`` if there is one."""
