@@ -34,10 +34,10 @@ from textual.worker import Worker, WorkerState
 
 from .errors import AppError
 from .messages import (
+    ChangeKind,
     ChannelAdded,
     ChannelChanged,
     ChannelRemoved,
-    ChannelRow,
     SyncFinished,
     SyncProgressed,
     SyncRequested,
@@ -45,6 +45,7 @@ from .messages import (
 from .screens.add_channel import AddChannelScreen
 from .screens.channel_detail import ChannelDetailScreen
 from .screens.channel_list import ChannelListScreen
+from .services.channels import ChannelView
 from .services.factory import Services
 from .textual_fixes import apply as apply_textual_fixes
 from .ui_workers import GROUP_SYNC, WorkerFailed, WorkerName
@@ -69,10 +70,12 @@ REVERB_THEME = Theme(
 )
 
 CHANGE_NOTICES = {
-    "enabled": "Enabled {name!r}: it downloads orders and updates listings again.",
-    "disabled": "Disabled {name!r}: it downloads no orders and updates no listings until enabled.",
-    "reauthorised": "Reauthorised {name!r}: Reverb accepted the site and the token.",
-    "settings": "Saved the additional settings of {name!r}.",
+    ChangeKind.ENABLED: "Enabled {name!r}: it downloads orders and updates listings again.",
+    ChangeKind.DISABLED: (
+        "Disabled {name!r}: it downloads no orders and updates no listings until enabled."
+    ),
+    ChangeKind.REAUTHORISED: "Reauthorised {name!r}: Reverb accepted the site and the token.",
+    ChangeKind.SETTINGS: "Saved the additional settings of {name!r}.",
 }
 
 
@@ -169,8 +172,8 @@ class ChannelCommands(Provider):
     async def startup(self) -> None:
         app: ReverbApp = self.app  # type: ignore[assignment]
 
-        def read() -> list[ChannelRow]:
-            return [ChannelRow.from_channel(ch) for ch in app.services.channels.list()]
+        def read() -> list[ChannelView]:
+            return [ChannelView.of(ch) for ch in app.services.channels.list()]
 
         try:
             self._channels = await asyncio.to_thread(read)
@@ -183,7 +186,7 @@ class ChannelCommands(Provider):
         for row in self._channels:
             yield (
                 f"Open {row.name}",
-                partial(app.open_channel, row.id, row.view),
+                partial(app.open_channel, row.id, row),
                 "Open the integration",
             )
 
@@ -251,9 +254,9 @@ class ReverbApp(App[None]):
         if not any(isinstance(s, AddChannelScreen) for s in self.screen_stack):
             self.push_screen(AddChannelScreen())
 
-    def open_channel(self, channel_id: int, view: dict[str, Any] | None = None) -> None:
-        """``view``: the integration's ``channel_json`` if the caller has it (the first frame
-        of the detail screen shows it while a fresh copy is read)."""
+    def open_channel(self, channel_id: int, view: ChannelView | None = None) -> None:
+        """``view``: the integration as the caller last read it, if it has it (the first
+        frame of the detail screen shows it while a fresh copy is read)."""
         self.push_screen(ChannelDetailScreen(channel_id, view))
 
     def action_open(self, name: str) -> None:

@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Header, Static
 from textual.worker import get_current_worker
 
-from ..messages import ChannelChanged, ChannelRow, ChannelsLoaded, SyncRequested
+from ..messages import ChangeKind, ChannelChanged, ChannelsLoaded, SyncRequested
 from ..widgets.channel_table import ChannelTable, progress_text
 from ..widgets.footer import AppFooter
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
@@ -81,7 +81,9 @@ class ChannelListScreen(ReverbScreen):
 
     @work(group=GROUP_TABLE, exclusive=True, thread=True, exit_on_error=False, name="load-channels")
     def load_rows(self) -> None:
-        rows = [ChannelRow.from_channel(ch) for ch in self.services.channels.list()]
+        from ..services.channels import ChannelView
+
+        rows = [ChannelView.of(ch) for ch in self.services.channels.list()]
         if not get_current_worker().is_cancelled:  # a newer read replaced this one
             self.post_message(ChannelsLoaded(rows, self.services.clock()))
 
@@ -118,14 +120,15 @@ class ChannelListScreen(ReverbScreen):
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="set-enabled")
     def set_enabled(self, channel_id: int, enabled: bool) -> None:
         ch = self.services.channels.set_enabled(channel_id, enabled)
-        self.post_message(ChannelChanged(int(ch.id), ch.name, "enabled" if enabled else "disabled"))
+        change = ChangeKind.ENABLED if enabled else ChangeKind.DISABLED
+        self.post_message(ChannelChanged(int(ch.id), ch.name, change))
 
     def on_channel_changed(self, message: ChannelChanged) -> None:
         self.load_rows()  # then it bubbles to the app, which notifies
 
     def open_channel(self, channel_id: int) -> None:
         row = self.table.channel(channel_id)
-        self.app.open_channel(channel_id, row.view if row is not None else None)
+        self.app.open_channel(channel_id, row)
 
     # -- table events -------------------------------------------------------------------------
 

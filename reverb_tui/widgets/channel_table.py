@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.binding import Binding
 
-from ..messages import ChannelRow
 from .badges import errors_text, logo_badge, reauth_text, status_text, time_text, type_label
 from .keyed_table import KeyedTable
 
 if TYPE_CHECKING:
+    from ..services.channels import ChannelView
     from ..sync.service import SyncProgress
 
 # (key, label) in display order.
@@ -34,7 +34,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 COLUMN_KEYS = tuple(key for key, _label in COLUMNS)
 
 
-def row_cells(row: ChannelRow, now: datetime, progress: str | None = None) -> tuple[Text, ...]:
+def row_cells(row: ChannelView, now: datetime, progress: str | None = None) -> tuple[Text, ...]:
     return (
         logo_badge(row.type),
         Text(type_label(row.type)),
@@ -71,13 +71,13 @@ class ChannelTable(KeyedTable):
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
-        self._rows: dict[int, ChannelRow] = {}
+        self._rows: dict[int, ChannelView] = {}
         self._progress: dict[int, str] = {}  # channel id -> what its running sync is doing
         self._now: datetime | None = None
 
     # -- data -------------------------------------------------------------------------------
 
-    def sync_rows(self, rows: list[ChannelRow], now: datetime) -> None:
+    def sync_rows(self, rows: list[ChannelView], now: datetime) -> None:
         """Bring the table to ``rows`` by row key, touching only what changed."""
         self._now = now
         self.sync({str(r.id): row_cells(r, now, self._progress.get(r.id)) for r in rows})
@@ -99,7 +99,7 @@ class ChannelTable(KeyedTable):
         ]
         self.update_cell(key, "last-orders", cell, update_width=True)
 
-    def channel(self, channel_id: int) -> ChannelRow | None:
+    def channel(self, channel_id: int) -> ChannelView | None:
         return self._rows.get(channel_id)
 
     @property
