@@ -10,7 +10,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -133,6 +133,7 @@ class ChannelDetailScreen(ReverbScreen):
         self.sub_title = view.name
         self.query_one("#channel-summary", Static).update(self._summary(view))
         if first:  # a form opened before anything was read: fill it in now
+            self.refresh_bindings()  # p and Remove can run now (check_action)
             for form in self.query("ReauthoriseForm, SettingsForm"):
                 form.reset(view)
 
@@ -168,6 +169,12 @@ class ChannelDetailScreen(ReverbScreen):
             summary.append_text(value)
         return summary
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that need the integration read are shown dimmed until it is (None)."""
+        if action in ("preview_stock", "remove") and self.view is None:
+            return None
+        return True
+
     # -- navigation -----------------------------------------------------------------------------
 
     def action_back(self) -> None:
@@ -189,16 +196,21 @@ class ChannelDetailScreen(ReverbScreen):
             return
         self.app.push_screen(confirm_remove_channel(self.view.name), self._confirmed_remove)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        button = event.button.id
-        if button in ("back-link", "detail-cancel"):
-            self.action_back()
-        elif button == "remove-account":
-            self.action_remove()
-        elif button == "open-unlinked":
-            self.action_unlinked()
-        elif button == "preview-stock-push":
-            self.action_preview_stock()
+    @on(Button.Pressed, "#back-link, #detail-cancel")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#remove-account")
+    def _remove_pressed(self) -> None:
+        self.action_remove()
+
+    @on(Button.Pressed, "#open-unlinked")
+    def _unlinked_pressed(self) -> None:
+        self.action_unlinked()
+
+    @on(Button.Pressed, "#preview-stock-push")
+    def _preview_pressed(self) -> None:
+        self.action_preview_stock()
 
     # -- reauthorise ----------------------------------------------------------------------------
 

@@ -9,11 +9,10 @@ for a stock push, so the linked listings show the new quantity.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rich.text import Text
-from textual import getters, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -22,6 +21,7 @@ from textual.widgets import Button, DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from ..messages import SyncRequested
+from ..ui_text import typing_pause
 from ..widgets.footer import AppFooter
 from ..widgets.keyed_table import KeyedTable
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
@@ -183,7 +183,7 @@ class InventoryScreen(ReverbScreen):
     @work(group="search", exclusive=True, exit_on_error=False, name="inventory-search")
     async def search(self, text: str) -> None:
         """Wait for a pause in typing (a newer keystroke cancels this), then read."""
-        await asyncio.sleep(SEARCH_DEBOUNCE)
+        await typing_pause(SEARCH_DEBOUNCE)
         self.search_text = text
         self.page_offset = 0
         self.load_page()
@@ -214,11 +214,13 @@ class InventoryScreen(ReverbScreen):
             return
         self.leave(None)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "inventory-prev":
-            self.action_page(-1)
-        elif event.button.id == "inventory-next":
-            self.action_page(1)
+    @on(Button.Pressed, "#inventory-prev")
+    def _prev_pressed(self) -> None:
+        self.action_page(-1)
+
+    @on(Button.Pressed, "#inventory-next")
+    def _next_pressed(self) -> None:
+        self.action_page(1)
 
     # -- edit on hand -----------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -344,14 +344,17 @@ class OrderDetailScreen(ReverbScreen):
         self.notify(text, title="Apply current mappings", markup=False)
         self.load_order()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        button = event.button.id
-        if button == "order-back":
-            self.action_back()
-        elif button == "ship-submit":
-            self._submit_ship()
-        elif button == "order-apply":
-            self.action_apply_mappings()
+    @on(Button.Pressed, "#order-back")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#ship-submit")
+    def _ship_pressed(self) -> None:
+        self._submit_ship()
+
+    @on(Button.Pressed, "#order-apply")
+    def _apply_pressed(self) -> None:
+        self.action_apply_mappings()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "ship-tracking":

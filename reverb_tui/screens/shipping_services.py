@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import getters, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -269,9 +269,9 @@ class ShippingServicesScreen(ReverbScreen):
         self.notify(f"Deleted the shipping service {message.name!r}.", markup=False)
         self.load_services()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "services-add":
-            self.action_add()
+    @on(Button.Pressed, "#services-add")
+    def _add_pressed(self) -> None:
+        self.action_add()
 
     def show_worker_error(self, worker: Worker, message: str) -> bool:
         if worker.name in ("delete-service", "check-delete"):

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.console import Group
 from rich.text import Text
-from textual import getters, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -386,9 +386,9 @@ class SyncLogScreen(ReverbScreen):
             return
         self.retry(int(run["channel_id"]))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "sync-log-retry":
-            self.action_retry()
+    @on(Button.Pressed, "#sync-log-retry")
+    def _retry_pressed(self) -> None:
+        self.action_retry()
 
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="retry-run")
     def retry(self, channel_id: int) -> None:

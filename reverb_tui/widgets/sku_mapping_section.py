@@ -342,17 +342,20 @@ class SkuMappingSection(WorkerRouting, Vertical):
 
     # -- Map them ---------------------------------------------------------------------------
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        button = event.button.id
-        if button not in ("sku-map", "sku-save", "sku-cancel"):
-            return
+    @on(Button.Pressed, "#sku-map")
+    def _map_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if button == "sku-map":
-            self.map_them()
-        elif button == "sku-save":
-            self.save()
-        else:
-            self.cancel()
+        self.map_them()
+
+    @on(Button.Pressed, "#sku-save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.save()
+
+    @on(Button.Pressed, "#sku-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.cancel()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "sku-kit":
