@@ -1,14 +1,14 @@
 """ReverbApp: the terminal UI. Services are injected; nothing here opens a database or a client.
 
-Routing (see also messages.py and screens/base.py):
+Routing (see also messages.py and ui_workers.py):
 
 - Screens run their work in named worker groups (``db``/``table`` threads for database
   functions, ``verify`` async workers for calls to Reverb, ``sync`` for background sync) with
   ``exit_on_error=False``. A worker posts a past-tense message to its screen when it succeeds;
   the screen reacts, then the message bubbles here and the app notifies.
-- A worker that fails goes to ``report_worker_failure``, the one handler: the error's
-  one-sentence message is shown inline by the screen that asked (a form), else as a
-  notification. An unexpected exception is reported in one sentence too; its redacted
+- A worker that fails posts a bubbling ``WorkerFailed`` (ui_workers.py) that ends in
+  ``report_worker_failure``, the one handler: the error's one-sentence message is shown inline
+  by the screen that asked (a form), else as a notification. An unexpected exception is reported in one sentence too; its redacted
   traceback goes to a file, never to the screen.
 """
 
@@ -18,35 +18,41 @@ import asyncio
 import gc
 import os
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from .errors import AppError
 from .messages import (
+    ChangeKind,
     ChannelAdded,
     ChannelChanged,
     ChannelRemoved,
-    ChannelRow,
     SyncFinished,
     SyncProgressed,
     SyncRequested,
 )
 from .screens.add_channel import AddChannelScreen
-from .screens.base import GROUP_SYNC
 from .screens.channel_detail import ChannelDetailScreen
 from .screens.channel_list import ChannelListScreen
+from .services.channels import ChannelView
 from .services.factory import Services
 from .textual_fixes import apply as apply_textual_fixes
+from .ui_workers import GROUP_SYNC, WorkerFailed, WorkerName
 from .widgets.badges import REVERB_ORANGE, STATUS_BLUE
+
+if TYPE_CHECKING:
+    from .sync.service import ChannelSummary, SyncProgress, SyncWanted
 
 REVERB_THEME = Theme(
     name="reverb",
@@ -64,10 +70,12 @@ REVERB_THEME = Theme(
 )
 
 CHANGE_NOTICES = {
-    "enabled": "Enabled {name!r}: it downloads orders and updates listings again.",
-    "disabled": "Disabled {name!r}: it downloads no orders and updates no listings until enabled.",
-    "reauthorised": "Reauthorised {name!r}: Reverb accepted the site and the token.",
-    "settings": "Saved the additional settings of {name!r}.",
+    ChangeKind.ENABLED: "Enabled {name!r}: it downloads orders and updates listings again.",
+    ChangeKind.DISABLED: (
+        "Disabled {name!r}: it downloads no orders and updates no listings until enabled."
+    ),
+    ChangeKind.REAUTHORISED: "Reauthorised {name!r}: Reverb accepted the site and the token.",
+    ChangeKind.SETTINGS: "Saved the additional settings of {name!r}.",
 }
 
 
@@ -99,37 +107,61 @@ def _save_traceback(error: BaseException | None) -> str | None:
         return None
 
 
-# The main screens besides the list: key -> (module, class, palette title, palette help).
-MAIN_SCREENS: dict[str, tuple[str, str, str, str]] = {
-    "orders": (
-        ".screens.orders",
-        "OrdersScreen",
-        "Orders",
-        "Downloaded orders: filter, search, exceptions, mark shipped",
+# The main screens besides the list, imported when first opened (they cost start-up time).
+
+
+def _orders() -> type[Screen]:
+    from .screens.orders import OrdersScreen
+
+    return OrdersScreen
+
+
+def _inventory() -> type[Screen]:
+    from .screens.inventory import InventoryScreen
+
+    return InventoryScreen
+
+
+def _shipping() -> type[Screen]:
+    from .screens.shipping_services import ShippingServicesScreen
+
+    return ShippingServicesScreen
+
+
+def _sync_log() -> type[Screen]:
+    from .screens.sync_log import SyncLogScreen
+
+    return SyncLogScreen
+
+
+def _reports() -> type[Screen]:
+    from .screens.reports import ReportsScreen
+
+    return ReportsScreen
+
+
+@dataclass(frozen=True)
+class MainScreen:
+    screen: Callable[[], type[Screen]]
+    title: str  # in the command palette
+    help: str
+
+
+MAIN_SCREENS: dict[str, MainScreen] = {
+    "orders": MainScreen(
+        _orders, "Orders", "Downloaded orders: filter, search, exceptions, mark shipped"
     ),
-    "inventory": (
-        ".screens.inventory",
-        "InventoryScreen",
-        "Inventory",
-        "Local SKUs: on hand, reserved, available; CSV import and export",
+    "inventory": MainScreen(
+        _inventory, "Inventory", "Local SKUs: on hand, reserved, available; CSV import and export"
     ),
-    "shipping": (
-        ".screens.shipping_services",
-        "ShippingServicesScreen",
-        "Shipping services",
-        "Local shipping services and their Reverb carriers",
+    "shipping": MainScreen(
+        _shipping, "Shipping services", "Local shipping services and their Reverb carriers"
     ),
-    "sync_log": (
-        ".screens.sync_log",
-        "SyncLogScreen",
-        "Sync log",
-        "Every sync run with counts, duration and each error",
+    "sync_log": MainScreen(
+        _sync_log, "Sync log", "Every sync run with counts, duration and each error"
     ),
-    "reports": (
-        ".screens.reports",
-        "ReportsScreen",
-        "Reports",
-        "Orders and revenue per integration per day, as charts",
+    "reports": MainScreen(
+        _reports, "Reports", "Orders and revenue per integration per day, as charts"
     ),
 }
 
@@ -140,8 +172,8 @@ class ChannelCommands(Provider):
     async def startup(self) -> None:
         app: ReverbApp = self.app  # type: ignore[assignment]
 
-        def read() -> list[ChannelRow]:
-            return [ChannelRow.from_channel(ch) for ch in app.services.channels.list()]
+        def read() -> list[ChannelView]:
+            return [ChannelView.of(ch) for ch in app.services.channels.list()]
 
         try:
             self._channels = await asyncio.to_thread(read)
@@ -154,7 +186,7 @@ class ChannelCommands(Provider):
         for row in self._channels:
             yield (
                 f"Open {row.name}",
-                partial(app.open_channel, row.id, row.view),
+                partial(app.open_channel, row.id, row),
                 "Open the integration",
             )
 
@@ -207,6 +239,9 @@ class ReverbApp(App[None]):
         # wires it to services.sync in the "sync" worker group.
         self.start_sync = start_sync
         self._heap_frozen = False
+        # What the background sync is doing, for the screens that show it (the list).
+        self.sync_progress_signal: Signal[SyncProgress] = Signal(self, "sync-progress")
+        self.sync_finished_signal: Signal[list[ChannelSummary]] = Signal(self, "sync-finished")
         self.register_theme(REVERB_THEME)
         self.theme = REVERB_THEME.name
 
@@ -219,17 +254,14 @@ class ReverbApp(App[None]):
         if not any(isinstance(s, AddChannelScreen) for s in self.screen_stack):
             self.push_screen(AddChannelScreen())
 
-    def open_channel(self, channel_id: int, view: dict[str, Any] | None = None) -> None:
-        """``view``: the integration's ``channel_json`` if the caller has it (the first frame
-        of the detail screen shows it while a fresh copy is read)."""
+    def open_channel(self, channel_id: int, view: ChannelView | None = None) -> None:
+        """``view``: the integration as the caller last read it, if it has it (the first
+        frame of the detail screen shows it while a fresh copy is read)."""
         self.push_screen(ChannelDetailScreen(channel_id, view))
 
     def action_open(self, name: str) -> None:
         """Open one of the app's main screens (orders, inventory, shipping, sync_log, reports)."""
-        import importlib
-
-        module, cls, _title, _help = MAIN_SCREENS[name]
-        screen_cls = getattr(importlib.import_module(module, __package__), cls)
+        screen_cls = MAIN_SCREENS[name].screen()
         for existing in self.screen_stack[1:]:
             if isinstance(existing, screen_cls):
                 while self.screen is not existing:
@@ -258,8 +290,8 @@ class ReverbApp(App[None]):
             "Download orders and push stock for every enabled integration",
             lambda: self.post_message(SyncRequested(None)),
         )
-        for name, (_m, _c, title, help_text) in MAIN_SCREENS.items():
-            yield SystemCommand(title, help_text, partial(self.action_open, name))
+        for name, main in MAIN_SCREENS.items():
+            yield SystemCommand(main.title, main.help, partial(self.action_open, name))
         if isinstance(screen, ChannelListScreen):
             yield SystemCommand(
                 "Enable/disable the highlighted integration",
@@ -293,10 +325,13 @@ class ReverbApp(App[None]):
 
     # -- the one handler for failed workers ----------------------------------------------------
 
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        self.report_worker_failure(message.worker, message.origin)
+
     def report_worker_failure(self, worker: Worker, origin: DOMNode | None = None) -> None:
         message = describe_failure(worker.error)
         show_inline = getattr(origin, "show_worker_error", None)
-        if show_inline is not None and show_inline(worker, message):
+        if show_inline is not None and origin is not None and show_inline(worker, message):
             return
         self.notify(message, title="Error", severity="error", timeout=10, markup=False)
 
@@ -335,7 +370,7 @@ class ReverbApp(App[None]):
         self._sync_queue = SyncQueue(self._sync_stop)
         if self.start_sync:
             self.run_worker(
-                self._sync_loop(), group=GROUP_SYNC, name="sync-loop", exit_on_error=False
+                self._sync_loop(), group=GROUP_SYNC, name=WorkerName.SYNC_LOOP, exit_on_error=False
             )
 
     async def _sync_loop(self) -> None:
@@ -350,7 +385,7 @@ class ReverbApp(App[None]):
             ),
         )
 
-    async def _sync_once(self, wanted: Any) -> None:
+    async def _sync_once(self, wanted: SyncWanted) -> None:
         summaries = await self.services.sync.run(
             wanted.kind,
             wanted.channels,
@@ -366,30 +401,19 @@ class ReverbApp(App[None]):
             self._sync_queue.put(wanted)
         else:  # no background loop (tests, or a user who turned it off): run it once
             self.run_worker(
-                self._sync_once(wanted), group=GROUP_SYNC, name="sync-now", exit_on_error=False
+                self._sync_once(wanted),
+                group=GROUP_SYNC,
+                name=WorkerName.SYNC_NOW,
+                exit_on_error=False,
             )
         if not message.stock_only:
             self.notify("Syncing now…", timeout=3, markup=False)
 
-    def _channel_list(self) -> ChannelListScreen | None:
-        for screen in self.screen_stack:
-            if isinstance(screen, ChannelListScreen):
-                return screen
-        return None
-
     def on_sync_progressed(self, message: SyncProgressed) -> None:
-        p = message.progress
-        screen = self._channel_list()
-        if screen is None or not screen.is_mounted:
-            return
-        screen.table.show_progress(p.channel_id, progress_text(p))
+        self.sync_progress_signal.publish(message.progress)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
-        screen = self._channel_list()
-        if screen is not None and screen.is_mounted:
-            for s in message.summaries:
-                screen.table.show_progress(s.channel_id, None)
-            screen.load_rows()
+        self.sync_finished_signal.publish(message.summaries)
         if message.requested and not message.summaries:
             self.notify("Nothing to sync: no enabled integration.", markup=False)
         for s in message.summaries:
@@ -431,19 +455,7 @@ class ReverbApp(App[None]):
         self.exit()
 
 
-def progress_text(p: Any) -> str | None:
-    """What the list shows while an integration syncs."""
-    if p.phase == "done":
-        return None
-    if p.phase == "orders":
-        pages = f"page {p.done}/{p.total}" if p.total else f"page {p.done}"
-        return f"⟳ orders {pages}, {p.orders} seen"
-    if p.phase == "listings":
-        return f"⟳ listings {p.done}" + (f"/{p.total}" if p.total else "")
-    return f"⟳ stock {p.done}/{p.total}" if p.total else "⟳ stock push"
-
-
-def summary_text(s: Any) -> str:
+def summary_text(s: ChannelSummary) -> str:
     parts = [f"{s.orders_new} new orders, {s.orders_updated} updated"]
     if s.listings_seen or s.listings_pushed:
         parts.append(

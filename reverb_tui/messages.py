@@ -8,60 +8,39 @@ app-wide (a notification). Messages carry plain values, never a token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+if TYPE_CHECKING:
+    from .services.channels import ChannelView
+    from .sync.service import ChannelSummary, SyncProgress
 
-@dataclass(frozen=True)
-class ChannelRow:
-    """What the list shows of one integration (no token, no session attached)."""
 
-    id: int
-    name: str
-    type: str
-    enabled: bool
-    needs_reauth: bool
-    error_count: int
-    last_error: str | None
-    last_order_sync_at: datetime | None
-    last_stock_push_at: datetime | None
-    # ``channel_json`` (token masked): lets the detail screen paint its first frame at once.
-    view: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+class ChangeKind(StrEnum):
+    """What ``ChannelChanged`` says happened to an integration."""
 
-    @classmethod
-    def from_channel(cls, ch: Any) -> ChannelRow:
-        from .services.channels import channel_json
-
-        return cls(
-            id=int(ch.id),
-            name=ch.name,
-            type=ch.type,
-            enabled=bool(ch.enabled),
-            needs_reauth=bool(ch.needs_reauth),
-            error_count=int(ch.error_count or 0),
-            last_error=ch.last_error,
-            last_order_sync_at=ch.last_order_sync_at,
-            last_stock_push_at=ch.last_stock_push_at,
-            view=channel_json(ch),
-        )
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+    REAUTHORISED = "reauthorised"
+    SETTINGS = "settings"
 
 
 class ChannelsLoaded(Message):
     """The integrations were read from the database (rows in list order)."""
 
-    def __init__(self, rows: list[ChannelRow], now: datetime) -> None:
+    def __init__(self, rows: list[ChannelView], now: datetime) -> None:
         super().__init__()
         self.rows = rows
         self.now = now
 
 
 class ChannelLoaded(Message):
-    """One integration was read for the detail screen; ``view`` is ``channel_json`` (masked)."""
+    """One integration was read for the detail screen."""
 
-    def __init__(self, view: dict[str, Any]) -> None:
+    def __init__(self, view: ChannelView) -> None:
         super().__init__()
         self.view = view
 
@@ -84,12 +63,9 @@ class ChannelAdded(Message):
 
 
 class ChannelChanged(Message):
-    """An integration was changed.
+    """An integration was changed (``change`` says how)."""
 
-    ``change`` is one of ``enabled``, ``disabled``, ``reauthorised``, ``settings``.
-    """
-
-    def __init__(self, channel_id: int, name: str, change: str) -> None:
+    def __init__(self, channel_id: int, name: str, change: ChangeKind) -> None:
         super().__init__()
         self.channel_id = channel_id
         self.name = name
@@ -121,18 +97,18 @@ class SyncRequested(Message):
 class SyncProgressed(Message):
     """A background sync made progress (a page of orders, listings, or pushes)."""
 
-    def __init__(self, progress: Any) -> None:  # sync.service.SyncProgress
+    def __init__(self, progress: SyncProgress) -> None:
         super().__init__()
         self.progress = progress
 
 
 class SyncFinished(Message):
-    """A background sync run ended; ``summaries`` are sync.service.ChannelSummary objects.
+    """A background sync run ended, with one summary per integration it synced.
 
     ``requested`` is True for a run somebody asked for ("Sync now", an inventory edit).
     """
 
-    def __init__(self, summaries: list[Any], *, requested: bool) -> None:
+    def __init__(self, summaries: list[ChannelSummary], *, requested: bool) -> None:
         super().__init__()
         self.summaries = summaries
         self.requested = requested

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -132,16 +132,21 @@ class AddChannelScreen(ReverbScreen):
         if focus:
             self.query_one(focus).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        button = event.button.id
-        if button == "add-reverb":
-            self._go("step-name", "#channel-name")
-        elif button == "name-next":
-            self._submit_name()
-        elif button == "config-next":
-            self._submit_config()
-        elif button in ("cancel-pick", "cancel-name", "cancel-config"):
-            self.action_cancel()
+    @on(Button.Pressed, "#add-reverb")
+    def _reverb_picked(self) -> None:
+        self._go("step-name", "#channel-name")
+
+    @on(Button.Pressed, "#name-next")
+    def _name_next(self) -> None:
+        self._submit_name()
+
+    @on(Button.Pressed, "#config-next")
+    def _config_next(self) -> None:
+        self._submit_config()
+
+    @on(Button.Pressed, "#cancel-pick, #cancel-name, #cancel-config")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "channel-name":

@@ -1,58 +1,48 @@
-"""What every screen of the app shares: failed workers go to the app's one handler.
+"""What every screen of the app shares: worker routing (see ``ui_workers``) and leaving.
 
-``Worker.StateChanged`` does not bubble, so each screen forwards its workers' failures to
-``ReverbApp.report_worker_failure``. A screen that wants a failure shown inline (under a
-form) overrides ``show_worker_error`` and returns True; otherwise the app notifies.
+A screen that wants a failed worker's error shown inline (under a form) overrides
+``show_worker_error`` and returns True; otherwise the App notifies.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from textual import on
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
+from ..ui_workers import (  # re-exported: the screens' one import for routing
+    GROUP_DB,
+    GROUP_PROVIDERS,
+    GROUP_SEARCH,
+    GROUP_SYNC,
+    GROUP_TABLE,
+    GROUP_VERIFY,
+    WorkerName,
+    WorkerRouting,
+)
 from ..widgets.form_error import FormError
 
-# Worker groups (ARCHITECTURE.md "Workers and sync"). ``exclusive=True`` only within a group.
-GROUP_DB = "db"  # short database writes and reads in a thread
-GROUP_TABLE = "table"  # reading the rows of a table (exclusive: the newest read wins)
-GROUP_VERIFY = "verify"  # async calls to Reverb made while a person waits on a form
-GROUP_SYNC = "sync"  # background sync runs (wired by the sync area)
+__all__ = [
+    "GROUP_DB",
+    "GROUP_PROVIDERS",
+    "GROUP_SEARCH",
+    "GROUP_SYNC",
+    "GROUP_TABLE",
+    "GROUP_VERIFY",
+    "FormModal",
+    "ReverbModal",
+    "ReverbScreen",
+    "WorkerName",
+    "WorkerRouting",
+]
 
-if TYPE_CHECKING:
-    from ..app import ReverbApp
-    from ..services.factory import Services
 
-
-class WorkerRouting:
-    """Mixin for screens: route failed workers, reach the injected services."""
-
+class _Leaving:
     app: Any
-
-    @property
-    def services(self) -> Services:
-        return self.reverb_app.services
-
-    @property
-    def reverb_app(self) -> ReverbApp:
-        return self.app
-
-    def _on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # A leading underscore: Textual calls it from this class's __dict__ in the MRO walk,
-        # in addition to any ``on_worker_state_changed`` a screen defines.
-        if event.state is WorkerState.ERROR:
-            self.reverb_app.report_worker_failure(event.worker, origin=self)
-        self.worker_state_changed(event.worker, event.state)
-
-    def worker_state_changed(self, worker: Worker, state: WorkerState) -> None:
-        """Hook for screens that track a worker's progress (spinners, disabled buttons)."""
-
-    def show_worker_error(self, worker: Worker, message: str) -> bool:
-        """Show ``message`` inline for ``worker``; return False to let the app notify."""
-        return False
 
     def leave(self, result: Any = None) -> None:
         """Close this screen, and anything opened over it (a palette, a modal)."""
@@ -64,21 +54,23 @@ class WorkerRouting:
         screen.dismiss(result)
 
 
-class ReverbScreen(WorkerRouting, Screen[Any]):
+class ReverbScreen(WorkerRouting, _Leaving, Screen[Any]):
     """A full screen of the app."""
 
 
-class ReverbModal(WorkerRouting, ModalScreen[Any]):
+class ReverbModal(WorkerRouting, _Leaving, ModalScreen[Any]):
     """A modal dialog of the app."""
 
 
 class FormModal(ReverbModal):
     """A dialog with one form and one ``FormError``. Its ``SUBMIT_BUTTON`` or Enter in a field
-    submits (the error is cleared, then ``run_form`` starts the work); any other button and
-    Escape (``action_cancel``) dismiss with None. The worker posts ``Done(result)`` and the
-    dialog dismisses with that result; a worker's failure shows in the dialog."""
+    submits (the error is cleared, then ``run_form`` starts the work); its ``CANCEL_BUTTON``
+    and Escape (``action_cancel``) dismiss with None; other buttons are the subclass's. The
+    worker posts ``Done(result)`` and the dialog dismisses with that result; a worker's
+    failure shows in the dialog."""
 
     SUBMIT_BUTTON: ClassVar[str] = ""
+    CANCEL_BUTTON: ClassVar[str] = ""
 
     class Done(Message):
         def __init__(self, result: Any) -> None:
@@ -93,11 +85,13 @@ class FormModal(ReverbModal):
         self.query_one(FormError).clear()
         self.run_form()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
+    @on(Button.Pressed)
+    def _form_button(self, event: Button.Pressed) -> None:
         if event.button.id == self.SUBMIT_BUTTON:
+            event.stop()
             self.submit()
-        else:
+        elif event.button.id == self.CANCEL_BUTTON:
+            event.stop()
             self.action_cancel()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -6,10 +6,11 @@ at most) and the Auth key field starts empty ("empty keeps the stored token").
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -23,8 +24,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
-from ..clock import parse_ts
-from ..messages import ChannelChanged, ChannelLoaded, ChannelRemoved
+from ..messages import ChangeKind, ChannelChanged, ChannelLoaded, ChannelRemoved
 from ..reverb.sites import SITE_LABELS
 from ..widgets.badges import (
     errors_text,
@@ -39,10 +39,14 @@ from ..widgets.reauthorise_form import ReauthoriseForm
 from ..widgets.settings_form import SettingsForm
 from ..widgets.shipping_mapping_section import ShippingMappingSection
 from ..widgets.sku_mapping_section import SkuMappingSection
+from ..widgets.unlinked_counts import UnlinkedCountsButton
 from .base import GROUP_DB, GROUP_VERIFY, ReverbScreen
-from .confirm_remove import ConfirmRemoveModal
+from .confirm import confirm_remove_channel
 from .stock_preview import StockPreviewModal
-from .unlinked import UnlinkedCountsButton, UnlinkedScreen
+from .unlinked import UnlinkedScreen
+
+if TYPE_CHECKING:
+    from ..services.channels import ChannelView
 
 LIST_TITLE = "Sales channel integrations"
 SUMMARY_LABEL_WIDTH = 20  # the longest label, "Reauthorise needed", and two spaces
@@ -50,11 +54,11 @@ SUMMARY_LABEL_WIDTH = 20  # the longest label, "Reauthorise needed", and two spa
 SECTIONS = ("reauthorise", "shipping-mapping", "sku-mapping", "settings")
 
 
-def stock_text(view: dict[str, Any]) -> Text:
+def stock_text(view: ChannelView) -> Text:
     """The summary's "Stock updates" line: the switch and the stock rules."""
-    rules = [f"buffer {view['buffer']}"]
-    rules.append("no maximum" if view["max"] is None else f"maximum {view['max']}")
-    state = Text("On", style="bold") if view["stock_updates"] else Text("Off", style="dim")
+    rules = [f"buffer {view.buffer}"]
+    rules.append("no maximum" if view.max_quantity is None else f"maximum {view.max_quantity}")
+    state = Text("On", style="bold") if view.stock_updates else Text("Off", style="dim")
     return state + Text(f" ({', '.join(rules)})")
 
 
@@ -73,12 +77,12 @@ class ChannelDetailScreen(ReverbScreen):
     ]
     AUTO_FOCUS = "#back-link"
 
-    def __init__(self, channel_id: int, view: dict[str, Any] | None = None) -> None:
-        """``view``: the integration as the list last read it (``channel_json``), so the
-        first frame shows it; it is read again at once."""
+    def __init__(self, channel_id: int, view: ChannelView | None = None) -> None:
+        """``view``: the integration as the list last read it, so the first frame shows it;
+        it is read again at once."""
         super().__init__()
         self.channel_id = channel_id
-        self.view: dict[str, Any] | None = view
+        self.view: ChannelView | None = view
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -87,7 +91,7 @@ class ChannelDetailScreen(ReverbScreen):
                 yield Button(f"← {LIST_TITLE}", id="back-link", classes="link")
             with Horizontal(id="detail-heading"):
                 yield Static(
-                    self.view["name"] if self.view else "",
+                    self.view.name if self.view else "",
                     id="detail-title",
                     classes="screen-title",
                     markup=False,
@@ -109,55 +113,53 @@ class ChannelDetailScreen(ReverbScreen):
         yield AppFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = self.view["name"] if self.view else LIST_TITLE
+        self.sub_title = self.view.name if self.view else LIST_TITLE
         self.load_channel()
 
     # -- loading --------------------------------------------------------------------------------
 
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="load-channel")
     def load_channel(self) -> None:
-        from ..services.channels import channel_json
+        from ..services.channels import ChannelView
 
         ch = self.services.channels.get_by_id(self.channel_id)
-        self.post_message(ChannelLoaded(channel_json(ch)))
+        self.post_message(ChannelLoaded(ChannelView.of(ch)))
 
     def on_channel_loaded(self, message: ChannelLoaded) -> None:
         message.stop()
         first = self.view is None
         self.view = view = message.view
-        self.query_one("#detail-title", Static).update(view["name"])
-        self.sub_title = view["name"]
+        self.query_one("#detail-title", Static).update(view.name)
+        self.sub_title = view.name
         self.query_one("#channel-summary", Static).update(self._summary(view))
         if first:  # a form opened before anything was read: fill it in now
+            self.refresh_bindings()  # p and Remove can run now (check_action)
             for form in self.query("ReauthoriseForm, SettingsForm"):
                 form.reset(view)
 
-    def _summary(self, view: dict[str, Any]) -> Text:
+    def _summary(self, view: ChannelView) -> Text:
         """Label and value lines as one Text: a Rich table here took a third of the time to
         open the screen (measuring its columns on every layout)."""
         now = self.services.clock()
-        badge = logo_badge(view["type"])
-        badge.append(" " + type_label(view["type"]), style="")
-        since = parse_ts(view["orders_since"])
+        badge = logo_badge(view.type)
+        badge.append(" " + type_label(view.type), style="")
+        since = view.orders_since.astimezone(UTC).date().isoformat()
         rows: list[tuple[str, Text]] = [
-            ("Name", Text(view["name"])),
+            ("Name", Text(view.name)),
             ("Type", badge),
-            ("Status", status_text(view["enabled"])),
-            ("Shop name", Text(view["shop_name"] or "—")),
-            ("Seller ID", Text(view["seller_id"] or "—")),
-            ("Site", Text(site_text(view["site"], view["api_url"]))),
-            ("Access token", Text(view["token"])),  # token_hint: last four characters at most
-            ("Default currency", Text(view["currency"])),
-            ("Orders since", Text(since.date().isoformat() if since else "—")),
-            ("Last orders", Text(relative_time(parse_ts(view["last_order_sync_at"]), now))),
-            (
-                "Last stock push",
-                Text(relative_time(parse_ts(view["last_stock_push_at"]), now)),
-            ),
-            ("Reauthorise needed", reauth_text(view["needs_reauth"])),
+            ("Status", status_text(view.enabled)),
+            ("Shop name", Text(view.shop_name or "—")),
+            ("Seller ID", Text(view.seller_id or "—")),
+            ("Site", Text(site_text(view.site, view.api_url))),
+            ("Access token", Text(view.token_hint)),  # the last four characters at most
+            ("Default currency", Text(view.currency)),
+            ("Orders since", Text(since)),
+            ("Last orders", Text(relative_time(view.last_order_sync_at, now))),
+            ("Last stock push", Text(relative_time(view.last_stock_push_at, now))),
+            ("Reauthorise needed", reauth_text(view.needs_reauth)),
             ("Stock updates", stock_text(view)),
-            ("Sync interval", Text(f"every {view['interval']} s")),
-            ("Errors", errors_text(view["error_count"], view["last_error"], width=200)),
+            ("Sync interval", Text(f"every {view.interval_seconds} s")),
+            ("Errors", errors_text(view.error_count, view.last_error, width=200)),
         ]
         summary = Text()
         for i, (label, value) in enumerate(rows):
@@ -166,6 +168,12 @@ class ChannelDetailScreen(ReverbScreen):
             summary.append(label.ljust(SUMMARY_LABEL_WIDTH), style="bold")
             summary.append_text(value)
         return summary
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that need the integration read are shown dimmed until it is (None)."""
+        if action in ("preview_stock", "remove") and self.view is None:
+            return None
+        return True
 
     # -- navigation -----------------------------------------------------------------------------
 
@@ -186,18 +194,23 @@ class ChannelDetailScreen(ReverbScreen):
     def action_remove(self) -> None:
         if self.view is None:
             return
-        self.app.push_screen(ConfirmRemoveModal(self.view["name"]), self._confirmed_remove)
+        self.app.push_screen(confirm_remove_channel(self.view.name), self._confirmed_remove)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        button = event.button.id
-        if button in ("back-link", "detail-cancel"):
-            self.action_back()
-        elif button == "remove-account":
-            self.action_remove()
-        elif button == "open-unlinked":
-            self.action_unlinked()
-        elif button == "preview-stock-push":
-            self.action_preview_stock()
+    @on(Button.Pressed, "#back-link, #detail-cancel")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#remove-account")
+    def _remove_pressed(self) -> None:
+        self.action_remove()
+
+    @on(Button.Pressed, "#open-unlinked")
+    def _unlinked_pressed(self) -> None:
+        self.action_unlinked()
+
+    @on(Button.Pressed, "#preview-stock-push")
+    def _preview_pressed(self) -> None:
+        self.action_preview_stock()
 
     # -- reauthorise ----------------------------------------------------------------------------
 
@@ -213,7 +226,7 @@ class ChannelDetailScreen(ReverbScreen):
     @work(group=GROUP_VERIFY, exclusive=True, exit_on_error=False, name="reauthorise")
     async def reauthorise(self, form: dict[str, Any]) -> None:
         ch = await self.services.channels.reauthorise(self.channel_id, **form)
-        self.post_message(ChannelChanged(int(ch.id), ch.name, "reauthorised"))
+        self.post_message(ChannelChanged(int(ch.id), ch.name, ChangeKind.REAUTHORISED))
 
     # -- additional settings --------------------------------------------------------------------
 
@@ -224,7 +237,7 @@ class ChannelDetailScreen(ReverbScreen):
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="save-settings")
     def save_settings(self, settings: dict[str, Any]) -> None:
         ch = self.services.channels.update_settings(self.channel_id, **settings)
-        self.post_message(ChannelChanged(int(ch.id), ch.name, "settings"))
+        self.post_message(ChannelChanged(int(ch.id), ch.name, ChangeKind.SETTINGS))
 
     # -- sections built on first expansion ------------------------------------------------
 
@@ -280,7 +293,7 @@ class ChannelDetailScreen(ReverbScreen):
 
     def action_preview_stock(self) -> None:
         if self.view is not None:
-            self.app.push_screen(StockPreviewModal(self.channel_id, self.view["name"]))
+            self.app.push_screen(StockPreviewModal(self.channel_id, self.view.name))
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         # Stock updates switched on for the first time: preview the push before saving.
@@ -289,11 +302,11 @@ class ChannelDetailScreen(ReverbScreen):
             event.switch.id == "stock-updates"
             and event.value
             and view is not None
-            and not view["stock_updates"]
-            and view["last_stock_push_at"] is None
+            and not view.stock_updates
+            and view.last_stock_push_at is None
         ):
             self.app.push_screen(
-                StockPreviewModal(self.channel_id, view["name"], confirm=True),
+                StockPreviewModal(self.channel_id, view.name, confirm=True),
                 self._first_push_previewed,
             )
 
@@ -308,7 +321,7 @@ class ChannelDetailScreen(ReverbScreen):
     # -- results --------------------------------------------------------------------------------
 
     def on_channel_changed(self, message: ChannelChanged) -> None:
-        if message.change == "reauthorised":
+        if message.change is ChangeKind.REAUTHORISED:
             self.leave(None)  # the seed: "You will be returned to the list"
         else:
             self.load_channel()
@@ -323,7 +336,7 @@ class ChannelDetailScreen(ReverbScreen):
             WorkerState.CANCELLED,
         ):
             for form in self.query(ReauthoriseForm):
-                form.show_busy(False)
+                form.busy = False
 
     def show_worker_error(self, worker: Worker, message: str) -> bool:
         if worker.name == "reauthorise":

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from textual import work
+from typing import TYPE_CHECKING
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Header, Static
 from textual.worker import get_current_worker
 
-from ..messages import ChannelChanged, ChannelRow, ChannelsLoaded, SyncRequested
-from ..widgets.channel_table import ChannelTable
+from ..messages import ChangeKind, ChannelChanged, ChannelsLoaded, SyncRequested
+from ..widgets.channel_table import ChannelTable, progress_text
 from ..widgets.footer import AppFooter
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
+
+if TYPE_CHECKING:
+    from ..sync.service import ChannelSummary, SyncProgress
 
 TITLE = "Sales channel integrations"
 EMPTY_TEXT = (
@@ -46,13 +51,23 @@ class ChannelListScreen(ReverbScreen):
             add.can_focus = False  # the `a` key is the keyboard path; keep focus on the table
             yield add
         yield ChannelTable(id="channel-table")
-        yield Static(EMPTY_TEXT, id="empty-state")
+        yield Static(EMPTY_TEXT, id="empty-state", classes="empty-state")
         yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
-        self.query_one("#empty-state").display = False
         self.set_interval(REFRESH_SECONDS, self.load_rows, name="refresh-channels")
+        # The App publishes what the background sync does; this list shows it per row.
+        self.app.sync_progress_signal.subscribe(self, self._sync_progressed)
+        self.app.sync_finished_signal.subscribe(self, self._sync_finished)
+
+    def _sync_progressed(self, progress: SyncProgress) -> None:
+        self.table.show_progress(progress.channel_id, progress_text(progress))
+
+    def _sync_finished(self, summaries: list[ChannelSummary]) -> None:
+        for s in summaries:
+            self.table.show_progress(s.channel_id, None)
+        self.load_rows()
 
     def on_screen_resume(self) -> None:
         # First display and every return from the wizard or a detail screen.
@@ -66,7 +81,9 @@ class ChannelListScreen(ReverbScreen):
 
     @work(group=GROUP_TABLE, exclusive=True, thread=True, exit_on_error=False, name="load-channels")
     def load_rows(self) -> None:
-        rows = [ChannelRow.from_channel(ch) for ch in self.services.channels.list()]
+        from ..services.channels import ChannelView
+
+        rows = [ChannelView.of(ch) for ch in self.services.channels.list()]
         if not get_current_worker().is_cancelled:  # a newer read replaced this one
             self.post_message(ChannelsLoaded(rows, self.services.clock()))
 
@@ -74,16 +91,13 @@ class ChannelListScreen(ReverbScreen):
         message.stop()
         table = self.table
         table.sync_rows(message.rows, message.now)
-        empty = not message.rows
-        table.display = not empty
-        self.query_one("#empty-state").display = empty
-        if not empty and self.focused is None:
+        if message.rows and self.focused is None:
             table.focus()  # the first row after an empty list: keys work at once
 
     # -- actions ------------------------------------------------------------------------------
 
     def action_add_channel(self) -> None:
-        self.reverb_app.action_add_channel()
+        self.app.action_add_channel()
 
     def action_refresh(self) -> None:
         self.load_rows()
@@ -106,14 +120,15 @@ class ChannelListScreen(ReverbScreen):
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="set-enabled")
     def set_enabled(self, channel_id: int, enabled: bool) -> None:
         ch = self.services.channels.set_enabled(channel_id, enabled)
-        self.post_message(ChannelChanged(int(ch.id), ch.name, "enabled" if enabled else "disabled"))
+        change = ChangeKind.ENABLED if enabled else ChangeKind.DISABLED
+        self.post_message(ChannelChanged(int(ch.id), ch.name, change))
 
     def on_channel_changed(self, message: ChannelChanged) -> None:
         self.load_rows()  # then it bubbles to the app, which notifies
 
     def open_channel(self, channel_id: int) -> None:
         row = self.table.channel(channel_id)
-        self.reverb_app.open_channel(channel_id, row.view if row is not None else None)
+        self.app.open_channel(channel_id, row)
 
     # -- table events -------------------------------------------------------------------------
 
@@ -121,12 +136,13 @@ class ChannelListScreen(ReverbScreen):
         if event.row_key.value is not None:
             self.open_channel(int(event.row_key.value))
 
-    def on_channel_table_status_clicked(self, event: ChannelTable.StatusClicked) -> None:
-        self._toggle(event.channel_id)
+    @on(ChannelTable.CellClicked, "#channel-table")
+    def _cell_clicked(self, event: ChannelTable.CellClicked) -> None:
+        if event.column == "status":
+            self._toggle(int(event.key))
+        else:  # the name
+            self.open_channel(int(event.key))
 
-    def on_channel_table_name_clicked(self, event: ChannelTable.NameClicked) -> None:
-        self.open_channel(event.channel_id)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "add-channel":
-            self.action_add_channel()
+    @on(Button.Pressed, "#add-channel")
+    def _add_pressed(self) -> None:
+        self.action_add_channel()

@@ -9,11 +9,10 @@ for a stock push, so the linked listings show the new quantity.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -22,12 +21,14 @@ from textual.widgets import Button, DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from ..messages import SyncRequested
+from ..ui_text import typing_pause
 from ..widgets.footer import AppFooter
+from ..widgets.keyed_table import KeyedTable
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
+from .confirm import confirm_delete_sku
 from .inventory_add import AddSkuModal
 from .inventory_csv import CsvDone, CsvFileModal
 from .inventory_on_hand import OnHandModal
-from .sku_confirm import ConfirmActionModal
 
 TITLE = "Inventory"
 PAGE_SIZE = 100
@@ -105,8 +106,8 @@ class InventoryScreen(ReverbScreen):
         with Horizontal(id="inventory-heading"):
             yield Static(TITLE, classes="screen-title", id="inventory-title")
             yield Input(placeholder="Search SKU or title  ( / )", id="inventory-search")
-        yield DataTable(id="inventory-table", cursor_type="row", zebra_stripes=True)
-        yield Static(EMPTY_TEXT, id="inventory-empty", markup=False)
+        yield KeyedTable(id="inventory-table", columns=COLUMNS)
+        yield Static(EMPTY_TEXT, id="inventory-empty", classes="empty-state", markup=False)
         with Horizontal(id="inventory-pager"):
             prev = Button("◀ Previous", id="inventory-prev", classes="link")
             nxt = Button("Next ▶", id="inventory-next", classes="link")
@@ -118,16 +119,10 @@ class InventoryScreen(ReverbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
-        table = self.table
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
-        self.query_one("#inventory-empty").display = False
         self.set_interval(REFRESH_SECONDS, self.load_page, name="refresh-inventory")
         self.load_page()
 
-    @property
-    def table(self) -> DataTable:
-        return self.query_one("#inventory-table", DataTable)
+    table = getters.query_one("#inventory-table", KeyedTable)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -148,30 +143,16 @@ class InventoryScreen(ReverbScreen):
             return  # typed on since; that read is on its way
         self.page_offset, self.total = message.offset, message.total
         table = self.table
-        keys = [lv.sku for lv in message.rows]
-        keep = self._select_after_load or self.highlighted_sku
+        keep = self._select_after_load or table.highlighted_key
         self._select_after_load = None
-        if list(self.levels) == keys:
-            # The same SKUs: update changed cells in place (the cursor stays put).
-            for lv in message.rows:
-                cells = level_cells(lv)
-                for (column, _label), new, old in zip(
-                    COLUMNS, cells, table.get_row(lv.sku), strict=True
-                ):
-                    if new != old:
-                        table.update_cell(lv.sku, column, new, update_width=True)
-        else:
-            table.clear()
-            for lv in message.rows:
-                table.add_row(*level_cells(lv), key=lv.sku)
-        self.levels = {lv.sku: lv for lv in message.rows}
-        if keep is not None and keep in self.levels:
-            table.move_cursor(row=table.get_row_index(keep))
-        empty = not message.rows
-        table.display = not empty
+        levels = {lv.sku: lv for lv in message.rows}
+        if list(levels) != list(self.levels) and keep not in levels:
+            table.move_cursor(row=0)  # another page or search: start at its top
+        self.levels = levels
+        table.sync({sku: level_cells(lv) for sku, lv in levels.items()})
+        table.select_key(keep)
         note = self.query_one("#inventory-empty", Static)
-        note.display = empty
-        if empty and self.search_text.strip():
+        if not message.rows and self.search_text.strip():
             note.update(f"No local SKU matches {self.search_text.strip()!r}.")
         else:
             note.update(EMPTY_TEXT)
@@ -190,11 +171,7 @@ class InventoryScreen(ReverbScreen):
 
     @property
     def highlighted_sku(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return row_key.value
+        return self.table.highlighted_key
 
     # -- search and pages -------------------------------------------------------------------
 
@@ -206,7 +183,7 @@ class InventoryScreen(ReverbScreen):
     @work(group="search", exclusive=True, exit_on_error=False, name="inventory-search")
     async def search(self, text: str) -> None:
         """Wait for a pause in typing (a newer keystroke cancels this), then read."""
-        await asyncio.sleep(SEARCH_DEBOUNCE)
+        await typing_pause(SEARCH_DEBOUNCE)
         self.search_text = text
         self.page_offset = 0
         self.load_page()
@@ -237,11 +214,13 @@ class InventoryScreen(ReverbScreen):
             return
         self.leave(None)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "inventory-prev":
-            self.action_page(-1)
-        elif event.button.id == "inventory-next":
-            self.action_page(1)
+    @on(Button.Pressed, "#inventory-prev")
+    def _prev_pressed(self) -> None:
+        self.action_page(-1)
+
+    @on(Button.Pressed, "#inventory-next")
+    def _next_pressed(self) -> None:
+        self.action_page(1)
 
     # -- edit on hand -----------------------------------------------------------------------
 
@@ -294,13 +273,7 @@ class InventoryScreen(ReverbScreen):
         if level is None:
             return
         self.app.push_screen(
-            ConfirmActionModal(
-                "Delete SKU",
-                f"Delete the local SKU {level.sku!r} ({level.title or 'no title'}, "
-                f"{level.on_hand:,} on hand)? Orders that took stock from it keep their SKU; "
-                "a SKU that a SKU mapping uses cannot be deleted (unmap it first).",
-                ok_label="Delete",
-            ),
+            confirm_delete_sku(level.sku, level.title, level.on_hand),
             lambda ok: self.delete_sku(level.sku) if ok else None,
         )
 

@@ -21,6 +21,7 @@ class AddSkuModal(FormModal):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="add-sku.cancel")]
     AUTO_FOCUS = "#add-sku-sku"
     SUBMIT_BUTTON = "add-sku-save"
+    CANCEL_BUTTON = "add-sku-cancel"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="inventory-dialog"):

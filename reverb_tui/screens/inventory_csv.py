@@ -55,6 +55,7 @@ class CsvFileModal(FormModal):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="csv-file.cancel")]
     AUTO_FOCUS = "#csv-path"
     SUBMIT_BUTTON = "csv-go"
+    CANCEL_BUTTON = "csv-cancel"
 
     def __init__(self, mode: str) -> None:
         if mode not in ("import", "export"):

@@ -44,6 +44,7 @@ class OnHandModal(FormModal):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="on-hand.cancel")]
     AUTO_FOCUS = "#on-hand-input"
     SUBMIT_BUTTON = "on-hand-save"
+    CANCEL_BUTTON = "on-hand-cancel"
 
     def __init__(self, level: Any) -> None:
         super().__init__()

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -36,6 +36,7 @@ from ..services.shipping import channel_service_label
 from ..widgets.footer import AppFooter
 from ..widgets.form_error import FormError
 from .base import GROUP_DB, GROUP_VERIFY, ReverbScreen
+from .confirm import confirm_apply_mappings
 from .orders_format import EXCEPTION_STYLE, local_time, money, status_text
 
 GROUP_PROVIDERS = "providers"
@@ -312,8 +313,6 @@ class OrderDetailScreen(ReverbScreen):
         self.query_one("#ship-tracking", Input).focus()
 
     def action_apply_mappings(self) -> None:
-        from .orders_apply_confirm import ApplyMappingsModal
-
         if self.view is None:
             return
         if not self.view.get("exception_reasons"):
@@ -323,7 +322,7 @@ class OrderDetailScreen(ReverbScreen):
             )
             return
         self.app.push_screen(
-            ApplyMappingsModal(1, self.order_number),
+            confirm_apply_mappings(1, self.order_number),
             lambda ok: self.apply_mappings() if ok else None,
         )
 
@@ -345,14 +344,17 @@ class OrderDetailScreen(ReverbScreen):
         self.notify(text, title="Apply current mappings", markup=False)
         self.load_order()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        button = event.button.id
-        if button == "order-back":
-            self.action_back()
-        elif button == "ship-submit":
-            self._submit_ship()
-        elif button == "order-apply":
-            self.action_apply_mappings()
+    @on(Button.Pressed, "#order-back")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#ship-submit")
+    def _ship_pressed(self) -> None:
+        self._submit_ship()
+
+    @on(Button.Pressed, "#order-apply")
+    def _apply_pressed(self) -> None:
+        self.action_apply_mappings()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "ship-tracking":

@@ -405,7 +405,7 @@ class OrdersScreen(ReverbScreen):
         return [int(key)] if key in self._rows else []
 
     def action_apply_mappings(self) -> None:
-        from .orders_apply_confirm import ApplyMappingsModal
+        from .confirm import confirm_apply_mappings
 
         targets = self._targets()
         if not targets:  # `a` and the button are dimmed then; only a direct call gets here
@@ -416,7 +416,7 @@ class OrdersScreen(ReverbScreen):
             row = self._rows.get(str(targets[0]))
             label = row.order.order_number if row is not None else self._marked.get(targets[0])
         self.app.push_screen(
-            ApplyMappingsModal(len(targets), label),
+            confirm_apply_mappings(len(targets), label),
             lambda ok: self.apply_mappings(targets) if ok else None,
         )
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -300,9 +300,9 @@ class ReportsScreen(ReverbScreen):
         elif event.input.id == "report-to":
             self.apply_custom()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "report-apply":
-            self.apply_custom()
+    @on(Button.Pressed, "#report-apply")
+    def _apply_pressed(self) -> None:
+        self.apply_custom()
 
     def apply_custom(self) -> None:
         """Check the custom dates; a bad one is one sentence under them and changes nothing."""

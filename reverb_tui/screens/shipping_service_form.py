@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -143,12 +143,15 @@ class ShippingServiceModal(ReverbModal):
 
     # -- saving ----------------------------------------------------------------------------------
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#service-save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == "service-save":
-            self._submit()
-        else:
-            self.action_cancel()
+        self._submit()
+
+    @on(Button.Pressed, "#service-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

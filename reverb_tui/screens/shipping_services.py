@@ -10,18 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Button, DataTable, Header, Static
+from textual.widgets import Button, Header, Static
 from textual.worker import Worker, get_current_worker
 
 from ..widgets.footer import AppFooter
 from ..widgets.form_error import FormError
-from ..widgets.table_rows import update_rows
+from ..widgets.keyed_table import KeyedTable
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
+from .confirm import confirm_delete_service
 
 TITLE = "Shipping services"
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -31,7 +32,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("mappings", "Mappings"),
     ("orders", "Orders"),
 )
-COLUMN_KEYS = tuple(key for key, _label in COLUMNS)
 EMPTY_TEXT = (
     "No local shipping services yet.\n\n"
     'Press [b]a[/b] to add one (for example "UPS Ground", carrier UPS). Then map Reverb\'s '
@@ -137,24 +137,17 @@ class ShippingServicesScreen(ReverbScreen):
             id="services-help",
         )
         yield FormError(id="services-error")
-        table: DataTable = DataTable(id="services-table", cursor_type="row", zebra_stripes=True)
-        yield table
-        yield Static(EMPTY_TEXT, id="services-empty")
+        yield KeyedTable(id="services-table", columns=COLUMNS)
+        yield Static(EMPTY_TEXT, id="services-empty", classes="empty-state")
         yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
-        table = self.table
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
-        self.query_one("#services-empty").display = False
 
     def on_screen_resume(self) -> None:
         self.load_services()
 
-    @property
-    def table(self) -> DataTable:
-        return self.query_one("#services-table", DataTable)
+    table = getters.query_one("#services-table", KeyedTable)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -167,46 +160,19 @@ class ShippingServicesScreen(ReverbScreen):
     def on_services_loaded(self, message: ServicesLoaded) -> None:
         message.stop()
         table = self.table
-        wanted = {str(s.id): s for s in message.services}
-        order = list(wanted)
-        kept = [r.key.value for r in table.ordered_rows if r.key.value in wanted]
-        if kept != [k for k in order if k in table.rows]:
-            self._services = wanted
-            self._rebuild(message.services)  # a rename changed the order by name
-        else:
-            update_rows(table, {k: row_cells(i) for k, i in wanted.items()}, COLUMN_KEYS)
-            if [r.key.value for r in table.ordered_rows] != order:  # new rows in between
-                self._rebuild(message.services)
-        self._services = wanted
-        empty = not message.services
-        table.display = not empty
-        self.query_one("#services-empty").display = empty
+        self._services = {str(s.id): s for s in message.services}
+        table.sync({k: row_cells(i) for k, i in self._services.items()})
         if self._select_name is not None:
-            for info in message.services:
+            for key, info in self._services.items():
                 if info.name == self._select_name:
-                    table.move_cursor(row=table.get_row_index(str(info.id)))
+                    table.select_key(key)
             self._select_name = None
-        if not empty and self.focused is None:
+        if message.services and self.focused is None:
             table.focus()
-
-    def _rebuild(self, services: list[Any]) -> None:
-        table = self.table
-        keep = None
-        if table.row_count:
-            keep = table.coordinate_to_cell_key(table.cursor_coordinate)[0].value
-        table.clear()
-        for info in services:
-            table.add_row(*row_cells(info), key=str(info.id))
-        if keep is not None and keep in table.rows:
-            table.move_cursor(row=table.get_row_index(keep))
 
     @property
     def highlighted(self) -> Any | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return self._services.get(row_key.value or "")
+        return self._services.get(self.table.highlighted_key or "")
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -276,8 +242,6 @@ class ShippingServicesScreen(ReverbScreen):
         self.post_message(ServiceDeleteChecked(name, fresh))
 
     def on_service_delete_checked(self, message: ServiceDeleteChecked) -> None:
-        from .shipping_delete_confirm import DeleteServiceModal
-
         message.stop()
         if message.info is None:
             self.query_one("#services-error", FormError).show(
@@ -292,7 +256,7 @@ class ShippingServicesScreen(ReverbScreen):
             return
         name = message.info.name
         self.app.push_screen(
-            DeleteServiceModal(name), lambda ok: self.delete_service(name) if ok else None
+            confirm_delete_service(name), lambda ok: self.delete_service(name) if ok else None
         )
 
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="delete-service")
@@ -305,9 +269,9 @@ class ShippingServicesScreen(ReverbScreen):
         self.notify(f"Deleted the shipping service {message.name!r}.", markup=False)
         self.load_services()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "services-add":
-            self.action_add()
+    @on(Button.Pressed, "#services-add")
+    def _add_pressed(self) -> None:
+        self.action_add()
 
     def show_worker_error(self, worker: Worker, message: str) -> bool:
         if worker.name in ("delete-service", "check-delete"):

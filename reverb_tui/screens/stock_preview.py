@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -227,12 +227,15 @@ class StockPreviewModal(ReverbModal):
 
     # -- OK / Cancel ------------------------------------------------------------------------
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#stock-preview-ok")
+    def _ok_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == "stock-preview-ok":
-            self.dismiss(True)
-        else:
-            self.action_cancel()
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#stock-preview-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
 
     def action_cancel(self) -> None:
         self.workers.cancel_node(self)

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.console import Group
 from rich.text import Text
-from textual import work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -26,7 +26,7 @@ from ..clock import parse_ts
 from ..errors import NotFound, UserError
 from ..messages import SyncRequested
 from ..widgets.footer import AppFooter
-from ..widgets.table_rows import update_rows
+from ..widgets.keyed_table import KeyedTable
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 
 TITLE = "Sync log"
@@ -61,7 +61,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("listings-skipped", "Skip"),
     ("listings-failed", "Fail"),
 )
-COLUMN_KEYS = tuple(key for key, _label in COLUMNS)
 
 EMPTY_TEXT = (
     "No sync runs yet. Runs appear here as integrations sync, in this app or in a "
@@ -260,19 +259,14 @@ class SyncLogScreen(ReverbScreen):
             retry.can_focus = False  # the `t` key is the keyboard path; focus stays on the table
             yield retry
         yield Static("", id="sync-log-status", markup=False)
-        table: DataTable = DataTable(id="sync-log-table", cursor_type="row", zebra_stripes=True)
-        yield table
-        yield Static(EMPTY_TEXT, id="sync-log-empty", markup=False)
+        yield KeyedTable(id="sync-log-table", columns=COLUMNS)
+        yield Static(EMPTY_TEXT, id="sync-log-empty", classes="empty-state", markup=False)
         with VerticalScroll(id="run-detail"):
             yield Static("", id="run-detail-text")
         yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
-        table = self.table
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
-        self.query_one("#sync-log-empty").display = False
         self.query_one("#run-detail").border_title = "Run details"
         self.set_interval(REFRESH_SECONDS, self._tick, name="refresh-sync-log")
 
@@ -280,9 +274,7 @@ class SyncLogScreen(ReverbScreen):
         self.load_filter()
         self.load_rows()
 
-    @property
-    def table(self) -> DataTable:
-        return self.query_one("#sync-log-table", DataTable)
+    table = getters.query_one("#sync-log-table", KeyedTable)
 
     def _tick(self) -> None:
         if self.is_current:  # not while another screen covers this one
@@ -334,36 +326,18 @@ class SyncLogScreen(ReverbScreen):
     def _sync_rows(self, runs: list[dict[str, Any]]) -> None:
         """Bring the table to ``runs`` by row key; the cursor stays on its run."""
         table = self.table
-        keep = self.highlighted_key
-        wanted = {str(r["id"]): r for r in runs}
-        update_rows(table, {k: run_cells(r) for k, r in wanted.items()}, COLUMN_KEYS)
-        order = list(wanted)  # the service's order: newest first
-        if [row.key.value for row in table.ordered_rows] != order:
-            position = {key: i for i, key in enumerate(order)}
-            table.sort("run", key=lambda cell: position[cell.plain])
+        wanted = {str(r["id"]): r for r in runs}  # the service's order: newest first
+        table.sync({k: run_cells(r) for k, r in wanted.items()})
         self._runs = wanted
-        if keep is not None and keep in table.rows:
-            table.move_cursor(row=table.get_row_index(keep))
-        empty = not runs
-        table.display = not empty
-        self.query_one("#sync-log-empty").display = empty
-        if not empty and self.focused is None:
+        if runs and self.focused is None:
             table.focus()
         self._show_detail()
 
     # -- the detail panel ---------------------------------------------------------------------
 
     @property
-    def highlighted_key(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return row_key.value
-
-    @property
     def highlighted_run(self) -> dict[str, Any] | None:
-        key = self.highlighted_key
+        key = self.table.highlighted_key
         return self._runs.get(key) if key is not None else None
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -412,9 +386,9 @@ class SyncLogScreen(ReverbScreen):
             return
         self.retry(int(run["channel_id"]))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "sync-log-retry":
-            self.action_retry()
+    @on(Button.Pressed, "#sync-log-retry")
+    def _retry_pressed(self) -> None:
+        self.action_retry()
 
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="retry-run")
     def retry(self, channel_id: int) -> None:

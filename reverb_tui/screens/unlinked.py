@@ -9,7 +9,7 @@ it was stored without a local SKU, so it took no stock. From here:
 - *Apply mappings to waiting orders* is the one explicit way to link orders already
   downloaded (mappings otherwise apply only to orders downloaded after they were saved).
 
-``UnlinkedCountsButton`` is the detail screen's way in: it shows the counts.
+The detail screen's way in is ``widgets.unlinked_counts.UnlinkedCountsButton``.
 """
 
 from __future__ import annotations
@@ -17,74 +17,37 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, DataTable, Header, Label, Static
-from textual.worker import Worker
+from textual.widgets import Button, Header, Label, Static
 
-from ..errors import NotFound
 from ..messages import SyncRequested
+from ..ui_text import plural
 from ..widgets.footer import AppFooter
-from .base import GROUP_DB, GROUP_TABLE, ReverbScreen, WorkerRouting
-from .sku_confirm import ConfirmActionModal
+from ..widgets.keyed_table import KeyedTable
+from ..widgets.unlinked_counts import counts_label
+from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
+from .confirm import confirm_apply_waiting
 
 WINDOW = 200  # rows of each table shown at once
-
-APPLY_TEXT = (
-    "Link the orders of {name!r} that were downloaded without a local SKU and whose SKU is "
-    "mapped now?\n\n"
-    "Each one takes its local SKU from today's mappings. This changes orders already "
-    "downloaded: a linked order that is pending reserves stock, and one that was paid after "
-    "its SKU's last count takes its quantity (× kit) from on hand now, so the listings show "
-    "less stock at the next push."
+LISTING_COLUMNS = (
+    ("listing", "Listing"),
+    ("sku", "SKU"),
+    ("title", "Title"),
+    ("inventory", "Inventory"),
+    ("state", "State"),
 )
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'s' if n != 1 else ''}"
-
-
-def counts_label(listings: int, orders: int) -> str:
-    return f"Unlinked: {plural(listings, 'listing')}, {plural(orders, 'order')}"
-
-
-class UnlinkedCountsButton(WorkerRouting, Button):
-    """ "Unlinked: 12 listings, 3 orders" — opens the unlinked view (the detail screen's u)."""
-
-    class CountsLoaded(Message):
-        def __init__(self, listings: int, orders: int) -> None:
-            super().__init__()
-            self.listings = listings
-            self.orders = orders
-
-    def __init__(self, channel_id: int, *, id: str = "open-unlinked") -> None:  # noqa: A002
-        super().__init__("Unlinked: …", id=id)
-        self.channel_id = channel_id
-        self.counts: tuple[int, int] | None = None
-
-    def on_mount(self) -> None:
-        self.refresh_counts()
-
-    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="unlinked-counts")
-    def refresh_counts(self) -> None:
-        listings, orders = self.services.skus.unlinked_counts(self.channel_id)
-        self.post_message(self.CountsLoaded(listings, orders))
-
-    def on_unlinked_counts_button_counts_loaded(
-        self, message: UnlinkedCountsButton.CountsLoaded
-    ) -> None:
-        message.stop()
-        self.counts = (message.listings, message.orders)
-        self.label = counts_label(message.listings, message.orders)
-        self.refresh(layout=True)  # Button.label repaints only; the width follows the text
-        self.variant = "warning" if any(self.counts) else "default"
-
-    def show_worker_error(self, worker: Worker, message: str) -> bool:
-        # An integration removed elsewhere: the detail screen says so once and closes.
-        return isinstance(worker.error, NotFound)
+ORDER_COLUMNS = (
+    ("order", "Order"),
+    ("sku", "SKU"),
+    ("title", "Title"),
+    ("status", "Status"),
+    ("quantity", "Qty"),
+    ("created", "Created"),
+)
 
 
 class UnlinkedScreen(ReverbScreen):
@@ -144,33 +107,14 @@ class UnlinkedScreen(ReverbScreen):
                 )
             yield Static("", id="auto-link-report", markup=False)
             yield Label("Listings", id="unlinked-listings-label", classes="field-label")
-            yield DataTable(id="unlinked-listings", cursor_type="row", zebra_stripes=True)
+            yield KeyedTable(id="unlinked-listings", columns=LISTING_COLUMNS, empty_state=False)
             yield Label("Orders", id="unlinked-orders-label", classes="field-label")
-            yield DataTable(id="unlinked-orders", cursor_type="row", zebra_stripes=True)
+            yield KeyedTable(id="unlinked-orders", columns=ORDER_COLUMNS, empty_state=False)
         yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Unlinked"
         self.query_one("#auto-link-report").display = False
-        listings = self.query_one("#unlinked-listings", DataTable)
-        for key, label in (
-            ("listing", "Listing"),
-            ("sku", "SKU"),
-            ("title", "Title"),
-            ("inventory", "Inventory"),
-            ("state", "State"),
-        ):
-            listings.add_column(label, key=key)
-        orders = self.query_one("#unlinked-orders", DataTable)
-        for key, label in (
-            ("order", "Order"),
-            ("sku", "SKU"),
-            ("title", "Title"),
-            ("status", "Status"),
-            ("quantity", "Qty"),
-            ("created", "Created"),
-        ):
-            orders.add_column(label, key=key)
         self.load()
 
     # -- reading ----------------------------------------------------------------------------
@@ -196,29 +140,31 @@ class UnlinkedScreen(ReverbScreen):
         self.query_one("#unlinked-orders-label", Label).update(
             self._heading("Orders", len(r.orders), r.order_count)
         )
-        listings = self.query_one("#unlinked-listings", DataTable)
-        listings.clear()
-        for x in r.listings:
-            listings.add_row(
-                x.listing_id,
-                Text(x.sku) if x.sku else Text("(no SKU)", style="dim italic"),
-                x.title or "",
-                str(x.inventory),
-                x.state or "",
-                key=f"listing:{x.listing_id}",
-            )
-        orders = self.query_one("#unlinked-orders", DataTable)
-        orders.clear()
-        for o in r.orders:
-            orders.add_row(
-                o.order_number,
-                Text(o.channel_sku) if o.channel_sku else Text("(no SKU)", style="dim italic"),
-                o.title or "",
-                o.status,
-                str(o.quantity),
-                o.created_at.strftime("%Y-%m-%d %H:%M") if o.created_at else "",
-                key=f"order:{o.order_number}",
-            )
+        self.query_one("#unlinked-listings", KeyedTable).sync(
+            {
+                f"listing:{x.listing_id}": (
+                    x.listing_id,
+                    Text(x.sku) if x.sku else Text("(no SKU)", style="dim italic"),
+                    x.title or "",
+                    str(x.inventory),
+                    x.state or "",
+                )
+                for x in r.listings
+            }
+        )
+        self.query_one("#unlinked-orders", KeyedTable).sync(
+            {
+                f"order:{o.order_number}": (
+                    o.order_number,
+                    Text(o.channel_sku) if o.channel_sku else Text("(no SKU)", style="dim italic"),
+                    o.title or "",
+                    o.status,
+                    str(o.quantity),
+                    o.created_at.strftime("%Y-%m-%d %H:%M") if o.created_at else "",
+                )
+                for o in r.orders
+            }
+        )
 
     @staticmethod
     def _heading(what: str, shown: int, total: int) -> str:
@@ -239,27 +185,23 @@ class UnlinkedScreen(ReverbScreen):
 
     def action_apply_waiting(self) -> None:
         name = self.channel_name or "this integration"
-        self.app.push_screen(
-            ConfirmActionModal(
-                "Apply mappings to waiting orders",
-                APPLY_TEXT.format(name=name),
-                ok_label="Link orders",
-            ),
-            self._apply_confirmed,
-        )
+        self.app.push_screen(confirm_apply_waiting(name), self._apply_confirmed)
 
     def _apply_confirmed(self, confirmed: bool | None) -> None:
         if confirmed:
             self.apply_waiting()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        button = event.button.id
-        if button == "unlinked-back":
-            self.action_back()
-        elif button == "auto-link":
-            self.action_auto_link()
-        elif button == "apply-waiting":
-            self.action_apply_waiting()
+    @on(Button.Pressed, "#unlinked-back")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#auto-link")
+    def _auto_link_pressed(self) -> None:
+        self.action_auto_link()
+
+    @on(Button.Pressed, "#apply-waiting")
+    def _apply_waiting_pressed(self) -> None:
+        self.action_apply_waiting()
 
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="auto-link")
     def auto_link(self) -> None:

@@ -71,31 +71,91 @@ def clean_token(token: str | None) -> str:
     return value
 
 
-def channel_json(ch: Channel) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ChannelView:
+    """An integration as the screens show it: plain values detached from any session, the
+    token only as its hint (the last four characters at most)."""
+
+    id: int
+    name: str
+    type: str
+    enabled: bool
+    stock_updates: bool
+    currency: str
+    site: str
+    api_url: str
+    seller_id: str | None
+    shop_name: str | None
+    shop_currency: str | None
+    token_hint: str
+    orders_since: datetime
+    buffer: int
+    max_quantity: int | None
+    interval_seconds: int
+    rate_limit: float
+    last_order_sync_at: datetime | None
+    last_stock_push_at: datetime | None
+    needs_reauth: bool
+    last_error: str | None
+    error_count: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, ch: Channel) -> ChannelView:
+        assert ch.id is not None, "a channel that was never saved has no view"
+        return cls(
+            id=ch.id,
+            name=ch.name,
+            type=ch.type,
+            enabled=ch.enabled,
+            stock_updates=ch.stock_updates,
+            currency=ch.currency,
+            site=ch.site,
+            api_url=ch.api_url,
+            seller_id=ch.seller_id,
+            shop_name=ch.shop_name,
+            shop_currency=ch.shop_currency,
+            token_hint=ch.token_hint,
+            orders_since=ch.orders_since,
+            buffer=ch.buffer,
+            max_quantity=ch.max_quantity,
+            interval_seconds=ch.interval_seconds,
+            rate_limit=ch.rate_limit,
+            last_order_sync_at=ch.last_order_sync_at,
+            last_stock_push_at=ch.last_stock_push_at,
+            needs_reauth=ch.needs_reauth,
+            last_error=ch.last_error,
+            error_count=ch.error_count,
+            created_at=ch.created_at,
+        )
+
+
+def channel_json(ch: ChannelView | Channel) -> dict[str, Any]:
     """The CLI contract's channel object (PRODUCT.md section 5), token masked."""
+    view = ch if isinstance(ch, ChannelView) else ChannelView.of(ch)
     return {
-        "name": ch.name,
-        "type": ch.type,
-        "enabled": ch.enabled,
-        "stock_updates": ch.stock_updates,
-        "currency": ch.currency,
-        "site": ch.site,
-        "api_url": ch.api_url,
-        "seller_id": ch.seller_id,
-        "shop_name": ch.shop_name,
-        "shop_currency": ch.shop_currency,
-        "token": ch.token_hint,
-        "orders_since": iso(ch.orders_since),
-        "buffer": ch.buffer,
-        "max": ch.max_quantity,
-        "interval": ch.interval_seconds,
-        "rate_limit": ch.rate_limit,
-        "last_order_sync_at": iso(ch.last_order_sync_at),
-        "last_stock_push_at": iso(ch.last_stock_push_at),
-        "needs_reauth": ch.needs_reauth,
-        "last_error": ch.last_error,
-        "error_count": ch.error_count,
-        "created_at": iso(ch.created_at),
+        "name": view.name,
+        "type": view.type,
+        "enabled": view.enabled,
+        "stock_updates": view.stock_updates,
+        "currency": view.currency,
+        "site": view.site,
+        "api_url": view.api_url,
+        "seller_id": view.seller_id,
+        "shop_name": view.shop_name,
+        "shop_currency": view.shop_currency,
+        "token": view.token_hint,
+        "orders_since": iso(view.orders_since),
+        "buffer": view.buffer,
+        "max": view.max_quantity,
+        "interval": view.interval_seconds,
+        "rate_limit": view.rate_limit,
+        "last_order_sync_at": iso(view.last_order_sync_at),
+        "last_stock_push_at": iso(view.last_stock_push_at),
+        "needs_reauth": view.needs_reauth,
+        "last_error": view.last_error,
+        "error_count": view.error_count,
+        "created_at": iso(view.created_at),
     }
 
 

@@ -8,15 +8,17 @@ a background sync updates the health columns.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.message import Message
-from textual.widgets import DataTable
 
-from ..messages import ChannelRow
 from .badges import errors_text, logo_badge, reauth_text, status_text, time_text, type_label
-from .table_rows import update_rows
+from .keyed_table import KeyedTable
+
+if TYPE_CHECKING:
+    from ..services.channels import ChannelView
+    from ..sync.service import SyncProgress
 
 # (key, label) in display order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -32,7 +34,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 COLUMN_KEYS = tuple(key for key, _label in COLUMNS)
 
 
-def row_cells(row: ChannelRow, now: datetime, progress: str | None = None) -> tuple[Text, ...]:
+def row_cells(row: ChannelView, now: datetime, progress: str | None = None) -> tuple[Text, ...]:
     return (
         logo_badge(row.type),
         Text(type_label(row.type)),
@@ -47,46 +49,38 @@ def row_cells(row: ChannelRow, now: datetime, progress: str | None = None) -> tu
     )
 
 
-class ChannelTable(DataTable):
-    """DataTable of integrations; a click on a status cell toggles, a click on a name opens."""
+def progress_text(p: SyncProgress) -> str | None:
+    """What the list shows while an integration syncs."""
+    if p.phase == "done":
+        return None
+    if p.phase == "orders":
+        pages = f"page {p.done}/{p.total}" if p.total else f"page {p.done}"
+        return f"⟳ orders {pages}, {p.orders} seen"
+    if p.phase == "listings":
+        return f"⟳ listings {p.done}" + (f"/{p.total}" if p.total else "")
+    return f"⟳ stock {p.done}/{p.total}" if p.total else "⟳ stock push"
 
-    class StatusClicked(Message):
-        """The status switch of a row was clicked."""
 
-        def __init__(self, channel_id: int) -> None:
-            super().__init__()
-            self.channel_id = channel_id
+class ChannelTable(KeyedTable):
+    """Integrations keyed by id; a click on a status cell or a name posts ``CellClicked``
+    (the list toggles or opens)."""
 
-    class NameClicked(Message):
-        """The name of a row was clicked (the seed: "click the name to open")."""
-
-        def __init__(self, channel_id: int) -> None:
-            super().__init__()
-            self.channel_id = channel_id
-
+    COLUMNS = COLUMNS
+    CLICKABLE = frozenset({"status", "name"})
     BINDINGS = [Binding("enter", "select_cursor", "Open", id="channels.open")]
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self._rows: dict[int, ChannelRow] = {}
+        super().__init__(id=id)
+        self._rows: dict[int, ChannelView] = {}
         self._progress: dict[int, str] = {}  # channel id -> what its running sync is doing
         self._now: datetime | None = None
 
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
-
     # -- data -------------------------------------------------------------------------------
 
-    def sync_rows(self, rows: list[ChannelRow], now: datetime) -> None:
+    def sync_rows(self, rows: list[ChannelView], now: datetime) -> None:
         """Bring the table to ``rows`` by row key, touching only what changed."""
         self._now = now
-        wanted = {str(r.id): r for r in rows}
-        update_rows(
-            self,
-            {k: row_cells(r, now, self._progress.get(r.id)) for k, r in wanted.items()},
-            COLUMN_KEYS,
-        )
+        self.sync({str(r.id): row_cells(r, now, self._progress.get(r.id)) for r in rows})
         self._rows = {r.id: r for r in rows}
 
     def show_progress(self, channel_id: int, text: str | None) -> None:
@@ -105,37 +99,11 @@ class ChannelTable(DataTable):
         ]
         self.update_cell(key, "last-orders", cell, update_width=True)
 
-    def channel(self, channel_id: int) -> ChannelRow | None:
+    def channel(self, channel_id: int) -> ChannelView | None:
         return self._rows.get(channel_id)
 
     @property
     def highlighted_id(self) -> int | None:
         """The channel id under the cursor, if any."""
-        if not self.row_count:
-            return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return int(row_key.value) if row_key.value is not None else None
-
-    def select_channel(self, channel_id: int) -> None:
-        key = str(channel_id)
-        if key in self.rows:
-            self.move_cursor(row=self.get_row_index(key))
-
-    # -- mouse ------------------------------------------------------------------------------
-
-    async def _on_click(self, event) -> None:  # noqa: ANN001 - events.Click
-        meta = event.style.meta
-        row, column = meta.get("row"), meta.get("column")
-        if row is None or column is None or row < 0 or column < 0 or meta.get("out_of_bounds"):
-            return  # headers and empty space: DataTable's own handling
-        key = self.ordered_columns[column].key.value
-        if key not in ("status", "name"):
-            return
-        event.prevent_default()  # not DataTable's click: it would also "select" the row
-        event.stop()
-        self.move_cursor(row=row)
-        channel_id = int(self.ordered_rows[row].key.value)
-        if key == "status":
-            self.post_message(self.StatusClicked(channel_id))
-        else:
-            self.post_message(self.NameClicked(channel_id))
+        key = self.highlighted_key
+        return int(key) if key is not None else None

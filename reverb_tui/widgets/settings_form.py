@@ -7,8 +7,9 @@ what was typed and posts ``Submitted``; the screen saves in a worker.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -16,6 +17,9 @@ from textual.widgets import Button, Input, Label, Static, Switch
 
 from ..errors import AppError, UserError
 from .form_error import FormError
+
+if TYPE_CHECKING:
+    from ..services.channels import ChannelView
 
 
 def parse_whole(text: str, what: str, *, empty_ok: bool = False) -> int | None:
@@ -33,6 +37,14 @@ def parse_whole(text: str, what: str, *, empty_ok: bool = False) -> int | None:
     return number
 
 
+def _texts(view: ChannelView | None) -> tuple[str, str, str]:
+    """The buffer, maximum and interval fields' text for the stored values."""
+    if view is None:
+        return "0", "", "60"
+    maximum = "" if view.max_quantity is None else str(view.max_quantity)
+    return str(view.buffer), maximum, str(view.interval_seconds)
+
+
 class SettingsForm(Vertical):
     """Child ids: ``stock-updates``, ``settings-buffer``, ``settings-max``,
     ``settings-interval``, ``settings-error``, ``settings-save``."""
@@ -48,58 +60,44 @@ class SettingsForm(Vertical):
             super().__init__()
             self.settings = settings
 
-    def __init__(self, view: dict[str, Any] | None) -> None:
+    error = getters.query_one("#settings-error", FormError)
+    stock_updates = getters.query_one("#stock-updates", Switch)
+    buffer = getters.query_one("#settings-buffer", Input)
+    maximum = getters.query_one("#settings-max", Input)
+    interval = getters.query_one("#settings-interval", Input)
+
+    def __init__(self, view: ChannelView | None) -> None:
         super().__init__(id="settings-form")
-        self._view = view or {}
+        self._view = view
 
     def compose(self) -> ComposeResult:
-        view = self._view
-        maximum = view.get("max")
+        buffer, maximum, interval = _texts(self._view)
         with Horizontal(classes="setting-row"):
             yield Label("Stock updates", classes="setting-label")
-            yield Switch(bool(view.get("stock_updates")), id="stock-updates")
+            yield Switch(bool(self._view and self._view.stock_updates), id="stock-updates")
             yield Static("Push stock levels to this account's listings.", classes="field-help")
         with Horizontal(classes="setting-row"):
             yield Label("Buffer", classes="setting-label")
-            yield Input(str(view.get("buffer", 0)), id="settings-buffer", classes="setting-input")
+            yield Input(buffer, id="settings-buffer", classes="setting-input")
             yield Static("Units held back from the quantity shown.", classes="field-help")
         with Horizontal(classes="setting-row"):
             yield Label("Maximum", classes="setting-label")
-            yield Input(
-                "" if maximum is None else str(maximum),
-                id="settings-max",
-                placeholder="none",
-                classes="setting-input",
-            )
+            yield Input(maximum, id="settings-max", placeholder="none", classes="setting-input")
             yield Static("Largest quantity shown; empty for none.", classes="field-help")
         with Horizontal(classes="setting-row"):
             yield Label("Sync interval", classes="setting-label")
-            yield Input(
-                str(view.get("interval", 60)), id="settings-interval", classes="setting-input"
-            )
+            yield Input(interval, id="settings-interval", classes="setting-input")
             yield Static("Seconds between syncs (10 to 86400).", classes="field-help")
         yield FormError(id="settings-error")
         with Horizontal(classes="form-buttons"):
             yield Button("Save", id="settings-save", variant="primary")
 
-    def reset(self, view: dict[str, Any] | None) -> None:
+    def reset(self, view: ChannelView | None) -> None:
         """Show the stored values."""
-        view = view or {}
-        maximum = view.get("max")
         with self.stock_updates.prevent(Switch.Changed):  # not a person switching it
-            self.stock_updates.value = bool(view.get("stock_updates"))
-        self.query_one("#settings-buffer", Input).value = str(view.get("buffer", 0))
-        self.query_one("#settings-max", Input).value = "" if maximum is None else str(maximum)
-        self.query_one("#settings-interval", Input).value = str(view.get("interval", 60))
+            self.stock_updates.value = bool(view and view.stock_updates)
+        self.buffer.value, self.maximum.value, self.interval.value = _texts(view)
         self.error.clear()
-
-    @property
-    def error(self) -> FormError:
-        return self.query_one("#settings-error", FormError)
-
-    @property
-    def stock_updates(self) -> Switch:
-        return self.query_one("#stock-updates", Switch)
 
     def focus_first(self) -> None:
         # query, not query_one: a form still being mounted has no fields yet (focus nothing)
@@ -109,13 +107,9 @@ class SettingsForm(Vertical):
     def submit(self) -> None:
         self.error.clear()
         try:
-            buffer = parse_whole(self.query_one("#settings-buffer", Input).value, "buffer")
-            maximum = parse_whole(
-                self.query_one("#settings-max", Input).value, "maximum", empty_ok=True
-            )
-            interval = parse_whole(
-                self.query_one("#settings-interval", Input).value, "sync interval"
-            )
+            buffer = parse_whole(self.buffer.value, "buffer")
+            maximum = parse_whole(self.maximum.value, "maximum", empty_ok=True)
+            interval = parse_whole(self.interval.value, "sync interval")
         except AppError as exc:
             self.error.show(exc.message)
             return
@@ -130,10 +124,10 @@ class SettingsForm(Vertical):
             )
         )
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "settings-save":
-            event.stop()
-            self.submit()
+    @on(Button.Pressed, "#settings-save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.submit()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

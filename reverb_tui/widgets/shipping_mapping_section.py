@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from ..screens.base import GROUP_DB, WorkerRouting
+from ..ui_workers import GROUP_DB, WorkerRouting
 from .form_error import FormError
 
 NOTE = (
@@ -265,21 +265,26 @@ class ShippingMappingSection(WorkerRouting, Vertical):
 
     # -- actions ---------------------------------------------------------------------------------
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        button = event.button
-        if isinstance(button, UnmapButton):
-            event.stop()
-            self._unmap(button)
-            return
-        if button.id == "shipping-map-field":
-            event.stop()
-            self.map_field()
-        elif button.id == "shipping-mapping-save":
-            event.stop()
-            self.save()
-        elif button.id == "shipping-mapping-cancel":
-            event.stop()
-            self.cancel()
+    @on(Button.Pressed, "UnmapButton")
+    def _unmap_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        assert isinstance(event.button, UnmapButton)
+        self._unmap(event.button)
+
+    @on(Button.Pressed, "#shipping-map-field")
+    def _map_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.map_field()
+
+    @on(Button.Pressed, "#shipping-mapping-save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.save()
+
+    @on(Button.Pressed, "#shipping-mapping-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.cancel()
 
     def _unmap(self, button: UnmapButton) -> None:
         entry = button.entry

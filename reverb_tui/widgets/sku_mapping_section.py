@@ -16,18 +16,19 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from ..db.models import fold
 from ..errors import AppError, NotFound, UserError
 from ..messages import SyncRequested
-from ..screens.base import GROUP_DB, WorkerRouting
+from ..ui_workers import GROUP_DB, WorkerRouting
 from .form_error import FormError
+from .keyed_table import KeyedTable
 from .sku_picker import SkuChoice, SkuPicker
 
 WINDOW = 200  # rows of the mapping table shown at once
@@ -56,53 +57,21 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 X_COLUMN = "x"
 
 
-class MappingTable(DataTable):
-    """The mappings; a click on a row's X (or x / delete on the row) marks it for deletion."""
+class MappingTable(KeyedTable):
+    """The mappings; a click on a row's X (or x / delete on the row) posts ``CellClicked`` for
+    the X column: the section marks the row for deletion, or takes that back."""
 
+    COLUMNS = COLUMNS
+    CLICKABLE = frozenset({X_COLUMN})
     BINDINGS = [
         Binding("x", "toggle_delete", "Delete (X)", id="sku-mapping.delete"),
         Binding("delete", "toggle_delete", "Delete (X)", show=False, id="sku-mapping.delete-key"),
     ]
 
-    class DeleteClicked(Message):
-        """The X of the row ``key`` was clicked (or x pressed on it)."""
-
-        def __init__(self, key: str) -> None:
-            super().__init__()
-            self.key = key
-
-    def __init__(self, *, id: str) -> None:  # noqa: A002
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
-
-    @property
-    def highlighted_key(self) -> str | None:
-        if not self.row_count:
-            return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return row_key.value
-
     def action_toggle_delete(self) -> None:
         key = self.highlighted_key
         if key is not None:
-            self.post_message(self.DeleteClicked(key))
-
-    async def _on_click(self, event) -> None:  # noqa: ANN001 - events.Click
-        meta = event.style.meta
-        row, column = meta.get("row"), meta.get("column")
-        if row is None or column is None or row < 0 or column < 0 or meta.get("out_of_bounds"):
-            return
-        if self.ordered_columns[column].key.value != X_COLUMN:
-            return
-        event.prevent_default()
-        event.stop()
-        self.move_cursor(row=row)
-        key = self.ordered_rows[row].key.value
-        if key is not None:
-            self.post_message(self.DeleteClicked(key))
+            self.post_message(self.CellClicked(self, key, X_COLUMN))
 
 
 class SkuMappingSection(WorkerRouting, Vertical):
@@ -210,7 +179,7 @@ class SkuMappingSection(WorkerRouting, Vertical):
             yield Input(placeholder="Find a mapping (SKU or title)", id="sku-mapping-filter")
             yield Static("", id="sku-mapping-shown", markup=False)
         yield MappingTable(id="sku-mapping-table")
-        yield Static("No SKU mappings yet.", id="sku-mapping-empty")
+        yield Static("No SKU mappings yet.", id="sku-mapping-empty", classes="empty-state")
         with Horizontal(id="sku-map-form"):
             with Vertical(classes="sku-column"):
                 yield Label("Sales channel SKU", classes="field-label")
@@ -238,7 +207,6 @@ class SkuMappingSection(WorkerRouting, Vertical):
         yield Static(SECTION_NOTE, classes="sku-note")
 
     def on_mount(self) -> None:
-        self.query_one("#sku-mapping-empty").display = False
         self.load()
 
     # -- drop-down sources (called in worker threads) ---------------------------------------
@@ -324,16 +292,8 @@ class SkuMappingSection(WorkerRouting, Vertical):
         table = self.table
         rows = self._rows()
         shown = rows[:WINDOW]
-        keep = table.highlighted_key
-        table.clear()
-        for key, cells in shown:
-            table.add_row(*cells, key=key)
-        if keep is not None and keep in table.rows:
-            table.move_cursor(row=table.get_row_index(keep))
         total = len(self.saved) + len(self.pending_adds)
-        empty = total == 0
-        table.display = not empty
-        self.query_one("#sku-mapping-empty").display = empty and self.loaded
+        table.sync(dict(shown), empty=total == 0)
         shown_text = ""
         if total:
             shown_text = f"{len(self.saved)} saved mapping{'s' if len(self.saved) != 1 else ''}"
@@ -367,7 +327,8 @@ class SkuMappingSection(WorkerRouting, Vertical):
         elif event.input.id == "sku-kit":
             event.stop()
 
-    def on_mapping_table_delete_clicked(self, message: MappingTable.DeleteClicked) -> None:
+    @on(MappingTable.CellClicked, "#sku-mapping-table")
+    def _x_clicked(self, message: MappingTable.CellClicked) -> None:
         message.stop()
         kind, _, key = message.key.partition(":")
         if kind == "add":
@@ -381,17 +342,20 @@ class SkuMappingSection(WorkerRouting, Vertical):
 
     # -- Map them ---------------------------------------------------------------------------
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        button = event.button.id
-        if button not in ("sku-map", "sku-save", "sku-cancel"):
-            return
+    @on(Button.Pressed, "#sku-map")
+    def _map_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if button == "sku-map":
-            self.map_them()
-        elif button == "sku-save":
-            self.save()
-        else:
-            self.cancel()
+        self.map_them()
+
+    @on(Button.Pressed, "#sku-save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.save()
+
+    @on(Button.Pressed, "#sku-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.cancel()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "sku-kit":

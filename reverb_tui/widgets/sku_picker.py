@@ -28,7 +28,8 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..db.models import fold
-from ..screens.base import WorkerRouting
+from ..ui_text import typing_pause
+from ..ui_workers import WorkerRouting
 
 DEBOUNCE_SECONDS = 0.15
 LIMIT = 50
@@ -175,7 +176,7 @@ class SkuPicker(WorkerRouting, Widget):
     async def search(self, text: str, debounce: bool = True) -> None:
         """Matches for ``text``; a newer keystroke cancels this one while it waits."""
         if debounce:
-            await asyncio.sleep(DEBOUNCE_SECONDS)
+            await typing_pause(DEBOUNCE_SECONDS)
         choices = await asyncio.to_thread(self.fetch, text.strip(), self.limit)
         self.post_message(self.MatchesLoaded(text, choices))
 

@@ -8,7 +8,7 @@ from reverb_tui.app import ReverbApp
 from reverb_tui.screens.add_channel import AddChannelScreen
 from reverb_tui.screens.channel_detail import ChannelDetailScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
-from reverb_tui.screens.confirm_remove import ConfirmRemoveModal
+from reverb_tui.screens.confirm import ConfirmModal
 from reverb_tui.widgets.channel_table import ChannelTable
 from tests.ui.helpers import add_channel, make_app, notifications, settle, type_text
 
@@ -85,7 +85,7 @@ def test_every_binding_has_an_id_and_a_description() -> None:
         ChannelListScreen,
         AddChannelScreen,
         ChannelDetailScreen,
-        ConfirmRemoveModal,
+        ConfirmModal,
         ChannelTable,
     ]
     for owner in owners:
@@ -93,3 +93,23 @@ def test_every_binding_has_an_id_and_a_description() -> None:
         assert own, owner
         for binding in own:
             assert binding.id and binding.description, (owner.__name__, binding)
+
+
+def test_every_stylesheet_ships_as_package_data() -> None:
+    """A .tcss file missing from the wheel fails only in an installed copy: check the globs."""
+    import tomllib
+    from fnmatch import fnmatch
+    from pathlib import Path
+
+    import reverb_tui
+
+    root = Path(reverb_tui.__file__).parent
+    pyproject = tomllib.loads((root.parent / "pyproject.toml").read_text())
+    globs = pyproject["tool"]["setuptools"]["package-data"]["reverb_tui"]
+    sheets = [p.relative_to(root).as_posix() for p in root.rglob("*.tcss")]
+    assert "app.tcss" in sheets and "screens/confirm.tcss" in sheets
+    # setuptools globs do not cross "/": "*.tcss" covers the package's own folder only.
+    shipped = [
+        s for s in sheets if any(fnmatch(s, g) and s.count("/") == g.count("/") for g in globs)
+    ]
+    assert shipped == sheets

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel
 from reverb_tui.screens.channel_detail import ChannelDetailScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
-from reverb_tui.screens.confirm_remove import ConfirmRemoveModal
+from reverb_tui.screens.confirm import ConfirmModal
 from reverb_tui.screens.stock_preview import StockPreviewModal
 from reverb_tui.widgets.channel_table import ChannelTable
 from reverb_tui.widgets.form_error import FormError
@@ -128,7 +130,8 @@ async def test_remove_cancel_keeps_and_ok_removes(services) -> None:
         await click_button(pilot, "#remove-account")
         await pilot.pause()
         modal = app.screen
-        assert isinstance(modal, ConfirmRemoveModal)
+        assert isinstance(modal, ConfirmModal)
+        assert modal.title_text == "Remove account"
         text = " ".join(screen_text(app).split())
         assert "If you remove it and create it again, that is a new integration" in text
         assert "reports will not recognise its orders" in text
@@ -207,3 +210,36 @@ async def test_additional_settings_persist_and_bad_values_change_nothing(service
         await press_button(pilot, "#settings-save")
         await settle(pilot)
     assert services.channels.get("Main shop").max_quantity is None
+
+
+async def test_keys_that_need_the_integration_are_dimmed_until_it_is_read(
+    services, monkeypatch
+) -> None:
+    """check_action: p (preview stock push) and Remove wait for the first read."""
+    ch = add_channel(services, "Main shop")
+    read_allowed = threading.Event()
+    get_by_id = services.channels.get_by_id
+
+    def slow_read(channel_id: int):  # noqa: ANN202 - the service's Channel
+        read_allowed.wait(10)
+        return get_by_id(channel_id)
+
+    app = make_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(services.channels, "get_by_id", slow_read)
+        screen = ChannelDetailScreen(int(ch.id))  # nothing read yet
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert screen.check_action("preview_stock", ()) is None
+        assert screen.check_action("remove", ()) is None
+        assert screen.check_action("reauthorise", ()) is True
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.screen is screen  # nothing opened
+        read_allowed.set()
+        await settle(pilot)
+        assert screen.check_action("preview_stock", ()) is True
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, StockPreviewModal)  # the preview opened

@@ -13,11 +13,11 @@ from reverb_tui.app import ReverbApp
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import InventoryItem
 from reverb_tui.messages import SyncRequested
+from reverb_tui.screens.confirm import ConfirmModal
 from reverb_tui.screens.inventory import PAGE_SIZE, InventoryScreen
 from reverb_tui.screens.inventory_add import AddSkuModal
 from reverb_tui.screens.inventory_csv import CsvFileModal
 from reverb_tui.screens.inventory_on_hand import OnHandModal
-from reverb_tui.screens.sku_confirm import ConfirmActionModal
 from reverb_tui.widgets.form_error import FormError
 from tests.ui.helpers import add_channel, notifications, paste, press_button, settle, type_text
 
@@ -177,8 +177,9 @@ async def test_add_and_delete_and_the_refusal_when_mapped(services) -> None:
         assert table_rows(app)[app.screen.query_one(DataTable).cursor_row][0] == "NEW-7"
         await pilot.press("up", "d")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmActionModal)
-        assert app.focused.id == "confirm-action-cancel"
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.title_text == "Delete SKU"
+        assert app.focused.id == "confirm-cancel"
         await pilot.press("shift+tab", "enter")  # OK
         await settle(pilot)
         assert notifications(app)[-1] == (

@@ -17,9 +17,9 @@ from textual.widgets._select import SelectOverlay
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Order, ShippingMapping
 from reverb_tui.screens import orders as orders_module
+from reverb_tui.screens.confirm import ConfirmModal
 from reverb_tui.screens.order_detail import OrderDetailScreen
 from reverb_tui.screens.orders import OrdersScreen, OrdersTable
-from reverb_tui.screens.orders_apply_confirm import ApplyMappingsModal
 from reverb_tui.widgets.form_error import FormError
 from tests.conftest import fast_client_factory
 from tests.ui.helpers import add_channel, make_app, notifications, screen_text, settle, type_text
@@ -402,8 +402,8 @@ async def test_apply_current_mappings_changes_only_the_selected(services, book) 
         assert "2 marked" in screen_text(app)
         await pilot.press("a")
         await pilot.pause()
-        assert isinstance(app.screen, ApplyMappingsModal)
-        text = " ".join(str(app.screen.query_one("#apply-text").content).split())
+        assert isinstance(app.screen, ConfirmModal)
+        text = " ".join(str(app.screen.query_one("#confirm-text").content).split())
         assert "the 2 selected orders" in text
         assert "changes only the selected orders" in text
         await pilot.press("escape")  # Cancel: nothing changes
@@ -429,7 +429,7 @@ async def test_apply_current_mappings_changes_only_the_selected(services, book) 
         screen.query_one(OrdersTable).move_cursor(row=table_numbers(app).index("3001"))
         await pilot.press("a")
         await pilot.pause()
-        assert "mappings to order 3001?" in str(app.screen.query_one("#apply-text").content)
+        assert "mappings to order 3001?" in str(app.screen.query_one("#confirm-text").content)
         await pilot.press("enter")
         await settle(pilot)
         assert stored(services, "3001").shipping_service_id == courier
@@ -456,8 +456,8 @@ async def test_apply_is_dimmed_while_there_is_no_order_to_apply_to(services) -> 
         assert screen.active_bindings["a"].enabled is True
         await pilot.press("a")
         await pilot.pause()
-        assert isinstance(app.screen, ApplyMappingsModal)
-        assert "mappings to order 1001?" in str(app.screen.query_one("#apply-text").content)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "mappings to order 1001?" in str(app.screen.query_one("#confirm-text").content)
 
 
 # -- order detail and Mark shipped --------------------------------------------------------------
@@ -652,7 +652,8 @@ async def test_detail_applies_current_mappings_to_its_order(services, book) -> N
         assert "Exception:" in screen_text(app)
         await pilot.press("a")
         await pilot.pause()
-        assert isinstance(app.screen, ApplyMappingsModal)
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.title_text == "Apply current mappings"
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, OrderDetailScreen)

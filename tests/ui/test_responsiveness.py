@@ -5,6 +5,7 @@ that is not rebuilt for nothing, and an integration screen that opens with its c
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import threading
 import weakref
@@ -17,7 +18,7 @@ import reverb_tui.app  # noqa: F401 - applies reverb_tui.textual_fixes, as the T
 from reverb_tui import app as app_module
 from reverb_tui.screens.channel_detail import ChannelDetailScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
-from reverb_tui.services.channels import channel_json
+from reverb_tui.services.channels import ChannelView
 from reverb_tui.widgets.footer import AppFooter
 from tests.ui.helpers import add_channel, make_app, screen_text, settle
 
@@ -120,7 +121,7 @@ async def test_footer_follows_the_screen_and_is_not_rebuilt_for_the_same_keys(se
 async def test_an_integration_opens_with_what_the_list_read(services, monkeypatch) -> None:
     """The list hands the row it read to the screen, which shows it before its own read."""
     ch = add_channel(services, "Main shop")
-    view = channel_json(ch) | {"name": "As the list read it"}
+    view = dataclasses.replace(ChannelView.of(ch), name="As the list read it")
     read_allowed = threading.Event()
     get_by_id = services.channels.get_by_id
 

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Select
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Order, ShippingMapping
 from reverb_tui.screens.channel_detail import ChannelDetailScreen
-from reverb_tui.screens.shipping_delete_confirm import DeleteServiceModal
+from reverb_tui.screens.confirm import ConfirmModal
 from reverb_tui.screens.shipping_service_form import ShippingServiceModal
 from reverb_tui.screens.shipping_services import ShippingServicesScreen
 from reverb_tui.widgets.form_error import FormError
@@ -154,8 +154,9 @@ async def test_delete_is_refused_while_in_use_and_confirmed_otherwise(services) 
 
         await pilot.press("down", "d")  # Spare: unused, asks first
         await settle(pilot)
-        assert isinstance(app.screen, DeleteServiceModal)
-        assert app.focused.id == "delete-cancel"
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.title_text == "Delete shipping service"
+        assert app.focused.id == "confirm-cancel"
         await pilot.press("enter")  # Cancel
         await settle(pilot)
         assert [r[0] for r in service_rows(app)] == ["Courier", "Spare"]

@@ -16,7 +16,7 @@ from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import InventoryItem, Listing, Order, SkuMapping
 from reverb_tui.screens.channel_detail import ChannelDetailScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
-from reverb_tui.screens.sku_confirm import ConfirmActionModal
+from reverb_tui.screens.confirm import ConfirmModal
 from reverb_tui.screens.stock_preview import StockPreviewModal
 from reverb_tui.screens.unlinked import UnlinkedScreen
 from reverb_tui.widgets.form_error import FormError
@@ -412,12 +412,12 @@ async def test_apply_to_waiting_orders_links_an_order_stored_without_a_sku(servi
         await pilot.press("w")
         await pilot.pause()
         modal = app.screen
-        assert isinstance(modal, ConfirmActionModal)
-        text = " ".join(modal.query_one("#confirm-action-text").render().plain.split())
+        assert isinstance(modal, ConfirmModal)
+        text = " ".join(modal.query_one("#confirm-text").render().plain.split())
         assert "downloaded without a local SKU" in text
         assert "This changes orders already downloaded" in text
         assert "takes its quantity (× kit) from on hand now" in text
-        assert app.focused.id == "confirm-action-cancel"
+        assert app.focused.id == "confirm-cancel"
         await pilot.press("enter")  # Cancel: nothing linked
         await settle(pilot)
         with session_scope(services.engine) as s:
@@ -425,7 +425,7 @@ async def test_apply_to_waiting_orders_links_an_order_stored_without_a_sku(servi
 
         await pilot.press("w")
         await pilot.pause()
-        await press_button(pilot, "#confirm-action-ok")
+        await press_button(pilot, "#confirm-ok")
         await settle(pilot)
         assert app.screen is view
         assert (

@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
-from reverb_tui.app import ReverbApp, progress_text
+from reverb_tui.app import ReverbApp
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel, Order
 from reverb_tui.messages import SyncProgressed
 from reverb_tui.reverb.client import AccountInfo
 from reverb_tui.services.channels import ChannelDraft
 from reverb_tui.sync.service import SyncProgress, SyncQueue, SyncWanted
+from reverb_tui.widgets.channel_table import progress_text
 from tests.conftest import fast_client_factory
 from tests.fake_reverb import API, BASE, FakeReverb
 

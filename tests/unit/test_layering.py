@@ -128,3 +128,78 @@ def test_the_source_check_finds_lazy_and_relative_ui_imports() -> None:
         "reverb_tui.widgets",
         "textual.app",
     ]
+
+
+# -- the upper floors: widgets below screens, screens below the App ------------------------------
+#
+# Imports under ``if TYPE_CHECKING:`` are for annotations only and never run; every other
+# import counts, lazy ones inside functions included.
+
+UPPER_RULES = {
+    # package or module -> what it must not import at run time
+    "widgets": ("reverb_tui.screens", "reverb_tui.app"),
+    "ui_workers.py": ("reverb_tui.screens", "reverb_tui.widgets", "reverb_tui.app"),
+    "ui_text.py": ("textual", "reverb_tui.screens", "reverb_tui.widgets", "reverb_tui.app"),
+    "screens": ("reverb_tui.app",),
+}
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def runtime_imports(source: str, package: str) -> list[str]:
+    """Like ``imported_names`` but without the bodies of ``if TYPE_CHECKING:`` blocks."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            node.body = [ast.Pass()]
+    return imported_names(ast.unparse(tree), package)
+
+
+def forbidden_imports(path: Path, forbidden: tuple[str, ...]) -> list[str]:
+    package = ".".join(path.relative_to(ROOT.parent).with_suffix("").parts[:-1])
+    return [
+        f"{path.relative_to(ROOT.parent)} imports {name}"
+        for name in runtime_imports(path.read_text(), package)
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    ]
+
+
+def test_widgets_import_no_screen_and_screens_no_app_at_run_time() -> None:
+    offenders = []
+    checked = 0
+    for where, forbidden in UPPER_RULES.items():
+        target = ROOT / where
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        assert files and all(f.exists() for f in files), where
+        for path in files:
+            checked += 1
+            offenders.extend(forbidden_imports(path, forbidden))
+    assert checked > 30
+    assert offenders == []
+
+
+def test_the_upper_check_finds_runtime_imports_and_skips_type_only_ones() -> None:
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "from ..ui_workers import WorkerRouting\n"
+        "if TYPE_CHECKING:\n"
+        "    from ..app import ReverbApp\n"
+        "    from ..screens.base import ReverbScreen\n"
+        "def later():\n"
+        "    from ..screens.base import GROUP_DB\n"
+        "    from .. import app\n"
+    )
+    found = [
+        name
+        for name in runtime_imports(source, "reverb_tui.widgets")
+        if any(name == f or name.startswith(f + ".") for f in UPPER_RULES["widgets"])
+    ]
+    assert found == [
+        "reverb_tui.screens.base",
+        "reverb_tui.screens.base.GROUP_DB",
+        "reverb_tui.app",
+    ]
