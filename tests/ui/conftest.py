@@ -6,7 +6,8 @@ import pytest
 
 from reverb_tui.services.factory import Services
 from tests.conftest import fast_client_factory
-from tests.ui.helpers import FIXED_NOW, FakeReverb
+from tests.fakes.reverb import FakeReverb
+from tests.ui.helpers import FIXED_NOW
 
 
 @pytest.fixture

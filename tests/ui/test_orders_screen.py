@@ -3,7 +3,6 @@ mappings) and the order detail (every field, why it is an exception, Mark shippe
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -20,7 +19,9 @@ from reverb_tui.screens.orders import OrdersScreen, OrdersTable
 from reverb_tui.screens.orders_apply_confirm import ApplyMappingsModal
 from reverb_tui.widgets.form_error import FormError
 from tests.conftest import fast_client_factory
-from tests.ui.helpers import add_channel, make_app, notifications, screen_text, settle, type_text
+from tests.db_rows import add_channel
+from tests.fakes.reverb import FakeReverb
+from tests.ui.helpers import make_app, notifications, screen_text, settle, type_text
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -371,47 +372,15 @@ async def test_apply_current_mappings_changes_only_the_selected(services, book) 
 # -- order detail and Mark shipped --------------------------------------------------------------
 
 
-class FakeShip:
-    """Reverb's carrier list and ship endpoint, recording each request."""
-
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-        self.ship_response = None  # None: a shipped order
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        path = request.url.path
-        if path.endswith("/shipping/providers"):
-            return httpx.Response(
-                200, json={"shipping_providers": [{"name": "UPS"}, {"name": "USPS"},
-                                                  {"name": "Royal Mail"}]}
-            )  # fmt: skip
-        if path.endswith("/ship") and request.method == "POST":
-            if self.ship_response is not None:
-                return self.ship_response
-            body = json.loads(request.content)
-            number = path.split("/")[-2]
-            return httpx.Response(
-                200,
-                json={"order_number": number, "status": "shipped",
-                      "shipping_provider": body["provider"],
-                      "shipping_code": body["tracking_number"],
-                      "shipped_at": "2026-03-02T09:00:00Z"},
-            )  # fmt: skip
-        return httpx.Response(404, json={"message": "Not found"})
-
-    def posts(self) -> list[dict]:
-        return [json.loads(r.content) for r in self.requests if r.method == "POST"]
-
-
 @pytest.fixture
-def fake_ship() -> FakeShip:
-    return FakeShip()
+def fake_ship() -> FakeReverb:
+    """Reverb's carrier list and ship endpoint, recording each request."""
+    return FakeReverb()
 
 
 @pytest.fixture
 def ship_services(make_services, fake_ship):
-    return make_services(client_factory=fast_client_factory(httpx.MockTransport(fake_ship.handle)))
+    return make_services(client_factory=fast_client_factory(fake_ship.transport))
 
 
 async def open_detail(pilot, number: str) -> OrderDetailScreen:  # noqa: ANN001

@@ -19,7 +19,8 @@ from reverb_tui.screens.channel_detail import ChannelDetailScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
 from reverb_tui.services.channels import channel_json
 from reverb_tui.widgets.footer import AppFooter
-from tests.ui.helpers import add_channel, make_app, screen_text, settle
+from tests.db_rows import add_channel
+from tests.ui.helpers import make_app, screen_text, settle
 
 
 class Cards(App[None]):

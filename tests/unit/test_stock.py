@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from reverb_tui.db.engine import make_engine, session_scope
-from reverb_tui.db.models import Channel, InventoryItem, Order, SkuMapping, StockMove
+from reverb_tui.db.models import InventoryItem, Order, SkuMapping, StockMove
 from reverb_tui.sync import stock
 from reverb_tui.sync.stock import (
     SkuResolver,
@@ -18,6 +18,7 @@ from reverb_tui.sync.stock import (
     stock_levels,
     target_quantity,
 )
+from tests.db_rows import add_channel
 
 COUNT = datetime(2026, 3, 1, 12, 0, 0, 400_000, tzinfo=UTC)  # counted at 12:00:00.4
 NOW = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
@@ -32,18 +33,7 @@ def engine(db_path):
 
 @pytest.fixture
 def channel_id(engine) -> int:
-    with session_scope(engine) as s:
-        ch = Channel(
-            name="Shop A",
-            name_key="shop a",
-            api_url="https://api.reverb.com/api",
-            token="tok_test_token_1234",
-            orders_since=NOW,
-            created_at=NOW,
-        )
-        s.add(ch)
-        s.flush()
-        return ch.id
+    return add_channel(engine, "Shop A", orders_since=NOW, created_at=NOW).id
 
 
 def add_item(engine, sku: str, on_hand: int, counted_at: datetime | None = COUNT, title=""):
