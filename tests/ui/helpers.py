@@ -5,7 +5,13 @@ The fake Reverb is ``tests/fakes/reverb.py``; rows are seeded with ``tests/db_ro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from weakref import WeakKeyDictionary
+
+from textual.app import App
+from textual.message import Message
+from textual.notifications import Notification, Notify
 
 from reverb_tui.app import ReverbApp
 from reverb_tui.services.factory import Services
@@ -36,9 +42,34 @@ def make_app(services: Services) -> ReverbApp:
     return ReverbApp(services, start_sync=False)
 
 
-def notifications(app) -> list[str]:  # noqa: ANN001
-    """The messages of the notifications currently shown."""
-    return [n.message for n in app._notifications]
+# What each app's run_test saw of Notify messages (filled by ``record_notifications``).
+_NOTIFIED: WeakKeyDictionary[App, list[Notification]] = WeakKeyDictionary()
+
+
+def record_notifications(
+    app: App, hook: Callable[[Message], None] | None = None
+) -> Callable[[Message], None]:
+    """A ``run_test(message_hook=…)`` that keeps every ``Notify`` the app handles, then calls
+    ``hook``. tests/ui/conftest.py passes it to every app a UI test runs."""
+    seen = _NOTIFIED.setdefault(app, [])
+
+    def message_hook(message: Message) -> None:
+        if isinstance(message, Notify):
+            seen.append(message.notification)
+        if hook is not None:
+            hook(message)
+
+    return message_hook
+
+
+def notified(app: App) -> list[Notification]:
+    """Every notification the app raised while it ran, oldest first (expired ones too)."""
+    return list(_NOTIFIED.get(app, []))
+
+
+def notifications(app: App) -> list[str]:
+    """The messages of every notification the app raised while it ran, oldest first."""
+    return [n.message for n in notified(app)]
 
 
 async def paste(pilot, text: str) -> None:  # noqa: ANN001
@@ -50,7 +81,12 @@ async def paste(pilot, text: str) -> None:  # noqa: ANN001
 
 
 def screen_text(app) -> str:  # noqa: ANN001
-    """The current screen as plain text, as a terminal would show it."""
+    """The current screen as plain text, as a terminal would show it.
+
+    The one private call in these helpers: Textual has no public way to render a screen to
+    text, so this asks the screen's compositor (``Screen._compositor``) for a full update,
+    as the driver would. If an upgrade moves it, only this function changes.
+    """
     import io
 
     from rich.console import Console

@@ -14,6 +14,7 @@ from reverb_tui.sync.service import SyncProgress, SyncQueue, SyncWanted
 from tests.conftest import fast_client_factory
 from tests.db_rows import add_channel
 from tests.fakes.reverb import BASE, FakeReverb
+from tests.ui.helpers import notified
 
 
 def setup(make_services, fake: FakeReverb, *names: str):
@@ -30,7 +31,7 @@ def order_count(svc) -> int:
 
 
 def notices(app: ReverbApp) -> list[str]:
-    return [f"{n.title} {n.message}" for n in app._notifications]
+    return [f"{n.title} {n.message}" for n in notified(app)]
 
 
 async def test_sync_now_key_downloads_orders_and_reports(make_services) -> None:
