@@ -467,3 +467,65 @@ async def test_429_during_push_is_retried(engine, client, reverb):
     result = await push_stock(client, engine, ch)
     assert (result.pushed, result.failed) == (1, 0)
     assert stored(engine, ch)["1"].inventory == 2
+
+
+# -- a lost answer (finding 3 of the chaos run) ---------------------------------------------------
+#
+# Fixed in sync/push.py: a stock PUT is retried as idempotent, but 0 on a one-of-a-kind
+# listing ends it, so a retry after a lost answer is refused with a 422; the push re-reads the
+# listing and counts it pushed when Reverb shows the value. Against the demo simulator, which
+# ends the listing and refuses the retry as Reverb does.
+
+
+class LoseFirstPutAnswer:
+    """A transport that delivers the first PUT to the server, then loses its answer."""
+
+    def __init__(self) -> None:
+        self._real = httpx.AsyncHTTPTransport()
+        self.puts = 0
+
+    async def handle_async_request(self, request):  # noqa: ANN001, ANN201
+        response = await self._real.handle_async_request(request)
+        if request.method == "PUT":
+            self.puts += 1
+            if self.puts == 1:
+                await response.aread()
+                await response.aclose()
+                raise httpx.ReadTimeout("answer lost", request=request)
+        return response
+
+    async def aclose(self) -> None:
+        await self._real.aclose()
+
+
+async def test_a_lost_answer_to_ending_a_one_of_a_kind_listing_is_not_a_failure(
+    make_services,
+) -> None:
+    from reverb_tui.demo.simulator import ReverbSimulator
+
+    with ReverbSimulator(seed=3) as sim:
+        sim.add_shop(SECRET_TOKEN, "Shop", "USD")
+        listing_id = sim.add_listing("Shop", sku="ONE-1", condition="good", inventory=1)
+        svc = make_services()
+        channel_id = add_channel(
+            svc, "Shop", site=sim.base_url, api_url=sim.base_url, stock_updates=True
+        ).id
+        svc.inventory.upsert("ONE-1", "One of a kind", 0)  # sold elsewhere: show 0
+        transport = LoseFirstPutAnswer()
+        client = ReverbClient(
+            sim.base_url,
+            SECRET_TOKEN,
+            rate_limit=1000,
+            transport=transport,
+            retry=RetryPolicy(max_attempts=3, budget_seconds=1, base_delay=0.01, max_delay=0.02),
+        )
+        async with client:
+            await sync_listings(client, svc.engine, channel_id)
+            errors: list[tuple[str, str]] = []
+            result = await push_stock(
+                client, svc.engine, channel_id, on_error=lambda i, m: errors.append((i, m))
+            )
+        shown = sim.listing(listing_id)
+        assert transport.puts == 2  # the lost one and its retry
+        assert (shown["inventory"], shown["state"]["slug"]) == (0, "ended")  # the write took
+        assert result.failed == 0 and errors == [], errors
