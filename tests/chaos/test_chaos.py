@@ -477,6 +477,7 @@ def read_db(db: Path, sql: str, *params: Any) -> list[tuple]:
         con.close()
 
 
+@pytest.mark.slow  # about a minute of faults, kills and sales
 async def test_chaos_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reverb_tui.app import ReverbApp
     from reverb_tui.screens.channel_list import ChannelListScreen

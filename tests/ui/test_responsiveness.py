@@ -9,6 +9,7 @@ import gc
 import threading
 import weakref
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
@@ -55,6 +56,7 @@ class Table(App[None]):
         yield DataTable()
 
 
+@pytest.mark.slow  # thousands of table updates
 async def test_a_table_updated_often_does_not_hoard_dead_renders() -> None:
     """The integrations list updates a cell on every sync progress step; each update made all
     earlier cached renders of the table unusable, yet they stayed (up to 10,000 cells)."""

@@ -62,6 +62,7 @@ def one_error(err: str) -> str:
     return lines[0]
 
 
+@pytest.mark.slow  # a dozen real reverb-tui processes
 def test_lifecycle_against_a_local_reverb(server: FakeReverbServer, db_path: Path) -> None:
     run = Run(db_path)
     site = server.site
