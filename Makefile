@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo run test lint typecheck bench clean
+.PHONY: install demo run test test-fast lint typecheck bench clean
 
 $(BIN)/reverb-tui: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,10 +19,16 @@ demo: install
 run: install
 	$(BIN)/reverb-tui
 
+# Every test, on every core (pytest-xdist). CONTRIBUTING.md has the fast loop.
 test: install
 	$(BIN)/ruff check reverb_tui tests benchmarks scripts
 	$(BIN)/python scripts/typecheck.py
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+
+# The daily loop: everything but the tests marked slow (chaos run, benchmarks, e2e processes).
+test-fast: install
+	$(BIN)/ruff check reverb_tui tests benchmarks scripts
+	$(BIN)/python -m pytest -n auto -m "not slow"
 
 lint: install
 	$(BIN)/ruff check reverb_tui tests benchmarks scripts

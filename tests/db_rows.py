@@ -1,11 +1,25 @@
-"""For service tests: a clock they can move, and rows written straight to the database."""
+"""The one place tests seed the database: rows written straight to it, and a clock to move.
+
+Every helper takes either the test's ``Services`` or an ``Engine``. With services, times
+default to the services' clock (so a screen shows the integration as just added); with a bare
+engine, to ``T0``. Any column can be overridden by keyword::
+
+    ch = add_channel(services, "Main shop")                     # the Channel row, detached
+    add_channel(engine, "Shop B", stock_updates=True, currency="EUR")
+    add_order(engine, ch.id, "1001", status="shipped")
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
 
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel, Order, ShippingService, fold
+from reverb_tui.services.channels import DEFAULT_SINCE_DAYS
+from reverb_tui.services.factory import Services
 from tests.conftest import SECRET_TOKEN
 
 API = "https://api.reverb.com/api"
@@ -22,25 +36,43 @@ class Clock:
         return self.now
 
 
-def add_channel(
-    engine, name: str = "Main Shop", *, enabled: bool = True, api_url: str = API
-) -> int:  # noqa: ANN001
+def _engine_and_now(target: Services | Engine) -> tuple[Engine, datetime]:
+    if isinstance(target, Services):
+        return target.engine, target.clock()
+    return target, T0
+
+
+def add_channel(target: Services | Engine, name: str = "Main Shop", **overrides: Any) -> Channel:
+    """An integration as the add wizard stores it once Reverb has verified its token.
+
+    Enabled, stock updates off, on production with ``SECRET_TOKEN``, shop "Guitar Barn",
+    orders fetched from 30 days before it was added. Returns the stored row.
+    """
+    engine, now = _engine_and_now(target)
+    columns: dict[str, Any] = {
+        "name": name,
+        "name_key": fold(name),
+        "currency": "USD",
+        "site": "production",
+        "api_url": API,
+        "token": SECRET_TOKEN,
+        "seller_id": "987",
+        "shop_name": "Guitar Barn",
+        "shop_currency": "USD",
+        "orders_since": now - timedelta(days=DEFAULT_SINCE_DAYS),
+        "created_at": now,
+        "enabled": True,
+    }
     with session_scope(engine) as s:
-        ch = Channel(
-            name=name,
-            name_key=fold(name),
-            api_url=api_url,
-            token=SECRET_TOKEN,
-            orders_since=T0 - timedelta(days=30),
-            created_at=T0,
-            enabled=enabled,
-        )
+        ch = Channel(**(columns | overrides))
         s.add(ch)
         s.flush()
-        return ch.id
+        return ch
 
 
-def add_service(engine, name: str, carrier: str = "Other") -> int:  # noqa: ANN001
+def add_service(target: Services | Engine, name: str, carrier: str = "Other") -> int:
+    """A local shipping service; returns its id."""
+    engine, _ = _engine_and_now(target)
     with session_scope(engine) as s:
         row = ShippingService(name=name, name_key=fold(name), carrier=carrier)
         s.add(row)
@@ -48,8 +80,9 @@ def add_service(engine, name: str, carrier: str = "Other") -> int:  # noqa: ANN0
         return row.id
 
 
-def add_order(engine, channel_id: int, number: str, **kw) -> int:  # noqa: ANN001, ANN003
+def add_order(target: Services | Engine, channel_id: int, number: str, **kw: Any) -> int:
     """A paid order first seen at T0 (``status``, ``created_at`` and any column in ``kw``)."""
+    engine, _ = _engine_and_now(target)
     with session_scope(engine) as s:
         o = Order(
             channel_id=channel_id,

@@ -13,7 +13,8 @@ from pathlib import Path
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel
 from tests.conftest import SECRET_TOKEN
-from tests.ui.helpers import FIXED_NOW, add_channel, make_app, paste, settle, type_text
+from tests.db_rows import add_channel
+from tests.ui.helpers import FIXED_NOW, make_app, paste, settle, type_text
 
 SIZE = (120, 40)
 SNAPSHOT_DIR = Path(__file__).parent / "__snapshots__" / Path(__file__).stem

@@ -1,83 +1,22 @@
-"""Helpers for the TUI tests: a fake Reverb behind httpx.MockTransport, seeded channels."""
+"""Helpers for the TUI tests: driving the app and reading what it shows.
+
+The fake Reverb is ``tests/fakes/reverb.py``; rows are seeded with ``tests/db_rows.py``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
+from weakref import WeakKeyDictionary
 
-import httpx
+from textual.app import App
+from textual.message import Message
+from textual.notifications import Notification, Notify
 
 from reverb_tui.app import ReverbApp
-from reverb_tui.reverb.client import AccountInfo
 from reverb_tui.services.factory import Services
-from tests.conftest import SECRET_TOKEN
 
-# A second token Reverb accepts (for reauthorising to a new token).
-OTHER_TOKEN = "tok_OTHER_8e7d6c5b4a39281706f5e4d3c2b1a0ff"
 FIXED_NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
-
-
-@dataclass
-class FakeReverb:
-    """Answers ``/my/account`` and ``/shop`` like Reverb for the tokens it knows."""
-
-    accounts: dict[str, dict] = field(
-        default_factory=lambda: {
-            SECRET_TOKEN: {"user_id": 5511, "shop_id": 987, "shop": "Guitar Barn"},
-            OTHER_TOKEN: {"user_id": 5511, "shop_id": 987, "shop": "Guitar Barn"},
-        }
-    )
-    down: bool = False
-    requests: list[httpx.Request] = field(default_factory=list)
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self.down:
-            raise httpx.ConnectError("connection refused", request=request)
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        account = self.accounts.get(token)
-        if account is None:
-            return httpx.Response(401, json={"message": "The access token is invalid"})
-        if request.url.path.endswith("/my/account"):
-            return httpx.Response(
-                200,
-                json={
-                    "user_id": account["user_id"],
-                    "email": "seller@example.com",
-                    "shop": {
-                        "id": account["shop_id"],
-                        "name": account["shop"],
-                        "slug": "guitar-barn",
-                    },
-                },
-            )
-        if request.url.path.endswith("/shop"):
-            return httpx.Response(
-                200,
-                json={"id": account["shop_id"], "name": account["shop"], "currency": "USD"},
-            )
-        return httpx.Response(404, json={"message": "Not found"})
-
-    @property
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
-
-
-def add_channel(
-    services: Services,
-    name: str,
-    *,
-    token: str = SECRET_TOKEN,
-    enabled: bool = True,
-    site: str = "production",
-):
-    """Store an integration directly (as if the wizard had verified it)."""
-    channels = services.channels
-    draft = channels.draft(name=name, currency="USD", token=token, site=site)
-    ch = channels.create(draft, AccountInfo("987", "Guitar Barn", "USD"))
-    if not enabled:
-        ch = channels.set_enabled(ch.id, False)
-    return ch
 
 
 async def settle(pilot) -> None:  # noqa: ANN001
@@ -103,9 +42,34 @@ def make_app(services: Services) -> ReverbApp:
     return ReverbApp(services, start_sync=False)
 
 
-def notifications(app) -> list[str]:  # noqa: ANN001
-    """The messages of the notifications currently shown."""
-    return [n.message for n in app._notifications]
+# What each app's run_test saw of Notify messages (filled by ``record_notifications``).
+_NOTIFIED: WeakKeyDictionary[App, list[Notification]] = WeakKeyDictionary()
+
+
+def record_notifications(
+    app: App, hook: Callable[[Message], None] | None = None
+) -> Callable[[Message], None]:
+    """A ``run_test(message_hook=…)`` that keeps every ``Notify`` the app handles, then calls
+    ``hook``. tests/ui/conftest.py passes it to every app a UI test runs."""
+    seen = _NOTIFIED.setdefault(app, [])
+
+    def message_hook(message: Message) -> None:
+        if isinstance(message, Notify):
+            seen.append(message.notification)
+        if hook is not None:
+            hook(message)
+
+    return message_hook
+
+
+def notified(app: App) -> list[Notification]:
+    """Every notification the app raised while it ran, oldest first (expired ones too)."""
+    return list(_NOTIFIED.get(app, []))
+
+
+def notifications(app: App) -> list[str]:
+    """The messages of every notification the app raised while it ran, oldest first."""
+    return [n.message for n in notified(app)]
 
 
 async def paste(pilot, text: str) -> None:  # noqa: ANN001
@@ -117,7 +81,12 @@ async def paste(pilot, text: str) -> None:  # noqa: ANN001
 
 
 def screen_text(app) -> str:  # noqa: ANN001
-    """The current screen as plain text, as a terminal would show it."""
+    """The current screen as plain text, as a terminal would show it.
+
+    The one private call in these helpers: Textual has no public way to render a screen to
+    text, so this asks the screen's compositor (``Screen._compositor``) for a full update,
+    as the driver would. If an upgrade moves it, only this function changes.
+    """
     import io
 
     from rich.console import Console

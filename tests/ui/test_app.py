@@ -10,7 +10,8 @@ from reverb_tui.screens.channel_detail import ChannelDetailScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
 from reverb_tui.screens.confirm import ConfirmModal
 from reverb_tui.widgets.channel_table import ChannelTable
-from tests.ui.helpers import add_channel, make_app, notifications, settle, type_text
+from tests.db_rows import add_channel
+from tests.ui.helpers import make_app, notifications, settle, type_text
 
 
 async def test_a_refused_action_is_one_sentence_in_a_notification(services) -> None:

@@ -13,9 +13,9 @@ from reverb_tui.screens.stock_preview import StockPreviewModal
 from reverb_tui.widgets.channel_table import ChannelTable
 from reverb_tui.widgets.form_error import FormError
 from tests.conftest import SECRET_TOKEN
+from tests.db_rows import add_channel
+from tests.fakes.reverb import OTHER_TOKEN
 from tests.ui.helpers import (
-    OTHER_TOKEN,
-    add_channel,
     click_button,
     make_app,
     notifications,

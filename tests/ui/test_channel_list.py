@@ -10,7 +10,8 @@ from reverb_tui.messages import SyncRequested
 from reverb_tui.screens.channel_detail import ChannelDetailScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
 from reverb_tui.widgets.channel_table import COLUMN_KEYS, ChannelTable
-from tests.ui.helpers import add_channel, make_app, notifications, settle
+from tests.db_rows import add_channel
+from tests.ui.helpers import make_app, notifications, settle
 
 
 def cell(table: ChannelTable, channel_id: int, column: str) -> str:

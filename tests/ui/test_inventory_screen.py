@@ -19,7 +19,8 @@ from reverb_tui.screens.inventory_add import AddSkuModal
 from reverb_tui.screens.inventory_csv import CsvFileModal
 from reverb_tui.screens.inventory_on_hand import OnHandModal
 from reverb_tui.widgets.form_error import FormError
-from tests.ui.helpers import add_channel, notifications, paste, press_button, settle, type_text
+from tests.db_rows import add_channel
+from tests.ui.helpers import notifications, paste, press_button, settle, type_text
 
 
 class RecordingApp(ReverbApp):

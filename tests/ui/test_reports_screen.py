@@ -13,7 +13,8 @@ from reverb_tui.db.models import Order
 from reverb_tui.screens.reports import ReportsScreen
 from reverb_tui.widgets.form_error import FormError
 from reverb_tui.widgets.report_chart import ReportChart
-from tests.ui.helpers import FIXED_NOW, add_channel, make_app, screen_text, settle, type_text
+from tests.db_rows import add_channel
+from tests.ui.helpers import FIXED_NOW, make_app, screen_text, settle, type_text
 
 _numbers = count(1)
 

@@ -10,6 +10,7 @@ import gc
 import threading
 import weakref
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
@@ -20,7 +21,8 @@ from reverb_tui.screens.channel_detail import ChannelDetailScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
 from reverb_tui.services.channels import ChannelView
 from reverb_tui.widgets.footer import AppFooter
-from tests.ui.helpers import add_channel, make_app, screen_text, settle
+from tests.db_rows import add_channel
+from tests.ui.helpers import make_app, screen_text, settle
 
 
 class Cards(App[None]):
@@ -55,6 +57,7 @@ class Table(App[None]):
         yield DataTable()
 
 
+@pytest.mark.slow  # thousands of table updates
 async def test_a_table_updated_often_does_not_hoard_dead_renders() -> None:
     """The integrations list updates a cell on every sync progress step; each update made all
     earlier cached renders of the table unusable, yet they stayed (up to 10,000 cells)."""

@@ -21,15 +21,8 @@ from reverb_tui.widgets.shipping_mapping_section import (
     ShippingMappingSection,
     UnmapButton,
 )
-from tests.ui.helpers import (
-    add_channel,
-    make_app,
-    notifications,
-    press_button,
-    screen_text,
-    settle,
-    type_text,
-)
+from tests.db_rows import add_channel
+from tests.ui.helpers import make_app, notifications, press_button, screen_text, settle, type_text
 from tests.ui.test_orders_screen import choose
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

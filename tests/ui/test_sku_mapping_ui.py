@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 from sqlalchemy import insert
 from sqlmodel import select
 from textual.widgets import Collapsible, DataTable, Switch
@@ -23,15 +22,8 @@ from reverb_tui.widgets.form_error import FormError
 from reverb_tui.widgets.sku_mapping_section import SECTION_NOTE, SkuMappingSection
 from reverb_tui.widgets.sku_picker import SkuPicker
 from tests.conftest import fast_client_factory
-from tests.ui.helpers import (
-    add_channel,
-    notifications,
-    paste,
-    press_button,
-    screen_text,
-    settle,
-    type_text,
-)
+from tests.db_rows import add_channel
+from tests.ui.helpers import notifications, paste, press_button, screen_text, settle, type_text
 from tests.ui.test_inventory_screen import RecordingApp
 
 # -- set-up helpers ---------------------------------------------------------------------------
@@ -496,15 +488,9 @@ LISTINGS_PAGE = {
 
 
 def listing_services(make_services, fake_reverb):  # noqa: ANN001, ANN201
-    """Services whose Reverb answers /my/listings with LISTINGS_PAGE (and records PUTs)."""
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/my/listings"):
-            fake_reverb.requests.append(request)
-            return httpx.Response(200, json=LISTINGS_PAGE)
-        return fake_reverb.handle(request)
-
-    services = make_services(client_factory=fast_client_factory(httpx.MockTransport(handle)))
+    """Services whose Reverb has the listings of LISTINGS_PAGE (and records every request)."""
+    fake_reverb.listings = {str(x["id"]): x for x in LISTINGS_PAGE["listings"]}
+    services = make_services(client_factory=fast_client_factory(fake_reverb.transport))
     services.inventory.upsert("LOC-1", title="Strat", on_hand=7)
     services.inventory.upsert("SAME-1", title="Tele", on_hand=2)
     services.inventory.upsert("ONE-1", title="Vintage", on_hand=1)

@@ -13,7 +13,8 @@ from reverb_tui.db.models import SyncError, SyncRun
 from reverb_tui.messages import SyncRequested
 from reverb_tui.screens.channel_list import ChannelListScreen
 from reverb_tui.screens.sync_log import SyncLogScreen
-from tests.ui.helpers import FIXED_NOW, add_channel, make_app, notifications, settle
+from tests.db_rows import add_channel
+from tests.ui.helpers import FIXED_NOW, make_app, notifications, settle
 
 LONG_MESSAGE = (
     "Reverb refused the update of listing 12345: inventory must be a whole number between 0 "

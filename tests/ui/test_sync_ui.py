@@ -10,21 +10,20 @@ from reverb_tui.app import ReverbApp
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel, Order
 from reverb_tui.messages import SyncProgressed
-from reverb_tui.reverb.client import AccountInfo
-from reverb_tui.services.channels import ChannelDraft
 from reverb_tui.sync.service import SyncProgress, SyncQueue, SyncWanted
 from reverb_tui.widgets.channel_table import progress_text
 from tests.conftest import fast_client_factory
-from tests.fake_reverb import API, BASE, FakeReverb
+from tests.db_rows import add_channel
+from tests.fakes.reverb import BASE, FakeReverb
+from tests.ui.helpers import notified
 
 
 def setup(make_services, fake: FakeReverb, *names: str):
     svc = make_services(client_factory=fast_client_factory(fake.transport))
-    ids = []
-    for name in names:
-        draft = ChannelDraft(name, "USD", API, API, fake.token, BASE - timedelta(days=30))
-        ids.append(svc.channels.create(draft, AccountInfo("9", "Fake", "USD")).id)
-    return svc, ids
+    return svc, [
+        add_channel(svc, name, token=fake.token, orders_since=BASE - timedelta(days=30)).id
+        for name in names
+    ]
 
 
 def order_count(svc) -> int:
@@ -33,7 +32,7 @@ def order_count(svc) -> int:
 
 
 def notices(app: ReverbApp) -> list[str]:
-    return [f"{n.title} {n.message}" for n in app._notifications]
+    return [f"{n.title} {n.message}" for n in notified(app)]
 
 
 async def test_sync_now_key_downloads_orders_and_reports(make_services) -> None:

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
+import httpx
+
 from reverb_tui.screens.add_channel import AddChannelScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
 from reverb_tui.widgets.channel_table import ChannelTable
 from reverb_tui.widgets.form_error import FormError
 from tests.conftest import SECRET_TOKEN
-from tests.ui.helpers import (
-    add_channel,
-    make_app,
-    notifications,
-    paste,
-    press_button,
-    settle,
-    type_text,
-)
+from tests.db_rows import add_channel
+from tests.ui.helpers import make_app, notifications, paste, press_button, settle, type_text
 
 
 async def open_config_step(pilot, name: str = "Main shop") -> None:  # noqa: ANN001
@@ -122,7 +117,7 @@ async def test_refused_token_is_shown_inline_and_nothing_is_saved(services, fake
 
 
 async def test_unreachable_reverb_is_shown_inline(services, fake_reverb) -> None:
-    fake_reverb.down = True
+    fake_reverb.outage = httpx.ConnectError("connection refused")
     app = make_app(services)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

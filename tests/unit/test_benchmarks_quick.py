@@ -80,6 +80,7 @@ def run_quick(tmp_path: Path, timeout: float = 150) -> subprocess.CompletedProce
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
+@pytest.mark.slow  # runs every benchmark once, ~20 s
 def test_quick_run_prints_every_figure(tmp_path: Path) -> None:
     t0 = time.monotonic()
     proc = run_quick(tmp_path)

@@ -4,69 +4,41 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
-import respx
 from sqlmodel import select
 
 from reverb_tui.db.engine import session_scope
-from reverb_tui.db.models import Channel, fold
+from reverb_tui.db.models import Channel
 from reverb_tui.errors import AppError, NotFound, UserError
 from reverb_tui.reverb.client import RetryPolicy, ReverbClient
 from reverb_tui.reverb.errors import AuthError, NetworkError, ServerError
 from reverb_tui.reverb.sites import PRODUCTION_URL, SANDBOX_URL
 from reverb_tui.services.channels import DEFAULT_SINCE_DAYS, channel_json
-from tests.conftest import CHANNEL_KEYS, SECRET_TOKEN
+from tests.conftest import CHANNEL_KEYS, SECRET_TOKEN, fast_client_factory
+from tests.db_rows import add_channel
+from tests.fakes.reverb import Account, FakeReverb
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 OTHER_TOKEN = "tok_OTHER_aaaabbbbccccddddeeee1234"
 
 
-class FakeReverb:
-    """Answers /my/account and /shop per token, on any site, through respx."""
-
-    def __init__(self, router: respx.MockRouter) -> None:
-        self.accounts: dict[str, dict[str, Any]] = {
-            SECRET_TOKEN: {"seller": 7001, "shop": "Fuzz Boxes", "currency": "EUR"},
-            OTHER_TOKEN: {"seller": 8002, "shop": "Other Shop", "currency": "USD"},
-        }
-        self.calls: list[tuple[str, str]] = []  # (url, token)
-        self.outage: Exception | int | None = None
-        self.hook = None  # called with each request before it is answered
-        router.route(url__regex=r".*/(my/account|shop)$").mock(side_effect=self.answer)
-
-    def answer(self, request: httpx.Request) -> httpx.Response:
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        self.calls.append((str(request.url), token))
-        if self.hook is not None:
-            self.hook(request)
-        if isinstance(self.outage, Exception):
-            raise self.outage
-        if isinstance(self.outage, int):
-            return httpx.Response(self.outage, json={"message": "Service unavailable"})
-        acct = self.accounts.get(token)
-        if acct is None:
-            return httpx.Response(401, json={"message": "Invalid token"})
-        if request.url.path.endswith("/shop"):
-            return httpx.Response(
-                200, json={"id": acct["seller"], "name": acct["shop"], "currency": acct["currency"]}
-            )
-        return httpx.Response(
-            200, json={"user_id": 1, "shop": {"id": acct["seller"], "name": acct["shop"]}}
-        )
+# The two sellers this Reverb knows.
+ACCOUNTS = {
+    SECRET_TOKEN: Account(shop_id=7001, shop="Fuzz Boxes", currency="EUR", user_id=1),
+    OTHER_TOKEN: Account(shop_id=8002, shop="Other Shop", currency="USD", user_id=1),
+}
 
 
 @pytest.fixture
-def reverb():
-    with respx.mock(assert_all_called=False) as router:
-        yield FakeReverb(router)
+def reverb() -> FakeReverb:
+    return FakeReverb(accounts=dict(ACCOUNTS))
 
 
 @pytest.fixture
-def svc(make_services):
-    return make_services(clock=lambda: NOW)
+def svc(make_services, reverb):
+    return make_services(clock=lambda: NOW, client_factory=fast_client_factory(reverb.transport))
 
 
 def snapshot(svc) -> list[tuple]:  # noqa: ANN001
@@ -132,21 +104,6 @@ async def test_add_orders_since(svc, reverb) -> None:
     assert svc.channels.get("B").orders_since == datetime(2026, 2, 1, 10, tzinfo=UTC)
 
 
-def existing(svc) -> None:  # noqa: ANN001
-    with session_scope(svc.engine) as s:
-        s.add(
-            Channel(
-                name="Main Shop",
-                name_key=fold("Main Shop"),
-                api_url=PRODUCTION_URL,
-                token=OTHER_TOKEN,
-                seller_id="8002",
-                orders_since=NOW,
-                created_at=NOW,
-            )
-        )
-
-
 BAD_ADDS = [
     ({"name": ""}, UserError, "name is empty"),
     ({"name": "   \t "}, UserError, "name is empty"),
@@ -175,7 +132,7 @@ BAD_ADDS = [
 async def test_bad_input_is_refused_before_reverb_and_changes_nothing(
     svc, reverb, kw, cls, words
 ) -> None:
-    existing(svc)
+    add_channel(svc, "Main Shop", token=OTHER_TOKEN, seller_id="8002")
     before = snapshot(svc)
     args = {"name": "New Shop", **kw}
     with pytest.raises(cls) as ei:
@@ -216,6 +173,7 @@ async def test_verification_retries_briefly_then_gives_up(make_services, reverb)
             api_url,
             token,
             rate_limit=1000,
+            transport=reverb.transport,
             retry=RetryPolicy(max_attempts=10, budget_seconds=60, base_delay=0.01, max_delay=0.02),
         )
 
@@ -235,11 +193,11 @@ async def test_verification_retries_briefly_then_gives_up(make_services, reverb)
 async def test_name_taken_while_verifying_is_refused(svc, reverb) -> None:
     """Another window adds the same name while Reverb is being asked: only one row results."""
 
-    def race(request: httpx.Request) -> None:
+    def race(request: httpx.Request) -> None:  # a before-hook: answers nothing itself
         if request.url.path.endswith("/shop") and not svc.channels.name_taken("Main Shop"):
-            existing(svc)
+            add_channel(svc, "Main Shop", token=OTHER_TOKEN, seller_id="8002")
 
-    reverb.hook = race
+    reverb.before.append(race)
     with pytest.raises(UserError) as ei:
         await add(svc, "main shop")
     assert "already exists" in one_sentence(ei.value)
@@ -321,11 +279,9 @@ async def needs_reauth(svc) -> None:  # noqa: ANN001
 async def test_reauthorise_with_a_new_token_verifies_then_applies(svc, reverb) -> None:
     await add(svc)
     await needs_reauth(svc)
-    reverb.accounts["tok_NEW_token_for_7001_xyz"] = {
-        "seller": 7001,
-        "shop": "Fuzz Boxes Renamed",
-        "currency": "EUR",
-    }
+    reverb.accounts["tok_NEW_token_for_7001_xyz"] = Account(
+        shop_id=7001, shop="Fuzz Boxes Renamed", currency="EUR"
+    )
     ch = await svc.channels.reauthorise("main shop", token="tok_NEW_token_for_7001_xyz")
     assert ch.token == "tok_NEW_token_for_7001_xyz"
     assert ch.needs_reauth is False and ch.last_error is None
@@ -453,7 +409,9 @@ async def test_name_taken_between_check_and_insert_is_refused(svc, reverb) -> No
     def competitor_commits_first(session, _ctx, _instances) -> None:  # noqa: ANN001
         if not fired:
             fired.append(True)
-            existing(svc)  # another connection inserts and commits the same name
+            add_channel(
+                svc, "Main Shop", token=OTHER_TOKEN, seller_id="8002"
+            )  # another connection inserts and commits the same name
 
     event.listen(OrmSession, "before_flush", competitor_commits_first)
     try:

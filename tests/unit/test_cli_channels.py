@@ -13,52 +13,26 @@ from pathlib import Path
 
 import httpx
 import pytest
-import respx
 
 from reverb_tui.__main__ import main
 from reverb_tui.reverb.sites import PRODUCTION_URL, SANDBOX_URL
 from reverb_tui.services import factory
 from tests.conftest import CHANNEL_KEYS, SECRET_TOKEN, fast_client_factory
+from tests.fakes.reverb import Account, FakeReverb
 
 OTHER_TOKEN = "tok_OTHER_aaaabbbbccccddddeeee1234"
 ACCOUNTS = {
-    SECRET_TOKEN: (7001, "Fuzz Boxes", "EUR"),
-    OTHER_TOKEN: (8002, "Other Shop", "USD"),
+    SECRET_TOKEN: Account(shop_id=7001, shop="Fuzz Boxes", currency="EUR"),
+    OTHER_TOKEN: Account(shop_id=8002, shop="Other Shop", currency="USD"),
 }
 
 
-class Reverb:
-    def __init__(self) -> None:
-        self.outage: Exception | int | httpx.Response | None = None
-        self.tokens: list[str] = []
-        self.urls: list[str] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        self.tokens.append(token)
-        self.urls.append(str(request.url))
-        if isinstance(self.outage, Exception):
-            raise self.outage
-        if isinstance(self.outage, int):
-            return httpx.Response(self.outage)
-        if isinstance(self.outage, httpx.Response):
-            return self.outage
-        if token not in ACCOUNTS:
-            return httpx.Response(401, json={"message": "Invalid token."})
-        seller, shop, cur = ACCOUNTS[token]
-        if request.url.path.endswith("/shop"):
-            return httpx.Response(200, json={"id": seller, "name": shop, "currency": cur})
-        return httpx.Response(200, json={"shop": {"id": seller, "name": shop}})
-
-
 @pytest.fixture
-def reverb(monkeypatch: pytest.MonkeyPatch):
+def reverb(monkeypatch: pytest.MonkeyPatch) -> FakeReverb:
     # The CLI builds its own services; give them quick retries so failures are fast.
-    monkeypatch.setattr(factory, "default_client_factory", fast_client_factory())
-    fake = Reverb()
-    with respx.mock(assert_all_called=False) as router:
-        router.route(url__regex=r".*/(my/account|shop)$").mock(side_effect=fake)
-        yield fake
+    fake = FakeReverb(accounts=dict(ACCOUNTS))
+    monkeypatch.setattr(factory, "default_client_factory", fast_client_factory(fake.transport))
+    return fake
 
 
 class Cli:

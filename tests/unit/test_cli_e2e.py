@@ -11,67 +11,22 @@ import os
 import sqlite3
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CHANNEL_KEYS, SECRET_TOKEN
-
-ACCOUNTS = {
-    SECRET_TOKEN: {"id": 7001, "name": "E2E Guitars", "currency": "GBP"},
-}
-
-
-class FakeReverbHandler(BaseHTTPRequestHandler):
-    server: FakeReverbServer
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self.server.seen.append((self.command, self.path, dict(self.headers.items())))
-        token = self.headers.get("Authorization", "").removeprefix("Bearer ")
-        shop = ACCOUNTS.get(token)
-        if shop is None:
-            return self.reply(401, {"message": "Please log in to view your listings."})
-        if self.path == "/api/my/account":
-            return self.reply(200, {"user_id": 1, "shop": {"id": shop["id"], "name": shop["name"]}})
-        if self.path == "/api/shop":
-            return self.reply(200, shop)
-        return self.reply(404, {"message": "Not found."})
-
-    def reply(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/hal+json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:  # keep pytest output clean
-        pass
-
-
-class FakeReverbServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), FakeReverbHandler)
-        self.seen: list[tuple[str, str, dict[str, str]]] = []
-
-    @property
-    def site(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/api"
+from tests.fakes.reverb import Account, FakeReverb, FakeReverbServer
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[FakeReverbServer]:
-    srv = FakeReverbServer()
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    fake = FakeReverb(
+        accounts={SECRET_TOKEN: Account(shop_id=7001, shop="E2E Guitars", currency="GBP")}
+    )
+    with FakeReverbServer(fake).running() as srv:
+        yield srv
 
 
 class Run:
@@ -107,6 +62,7 @@ def one_error(err: str) -> str:
     return lines[0]
 
 
+@pytest.mark.slow  # a dozen real reverb-tui processes
 def test_lifecycle_against_a_local_reverb(server: FakeReverbServer, db_path: Path) -> None:
     run = Run(db_path)
     site = server.site

@@ -11,8 +11,9 @@ import respx
 
 from reverb_tui.__main__ import main
 from reverb_tui.db.engine import make_engine, session_scope
-from reverb_tui.db.models import Channel, Order, ShippingService, fold
+from reverb_tui.db.models import Order, ShippingService
 from tests.conftest import SECRET_TOKEN
+from tests.db_rows import add_channel
 
 API = "https://api.reverb.com/api"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -26,18 +27,14 @@ ORDER_KEYS = {
 def db(db_path) -> str:
     """A database with two integrations, a local service and 7 orders (two exceptions)."""
     engine = make_engine(str(db_path))
+    main_id, sleepy_id = (
+        add_channel(engine, name, orders_since=T0 - timedelta(days=9), enabled=enabled).id
+        for name, enabled in (("Main Shop", True), ("Sleepy Shop", False))
+    )
     with session_scope(engine) as s:
-        ids = []
-        for name, enabled in (("Main Shop", True), ("Sleepy Shop", False)):
-            ch = Channel(name=name, name_key=fold(name), api_url=API, token=SECRET_TOKEN,
-                         orders_since=T0 - timedelta(days=9), created_at=T0, enabled=enabled)  # fmt: skip
-            s.add(ch)
-            s.flush()
-            ids.append(ch.id)
         ups = ShippingService(name="UPS Ground", name_key="ups ground", carrier="UPS")
         s.add(ups)
         s.flush()
-        main_id, sleepy_id = ids
         for i in range(5):
             s.add(Order(channel_id=main_id, order_number=str(1000 + i), status="paid",
                         channel_sku=f"GTR-{i}", sku=f"GTR-{i}" if i else None,

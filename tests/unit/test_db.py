@@ -14,10 +14,11 @@ from sqlmodel import select
 
 from reverb_tui.db.engine import BUSY_TIMEOUT_MS, make_engine, session_scope, to_url
 from reverb_tui.db.migrate import current_revision, head_revision
-from reverb_tui.db.models import Channel, fold
+from reverb_tui.db.models import Channel
 from reverb_tui.errors import StorageError
 from reverb_tui.paths import DB_ENV, db_target
 from reverb_tui.services.factory import build_services
+from tests.db_rows import add_channel
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -30,21 +31,6 @@ def one_sentence(exc: BaseException) -> str:
     text_ = str(exc)
     assert text_ and "\n" not in text_ and text_.endswith("."), text_
     return text_
-
-
-def add_channel(engine, name: str = "Main shop") -> int:  # noqa: ANN001
-    with session_scope(engine) as s:
-        ch = Channel(
-            name=name,
-            name_key=fold(name),
-            api_url="https://api.reverb.com/api",
-            token="tok_db_test_12345678",
-            orders_since=NOW - timedelta(days=30),
-            created_at=NOW,
-        )
-        s.add(ch)
-        s.flush()
-        return ch.id
 
 
 # -- creation and permissions ----------------------------------------------------------------
@@ -65,7 +51,7 @@ def test_nested_fresh_path_and_wal_sidecars_stay_private(tmp_path: Path) -> None
     path = tmp_path / "a" / "b" / "reverb.db"
     engine = make_engine(str(path))
     try:
-        add_channel(engine)
+        add_channel(engine, "Main shop")
         assert mode(path.parent) == 0o700
         for side in path.parent.iterdir():  # reverb.db, -wal, -shm
             assert mode(side) & 0o077 == 0, side
@@ -105,7 +91,7 @@ def test_two_engines_share_one_file(db_path: Path) -> None:
 
 def test_reopening_keeps_data_and_schema(db_path: Path) -> None:
     e1 = make_engine(str(db_path))
-    add_channel(e1)
+    add_channel(e1, "Main shop")
     e1.dispose()
     e2 = make_engine(str(db_path))
     try:

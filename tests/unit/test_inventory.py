@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import select
 
 from reverb_tui.db.engine import session_scope
-from reverb_tui.db.models import Channel, InventoryItem, Order, SkuMapping
+from reverb_tui.db.models import InventoryItem, Order, SkuMapping
 from reverb_tui.errors import NotFound, UserError
 from reverb_tui.services.inventory import CsvImportError, inventory_json
-from tests.db_rows import T0, Clock
+from tests.db_rows import T0, Clock, add_channel
 
 
 @pytest.fixture
@@ -29,28 +29,13 @@ def items(svc) -> dict[str, tuple[str, str, int]]:
         return {i.sku_key: (i.sku, i.title, i.on_hand) for i in s.exec(select(InventoryItem))}
 
 
-def add_channel(svc, name="Shop A") -> int:
-    with session_scope(svc.engine) as s:
-        ch = Channel(
-            name=name,
-            name_key=name.casefold(),
-            api_url="https://api.test/api",
-            token="tok_abcdefgh1234",
-            orders_since=T0,
-            created_at=T0,
-        )
-        s.add(ch)
-        s.flush()
-        return ch.id
-
-
 # -- list / set / upsert / delete ------------------------------------------------------------------
 
 
 def test_list_shows_reserved_and_available(svc):
     svc.inventory.upsert("GTR-1", "Guitar", 5)
     svc.inventory.upsert("AMP-2", "Amp", 2)
-    ch = add_channel(svc)
+    ch = add_channel(svc, "Shop A", api_url="https://api.test/api", orders_since=T0).id
     with session_scope(svc.engine) as s:
         s.add(
             Order(
@@ -113,7 +98,7 @@ def test_upsert_keeps_the_stored_spelling_and_title_when_none(svc):
 def test_delete_refused_while_mapped(svc):
     svc.inventory.upsert("GTR-1", "Guitar", 5)
     svc.inventory.upsert("AMP-2", "Amp", 1)
-    ch = add_channel(svc)
+    ch = add_channel(svc, "Shop A", api_url="https://api.test/api", orders_since=T0).id
     svc.skus.map(ch, "REV-GTR", "GTR-1")
     with pytest.raises(UserError, match="SKU mappings use it.*'REV-GTR' on 'Shop A'"):
         svc.inventory.delete("gtr-1")
@@ -243,7 +228,7 @@ def test_sale_between_import_and_push_counts(svc, tmp_path, clock):
     paid after it does."""
     from reverb_tui.sync.stock import apply_order_stock
 
-    ch = add_channel(svc)
+    ch = add_channel(svc, "Shop A", api_url="https://api.test/api", orders_since=T0).id
     clock.now = T0 + timedelta(hours=1)
     svc.inventory.import_csv(write(tmp_path, "sku,title,on_hand\nGTR-1,Guitar,5\n"))
     with session_scope(svc.engine) as s:
@@ -265,7 +250,7 @@ def test_sale_between_import_and_push_counts(svc, tmp_path, clock):
 
 def test_mapping_rows_untouched_by_import(svc, tmp_path):
     svc.inventory.upsert("GTR-1", "Guitar", 5)
-    ch = add_channel(svc)
+    ch = add_channel(svc, "Shop A", api_url="https://api.test/api", orders_since=T0).id
     svc.skus.map(ch, "REV-1", "GTR-1", 2)
     svc.inventory.import_csv(write(tmp_path, "sku,title,on_hand\ngtr-1,Guitar,9\n"))
     with session_scope(svc.engine) as s:

@@ -11,7 +11,8 @@ import pytest
 
 from reverb_tui.__main__ import main
 from reverb_tui.db.engine import session_scope
-from reverb_tui.db.models import Channel, Listing, Order
+from reverb_tui.db.models import Listing, Order
+from tests.db_rows import add_channel
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 INVENTORY_KEYS = {"sku", "title", "on_hand", "reserved", "available"}
@@ -30,17 +31,8 @@ def run(db_path, capsys):
 @pytest.fixture
 def channel(make_services):
     svc = make_services()
+    ch = add_channel(svc, "Shop A", api_url="https://api.test/api", orders_since=T0, created_at=T0)
     with session_scope(svc.engine) as s:
-        ch = Channel(
-            name="Shop A",
-            name_key="shop a",
-            api_url="https://api.test/api",
-            token="tok_abcdefgh1234",
-            orders_since=T0,
-            created_at=T0,
-        )
-        s.add(ch)
-        s.flush()
         s.add(Listing(channel_id=ch.id, listing_id="11", sku="REV-GTR", title="Strat", inventory=1))
         s.add(Listing(channel_id=ch.id, listing_id="12", sku=None, title="No SKU", inventory=1))
         s.add(

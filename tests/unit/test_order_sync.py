@@ -12,22 +12,17 @@ from sqlmodel import select
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel, Order, SyncError, SyncRun
 from reverb_tui.domain import RunKind
-from reverb_tui.reverb.client import AccountInfo
-from reverb_tui.services.channels import ChannelDraft
 from reverb_tui.sync.orders import OrderDownloader, parse_order
 from tests.conftest import fast_client_factory
-from tests.fake_reverb import API, BASE, FakeReverb
+from tests.db_rows import add_channel
+from tests.fakes.reverb import API, BASE, FakeReverb
 
 NOW = BASE + timedelta(days=1)
+SINCE = BASE - timedelta(days=30)  # "download orders since" of every integration here
 
 
 def clock() -> datetime:
     return NOW
-
-
-def add_channel(svc, fake: FakeReverb, name: str = "Shop A", since: datetime | None = None) -> int:
-    draft = ChannelDraft(name, "USD", API, API, fake.token, since or BASE - timedelta(days=30))
-    return svc.channels.create(draft, AccountInfo("9", "Fake", "USD")).id
 
 
 def orders_in_db(svc, channel_id: int | None = None) -> list[Order]:
@@ -80,7 +75,7 @@ def test_parse_order_money_timestamps_and_gaps() -> None:
 async def test_first_sync_walks_every_page_once(svc, fake) -> None:
     for i in range(123):
         fake.add_order(status="paid" if i % 3 else "shipped")
-    cid = add_channel(svc, fake)
+    cid = add_channel(svc, "Shop A", orders_since=SINCE).id
     [summary] = await run_orders(svc)
     assert summary.completed and summary.orders_new == 123 and summary.orders_updated == 0
     stored = orders_in_db(svc, cid)
@@ -103,7 +98,7 @@ async def test_first_sync_walks_every_page_once(svc, fake) -> None:
 async def test_incremental_sync_with_nothing_new_costs_one_request(svc, fake) -> None:
     for _ in range(60):
         fake.add_order()
-    add_channel(svc, fake)
+    add_channel(svc, "Shop A", orders_since=SINCE)
     await run_orders(svc)
     before = fake.count("/my/orders")
     [summary] = await run_orders(svc)
@@ -115,7 +110,7 @@ async def test_incremental_sync_with_nothing_new_costs_one_request(svc, fake) ->
 async def test_status_change_updates_without_duplicating(svc, fake) -> None:
     for _ in range(5):
         fake.add_order(status="unpaid")
-    cid = add_channel(svc, fake)
+    cid = add_channel(svc, "Shop A", orders_since=SINCE).id
     await run_orders(svc)
     target = fake.orders[0]["order_number"]
     fake.set_status(target, "paid")
@@ -134,7 +129,7 @@ async def test_sale_landing_mid_walk_never_loses_an_old_order(svc, fake) -> None
     for _ in range(149):
         fake.add_order()
     existing = {o["order_number"] for o in fake.orders}
-    add_channel(svc, fake)
+    add_channel(svc, "Shop A", orders_since=SINCE)
     sales = {"n": 0}
 
     def sale_after_first_page(request: httpx.Request) -> None:
@@ -161,7 +156,7 @@ async def test_continuous_sales_fall_back_to_a_safe_sequential_walk(svc, fake) -
     for _ in range(120):
         fake.add_order()
     existing = {o["order_number"] for o in fake.orders}
-    add_channel(svc, fake)
+    add_channel(svc, "Shop A", orders_since=SINCE)
 
     def sale_on_every_page(request: httpx.Request) -> None:
         if "/my/orders" in request.url.path:
@@ -179,7 +174,7 @@ async def test_continuous_sales_fall_back_to_a_safe_sequential_walk(svc, fake) -
 async def test_server_errors_are_retried_and_data_is_exact(svc, fake) -> None:
     for _ in range(110):
         fake.add_order()
-    add_channel(svc, fake)
+    add_channel(svc, "Shop A", orders_since=SINCE)
     failures = {"n": 0}
 
     def flaky(request: httpx.Request) -> httpx.Response | None:
@@ -197,7 +192,7 @@ async def test_server_errors_are_retried_and_data_is_exact(svc, fake) -> None:
 async def test_persistent_failure_fails_the_run_and_keeps_the_cursor(svc, fake) -> None:
     for _ in range(80):
         fake.add_order()
-    cid = add_channel(svc, fake)
+    cid = add_channel(svc, "Shop A", orders_since=SINCE).id
 
     def down(request: httpx.Request) -> httpx.Response | None:
         if request.url.params.get("page") == "2":
@@ -224,7 +219,7 @@ async def test_persistent_failure_fails_the_run_and_keeps_the_cursor(svc, fake) 
 async def test_crash_mid_walk_then_rerun_converges(svc, fake) -> None:
     for _ in range(150):
         fake.add_order()
-    cid = add_channel(svc, fake)
+    cid = add_channel(svc, "Shop A", orders_since=SINCE).id
 
     class Boom(Exception):
         pass
@@ -258,8 +253,8 @@ async def test_auth_failure_marks_reauth_and_others_keep_syncing(make_services) 
         return httpx.Response(401, json={"message": "Invalid token."})
 
     svc = make_services(client_factory=fast_client_factory(httpx.MockTransport(route)), clock=clock)
-    add_channel(svc, good, "Good")
-    bad_id = add_channel(svc, bad, "Bad")
+    add_channel(svc, "Good", token=good.token, orders_since=SINCE)
+    bad_id = add_channel(svc, "Bad", token=bad.token, orders_since=SINCE).id
     results = {s.channel: s for s in await run_orders(svc)}
     assert results["Good"].completed and results["Good"].orders_new == 3
     assert not results["Bad"].completed
@@ -274,7 +269,7 @@ async def test_auth_failure_marks_reauth_and_others_keep_syncing(make_services) 
 
 async def test_disabled_integrations_make_no_requests(svc, fake) -> None:
     fake.add_order()
-    add_channel(svc, fake)
+    add_channel(svc, "Shop A", orders_since=SINCE)
     svc.channels.set_enabled("Shop A", False)
     assert await run_orders(svc) == []
     assert fake.requests == []
@@ -283,11 +278,11 @@ async def test_disabled_integrations_make_no_requests(svc, fake) -> None:
 async def test_next_link_to_another_host_is_refused(svc, fake) -> None:
     for _ in range(60):
         fake.add_order()
-    add_channel(svc, fake)
+    add_channel(svc, "Shop A", orders_since=SINCE)
 
     def evil(request: httpx.Request) -> httpx.Response | None:
         if request.url.params.get("page") in (None, "1"):
-            resp = fake._orders_page(request)
+            resp = fake.orders_page(request)
             body = resp.json()
             body["_links"]["next"] = {"href": "https://evil.example/api/my/orders?page=2"}
             return httpx.Response(200, json=body)
@@ -301,10 +296,10 @@ async def test_next_link_to_another_host_is_refused(svc, fake) -> None:
 
 
 async def test_absolute_next_links_on_the_site_host_are_followed(svc, fake) -> None:
-    fake.absolute_links = True
+    fake.links = "absolute"
     for _ in range(75):
         fake.add_order()
-    add_channel(svc, fake)
+    add_channel(svc, "Shop A", orders_since=SINCE)
     [summary] = await run_orders(svc)
     assert summary.completed and summary.orders_new == 75
 
@@ -313,7 +308,7 @@ async def test_order_without_number_is_logged_and_the_rest_stored(svc, fake) -> 
     for _ in range(3):
         fake.add_order()
     fake.orders[1].pop("order_number")
-    add_channel(svc, fake)
+    add_channel(svc, "Shop A", orders_since=SINCE)
     [summary] = await run_orders(svc)
     assert len(orders_in_db(svc)) == 2
     assert any("without an order number" in e for e in summary.errors)
@@ -335,7 +330,7 @@ async def test_lease_stops_two_syncers_on_one_integration(make_services, fake) -
 
     a = make_services(client_factory=fast_client_factory(SlowTransport()), clock=clock)
     b = make_services(client_factory=fast_client_factory(fake.transport), clock=clock)
-    add_channel(a, fake)
+    add_channel(a, "Shop A", orders_since=SINCE)
     first = asyncio.create_task(a.sync.run(RunKind.ORDERS))
     await asyncio.sleep(0.3)
     [busy] = await b.sync.run(RunKind.ORDERS)
@@ -350,7 +345,7 @@ async def test_lease_stops_two_syncers_on_one_integration(make_services, fake) -
 
 async def test_expired_lease_of_a_dead_holder_is_taken_over(svc, fake) -> None:
     fake.add_order()
-    cid = add_channel(svc, fake)
+    cid = add_channel(svc, "Shop A", orders_since=SINCE).id
     with session_scope(svc.engine) as s:
         ch = s.get(Channel, cid)
         ch.lease_holder = "sync:deadhost:1:abc"
@@ -361,7 +356,7 @@ async def test_expired_lease_of_a_dead_holder_is_taken_over(svc, fake) -> None:
 
 async def test_sync_log_lists_runs_with_errors(svc, fake) -> None:
     fake.add_order()
-    add_channel(svc, fake)
+    add_channel(svc, "Shop A", orders_since=SINCE)
     await run_orders(svc)
     fake.before.append(lambda r: httpx.Response(500, json={"message": "Kaboom"}))
     await run_orders(svc)
@@ -379,7 +374,7 @@ async def test_watch_syncs_when_due_and_stops_cleanly(make_services, fake) -> No
         return times[-1]
 
     svc = make_services(client_factory=fast_client_factory(fake.transport), clock=moving_clock)
-    add_channel(svc, fake)
+    add_channel(svc, "Shop A", orders_since=SINCE)
     svc.channels.update_settings("Shop A", interval_seconds=60)
     stop = asyncio.Event()
     runs: list[list] = []
@@ -420,7 +415,7 @@ async def test_two_runs_in_one_process_exclude_each_other(make_services, fake) -
             return fake.handle(request)
 
     svc = make_services(client_factory=fast_client_factory(SlowTransport()), clock=clock)
-    add_channel(svc, fake)
+    add_channel(svc, "Shop A", orders_since=SINCE)
     first = asyncio.create_task(svc.sync.run(RunKind.ORDERS))
     await asyncio.sleep(0.3)
     [busy] = await svc.sync.run(RunKind.ORDERS)
@@ -470,7 +465,7 @@ async def test_periodic_run_with_nothing_new_makes_one_request(make_services) ->
     fake.before.append(listing_routes)
     times = [NOW]
     svc = make_services(client_factory=fast_client_factory(fake.transport), clock=lambda: times[-1])
-    add_channel(svc, fake)
+    add_channel(svc, "Shop A", orders_since=SINCE)
     svc.inventory.upsert("SKU-1", title="Guitar", on_hand=5)
     svc.channels.update_settings("Shop A", stock_updates=True)
     [first] = await svc.sync.run()

@@ -55,8 +55,8 @@ def numbers(rows) -> list[str]:
 @pytest.fixture
 def book(svc):
     """Two channels, ties on created_at, one undated order, a mix of exceptions."""
-    a = add_channel(svc.engine, "Shop A")
-    b = add_channel(svc.engine, "Shop B")
+    a = add_channel(svc.engine, "Shop A").id
+    b = add_channel(svc.engine, "Shop B").id
     ups = add_service(svc.engine, "UPS Ground", "UPS")
     spec = [
         # number, channel, minutes after T0, status, channel_sku, sku, method, service, buyer
@@ -219,7 +219,7 @@ def test_a_removed_channels_orders_stay_readable_by_its_id(svc, book) -> None:
 
 
 def test_order_json_has_the_contract_keys(svc, clock) -> None:
-    ch = add_channel(svc.engine)
+    ch = add_channel(svc.engine).id
     ups = add_service(svc.engine, "UPS Ground", "UPS")
     add_order(
         svc.engine,
@@ -262,7 +262,7 @@ def test_order_json_has_the_contract_keys(svc, clock) -> None:
 
 
 def test_get_and_detail(svc) -> None:
-    ch = add_channel(svc.engine)
+    ch = add_channel(svc.engine).id
     ups = add_service(svc.engine, "UPS Ground", "UPS")
     raw = {"shipping_address": {"name": "Ada L", "display_location": "London, GB", "phone": "1"}}
     add_order(
@@ -295,7 +295,7 @@ def test_get_and_detail(svc) -> None:
 
 
 def test_apply_current_mappings_fills_only_missing_fields(svc, clock) -> None:
-    ch = add_channel(svc.engine)
+    ch = add_channel(svc.engine).id
     ups = add_service(svc.engine, "UPS Ground", "UPS")
     fedex = add_service(svc.engine, "FedEx", "FedEx")
     collect = add_service(svc.engine, "Collection")
@@ -345,8 +345,8 @@ def test_apply_current_mappings_fills_only_missing_fields(svc, clock) -> None:
 
 
 def test_apply_for_channel(svc) -> None:
-    a = add_channel(svc.engine, "Shop A")
-    b = add_channel(svc.engine, "Shop B")
+    a = add_channel(svc.engine, "Shop A").id
+    b = add_channel(svc.engine, "Shop B").id
     ups = add_service(svc.engine, "UPS Ground")
     for ch in (a, b):
         add_order(svc.engine, ch, "1", channel_shipping_method="shipped")
@@ -377,7 +377,7 @@ def reverb():
 
 @pytest.fixture
 def shop(svc):
-    ch = add_channel(svc.engine)
+    ch = add_channel(svc.engine).id
     ups = add_service(svc.engine, "UPS Ground", "UPS")
     add_order(svc.engine, ch, "1001", channel_shipping_method="shipped", shipping_service_id=ups,
               updated_at=T0)  # fmt: skip
@@ -619,7 +619,7 @@ async def test_ship_success_but_reread_fails_still_records_shipped(svc, shop, re
 
 
 async def test_shipping_a_linked_order_records_the_shipped_marker(svc, reverb) -> None:
-    ch = add_channel(svc.engine)
+    ch = add_channel(svc.engine).id
     with session_scope(svc.engine) as s:
         s.add(InventoryItem(sku="GTR", sku_key="gtr", on_hand=3))
     oid = add_order(svc.engine, ch, "5", channel_sku="GTR", sku="GTR", paid_at=T0)

@@ -1,13 +1,11 @@
-"""Listings download and stock push against a respx-mocked Reverb."""
+"""Listings download and stock push against the fake Reverb."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-import respx
 from sqlmodel import select
 
 from reverb_tui.db.engine import make_engine, session_scope
@@ -16,6 +14,8 @@ from reverb_tui.reverb.client import RetryPolicy, ReverbClient
 from reverb_tui.reverb.errors import AuthError, ForbiddenError, ReverbError
 from reverb_tui.sync.push import parse_condition, parse_listing, push_stock, sync_listings
 from tests.conftest import SECRET_TOKEN
+from tests.db_rows import add_channel
+from tests.fakes.reverb import FakeReverb
 
 API = "https://api.test/api"
 NOW = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
@@ -45,62 +45,6 @@ def listing(lid, sku, inventory, *, condition=NEW, state="live", title=None):
     return obj
 
 
-class FakeReverb:
-    """Listings in memory; PUT /listings/{id} updates them; per-listing failures on demand."""
-
-    def __init__(self, listings: list[dict], per_page: int = 50, links: str = "relative"):
-        self.listings = {str(x["id"]): x for x in listings}
-        self.per_page = per_page
-        self.links = links
-        self.puts: list[tuple[str, dict]] = []
-        self.fail: dict[str, httpx.Response] = {}
-        self.pages: list[str] = []
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        if request.method == "GET" and path == "/api/my/listings":
-            return self._page(request)
-        if request.method == "PUT" and path.startswith("/api/listings/"):
-            lid = path.rsplit("/", 1)[1]
-            body = json.loads(request.content)
-            self.puts.append((lid, body))
-            if lid in self.fail:
-                return self.fail[lid]
-            obj = self.listings[lid]
-            obj["inventory"] = body["inventory"]
-            if body["inventory"] == 0 and obj["condition"] is not NEW:
-                obj["state"] = {"slug": "ended", "description": "Ended"}
-            return httpx.Response(200, json={"message": "Listing updated", "listing": obj})
-        return httpx.Response(404, json={"message": "Not found"})
-
-    def _page(self, request: httpx.Request) -> httpx.Response:
-        params = request.url.params
-        assert params["state"] == "all" and params["per_page"] == "50"
-        self.pages.append(str(request.url))
-        page = int(params.get("page", "1"))
-        items = list(self.listings.values())
-        total_pages = max(1, -(-len(items) // self.per_page))
-        chunk = items[(page - 1) * self.per_page : page * self.per_page]
-        links: dict = {}
-        if page < total_pages and self.links != "none":
-            href = f"/api/my/listings?page={page + 1}&per_page=50&state=all"
-            if self.links == "absolute":
-                href = "https://api.test" + href
-            elif self.links == "foreign":
-                href = "https://evil.example" + href
-            links["next"] = {"href": href}
-        return httpx.Response(
-            200,
-            json={
-                "total": len(items),
-                "current_page": page,
-                "total_pages": total_pages,
-                "listings": chunk,
-                "_links": links,
-            },
-        )
-
-
 @pytest.fixture
 def engine(db_path):
     eng = make_engine(str(db_path))
@@ -108,22 +52,8 @@ def engine(db_path):
     eng.dispose()
 
 
-def make_channel(engine, **kw) -> int:
-    kw.setdefault("enabled", True)
-    kw.setdefault("stock_updates", True)
-    with session_scope(engine) as s:
-        ch = Channel(
-            name="Shop A",
-            name_key="shop a",
-            api_url=API,
-            token=SECRET_TOKEN,
-            orders_since=NOW,
-            created_at=NOW,
-            **kw,
-        )
-        s.add(ch)
-        s.flush()
-        return ch.id
+# Shop A pushes stock: every test here is about listings of a channel with stock updates on.
+SHOP_A = {"api_url": API, "stock_updates": True, "orders_since": NOW, "created_at": NOW}
 
 
 def add_item(engine, sku, on_hand):
@@ -146,23 +76,30 @@ def stored(engine, channel_id) -> dict[str, Listing]:
 
 
 @pytest.fixture
-async def client():
+def reverb() -> FakeReverb:
+    fake = FakeReverb()
+
+    def whole_pages_only(request: httpx.Request) -> None:
+        """The sync asks for every state, 50 a page (a before-hook: answers nothing)."""
+        if request.url.path.endswith("/my/listings"):
+            params = request.url.params
+            assert params["state"] == "all" and params["per_page"] == "50"
+
+    fake.before.append(whole_pages_only)
+    return fake
+
+
+@pytest.fixture
+async def client(reverb):
     c = ReverbClient(
         API,
         SECRET_TOKEN,
         rate_limit=1000,
+        transport=reverb.transport,
         retry=RetryPolicy(max_attempts=2, budget_seconds=0.5, base_delay=0.001, max_delay=0.005),
     )
     yield c
     await c.aclose()
-
-
-@pytest.fixture
-def reverb():
-    fake = FakeReverb([])
-    with respx.mock(assert_all_called=False) as router:
-        router.route(host="api.test").mock(side_effect=lambda req: fake.handle(req))
-        yield fake
 
 
 # -- parsing -----------------------------------------------------------------------------------
@@ -225,7 +162,7 @@ def test_parse_listing_fields():
 
 @pytest.mark.parametrize("links", ["relative", "absolute", "none"])
 async def test_sync_listings_walks_every_page(engine, client, reverb, links):
-    ch = make_channel(engine)
+    ch = add_channel(engine, "Shop A", **SHOP_A).id
     reverb.listings = {
         str(i): listing(i, f"SKU-{i}" if i % 3 else None, i % 4) for i in range(1, 121)
     }
@@ -242,7 +179,7 @@ async def test_sync_listings_walks_every_page(engine, client, reverb, links):
 
 
 async def test_sync_listings_refuses_a_next_link_to_another_host(engine, client, reverb):
-    ch = make_channel(engine)
+    ch = add_channel(engine, "Shop A", **SHOP_A).id
     reverb.listings = {str(i): listing(i, f"S{i}", 1) for i in range(1, 61)}
     reverb.links = "foreign"
     with pytest.raises(ReverbError, match="evil.example"):
@@ -251,7 +188,7 @@ async def test_sync_listings_refuses_a_next_link_to_another_host(engine, client,
 
 
 async def test_sync_listings_updates_and_drops_vanished(engine, client, reverb):
-    ch = make_channel(engine)
+    ch = add_channel(engine, "Shop A", **SHOP_A).id
     reverb.listings = {"1": listing(1, "A", 2), "2": listing(2, "B", 2)}
     await sync_listings(client, engine, ch)
     reverb.listings = {"1": listing(1, "A", 7, state="sold_out")}
@@ -265,7 +202,7 @@ async def test_sync_listings_updates_and_drops_vanished(engine, client, reverb):
 
 
 async def setup_catalogue(engine, client, reverb, **channel_kw):
-    ch = make_channel(engine, **channel_kw)
+    ch = add_channel(engine, "Shop A", **(SHOP_A | channel_kw)).id
     add_item(engine, "GTR-1", 5)
     add_item(engine, "AMP-9", 1)
     reverb.listings = {
@@ -332,7 +269,7 @@ async def test_buffer_and_maximum_apply(engine, client, reverb):
 
 
 async def test_one_of_a_kind_listing_gets_zero_or_one(engine, client, reverb):
-    ch = make_channel(engine)
+    ch = add_channel(engine, "Shop A", **SHOP_A).id
     add_item(engine, "USED-1", 3)
     reverb.listings = {"9": listing(9, "USED-1", 0, condition=USED, state="live")}
     await sync_listings(client, engine, ch)
@@ -341,7 +278,7 @@ async def test_one_of_a_kind_listing_gets_zero_or_one(engine, client, reverb):
 
 
 async def test_ended_one_of_a_kind_is_skipped_not_failed(engine, client, reverb):
-    ch = make_channel(engine)
+    ch = add_channel(engine, "Shop A", **SHOP_A).id
     add_item(engine, "USED-1", 1)
     reverb.listings = {"9": listing(9, "USED-1", 0, condition=USED, state="ended")}
     await sync_listings(client, engine, ch)
@@ -351,7 +288,7 @@ async def test_ended_one_of_a_kind_is_skipped_not_failed(engine, client, reverb)
 
 
 async def test_a_failing_listing_never_stops_the_rest(engine, client, reverb):
-    ch = make_channel(engine)
+    ch = add_channel(engine, "Shop A", **SHOP_A).id
     add_item(engine, "GTR-1", 4)
     reverb.listings = {str(i): listing(i, "GTR-1", 0) for i in range(1, 9)}
     await sync_listings(client, engine, ch)
@@ -424,7 +361,7 @@ async def test_push_skipped_when_disabled_or_stock_updates_off(engine, client, r
 
 @pytest.mark.parametrize(("status", "exc"), [(401, AuthError), (403, ForbiddenError)])
 async def test_auth_errors_propagate(engine, client, reverb, status, exc):
-    ch = make_channel(engine)
+    ch = add_channel(engine, "Shop A", **SHOP_A).id
     add_item(engine, "GTR-1", 4)
     reverb.listings = {str(i): listing(i, "GTR-1", 0) for i in range(1, 4)}
     await sync_listings(client, engine, ch)
@@ -438,7 +375,7 @@ async def test_auth_errors_propagate(engine, client, reverb, status, exc):
 async def test_response_listing_is_stored(engine, client, reverb):
     """Reverb may answer with a different value than sent (a used listing reads back
     has_inventory false): what Reverb says is what is stored."""
-    ch = make_channel(engine)
+    ch = add_channel(engine, "Shop A", **SHOP_A).id
     add_item(engine, "GTR-1", 3)
     reverb.listings = {"1": listing(1, "GTR-1", 0)}
     await sync_listings(client, engine, ch)
@@ -460,21 +397,8 @@ async def test_sale_on_one_account_reaches_both_accounts(engine, client, reverb)
     """A sale downloaded from account A leaves stock once; both accounts' listings follow."""
     from reverb_tui.sync.stock import apply_order_stock
 
-    a = make_channel(engine)
-    with session_scope(engine) as s:
-        b_ch = Channel(
-            name="Shop B",
-            name_key="shop b",
-            api_url=API,
-            token=SECRET_TOKEN + "B",
-            orders_since=NOW,
-            created_at=NOW,
-            enabled=True,
-            stock_updates=True,
-        )
-        s.add(b_ch)
-        s.flush()
-        b = b_ch.id
+    a = add_channel(engine, "Shop A", **SHOP_A).id
+    b = add_channel(engine, "Shop B", **SHOP_A, token=SECRET_TOKEN + "B").id
     add_item(engine, "GTR-1", 3)
     reverb.listings = {"1": listing(1, "GTR-1", 3)}
     await sync_listings(client, engine, a)
@@ -504,7 +428,7 @@ async def test_killed_before_storing_converges_on_the_next_run(engine, client, r
     repeats those absolute writes (harmless) and then everything is in step."""
     from reverb_tui.sync import push as push_mod
 
-    ch = make_channel(engine)
+    ch = add_channel(engine, "Shop A", **SHOP_A).id
     add_item(engine, "GTR-1", 6)
     reverb.listings = {str(i): listing(i, "GTR-1", 0) for i in range(1, 6)}
     await sync_listings(client, engine, ch)
@@ -527,7 +451,7 @@ async def test_killed_before_storing_converges_on_the_next_run(engine, client, r
 
 
 async def test_429_during_push_is_retried(engine, client, reverb):
-    ch = make_channel(engine)
+    ch = add_channel(engine, "Shop A", **SHOP_A).id
     add_item(engine, "GTR-1", 2)
     reverb.listings = {"1": listing(1, "GTR-1", 0)}
     await sync_listings(client, engine, ch)
@@ -543,3 +467,65 @@ async def test_429_during_push_is_retried(engine, client, reverb):
     result = await push_stock(client, engine, ch)
     assert (result.pushed, result.failed) == (1, 0)
     assert stored(engine, ch)["1"].inventory == 2
+
+
+# -- a lost answer (finding 3 of the chaos run) ---------------------------------------------------
+#
+# Fixed in sync/push.py: a stock PUT is retried as idempotent, but 0 on a one-of-a-kind
+# listing ends it, so a retry after a lost answer is refused with a 422; the push re-reads the
+# listing and counts it pushed when Reverb shows the value. Against the demo simulator, which
+# ends the listing and refuses the retry as Reverb does.
+
+
+class LoseFirstPutAnswer:
+    """A transport that delivers the first PUT to the server, then loses its answer."""
+
+    def __init__(self) -> None:
+        self._real = httpx.AsyncHTTPTransport()
+        self.puts = 0
+
+    async def handle_async_request(self, request):  # noqa: ANN001, ANN201
+        response = await self._real.handle_async_request(request)
+        if request.method == "PUT":
+            self.puts += 1
+            if self.puts == 1:
+                await response.aread()
+                await response.aclose()
+                raise httpx.ReadTimeout("answer lost", request=request)
+        return response
+
+    async def aclose(self) -> None:
+        await self._real.aclose()
+
+
+async def test_a_lost_answer_to_ending_a_one_of_a_kind_listing_is_not_a_failure(
+    make_services,
+) -> None:
+    from reverb_tui.demo.simulator import ReverbSimulator
+
+    with ReverbSimulator(seed=3) as sim:
+        sim.add_shop(SECRET_TOKEN, "Shop", "USD")
+        listing_id = sim.add_listing("Shop", sku="ONE-1", condition="good", inventory=1)
+        svc = make_services()
+        channel_id = add_channel(
+            svc, "Shop", site=sim.base_url, api_url=sim.base_url, stock_updates=True
+        ).id
+        svc.inventory.upsert("ONE-1", "One of a kind", 0)  # sold elsewhere: show 0
+        transport = LoseFirstPutAnswer()
+        client = ReverbClient(
+            sim.base_url,
+            SECRET_TOKEN,
+            rate_limit=1000,
+            transport=transport,
+            retry=RetryPolicy(max_attempts=3, budget_seconds=1, base_delay=0.01, max_delay=0.02),
+        )
+        async with client:
+            await sync_listings(client, svc.engine, channel_id)
+            errors: list[tuple[str, str]] = []
+            result = await push_stock(
+                client, svc.engine, channel_id, on_error=lambda i, m: errors.append((i, m))
+            )
+        shown = sim.listing(listing_id)
+        assert transport.puts == 2  # the lost one and its retry
+        assert (shown["inventory"], shown["state"]["slug"]) == (0, "ended")  # the write took
+        assert result.failed == 0 and errors == [], errors

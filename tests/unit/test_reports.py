@@ -16,9 +16,10 @@ from sqlalchemy import insert
 
 from reverb_tui.__main__ import main
 from reverb_tui.db.engine import session_scope
-from reverb_tui.db.models import Channel, Order, fold
+from reverb_tui.db.models import Order
 from reverb_tui.errors import NotFound, UserError
 from reverb_tui.services.reports import MAX_DAYS, format_cents, parse_day, sparkline
+from tests.db_rows import add_channel
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 EST = timezone(timedelta(hours=-5))
@@ -29,25 +30,13 @@ def clock() -> datetime:
     return NOW
 
 
+# Every integration here was added a year before the clock, with orders since then.
+YEAR_OLD = {"orders_since": NOW - timedelta(days=365), "created_at": NOW - timedelta(days=365)}
+
+
 @pytest.fixture
 def svc(make_services):
     return make_services(clock=clock)
-
-
-def add_channel(svc, name: str, currency: str = "USD") -> int:
-    with session_scope(svc.engine) as s:
-        ch = Channel(
-            name=name,
-            name_key=fold(name),
-            currency=currency,
-            api_url="https://api.reverb.com/api",
-            token="tok_test_channel_token_1234",
-            orders_since=NOW - timedelta(days=365),
-            created_at=NOW - timedelta(days=365),
-        )
-        s.add(ch)
-        s.flush()
-        return ch.id
 
 
 def add_order(
@@ -101,7 +90,7 @@ def day_row(chan: dict, day: str) -> dict:
 
 
 def test_daily_series_is_zero_filled_over_every_day(svc) -> None:
-    cid = add_channel(svc, "Main")
+    cid = add_channel(svc, "Main", **YEAR_OLD).id
     add_order(svc, cid, paid=at("2026-03-02"), total=500)
     add_order(svc, cid, paid=at("2026-03-04", 1), total=700)
     add_order(svc, cid, paid=at("2026-03-04", 22), total=300)
@@ -120,7 +109,7 @@ def test_daily_series_is_zero_filled_over_every_day(svc) -> None:
 
 
 def test_default_range_is_the_last_30_days_ending_today_utc(svc) -> None:
-    cid = add_channel(svc, "Main")
+    cid = add_channel(svc, "Main", **YEAR_OLD).id
     add_order(svc, cid, paid=at("2026-02-09"))  # 30th day back: in
     add_order(svc, cid, paid=at("2026-02-08", 23))  # 31st day back: out
     add_order(svc, cid, paid=at("2026-03-10", 11))  # today: in
@@ -135,8 +124,8 @@ def test_default_range_is_the_last_30_days_ending_today_utc(svc) -> None:
 
 
 def test_revenue_is_kept_per_currency(svc) -> None:
-    a = add_channel(svc, "Main", currency="USD")
-    b = add_channel(svc, "Euro shop", currency="EUR")
+    a = add_channel(svc, "Main", currency="USD", **YEAR_OLD).id
+    b = add_channel(svc, "Euro shop", currency="EUR", **YEAR_OLD).id
     add_order(svc, a, paid=at("2026-03-03"), total=1000, currency="USD", quantity=2)
     add_order(svc, a, paid=at("2026-03-03"), total=2500, currency="EUR")
     add_order(svc, a, paid=at("2026-03-04"), total=4000, currency=None)  # channel default: USD
@@ -165,7 +154,7 @@ def test_revenue_is_kept_per_currency(svc) -> None:
 
 
 def test_only_sale_statuses_count_as_revenue(svc) -> None:
-    cid = add_channel(svc, "Main")
+    cid = add_channel(svc, "Main", **YEAR_OLD).id
     day = at("2026-03-03")
     for status in ("paid", "shipped", "picked_up", "received"):
         add_order(svc, cid, status=status, paid=day, total=100)
@@ -182,7 +171,7 @@ def test_only_sale_statuses_count_as_revenue(svc) -> None:
 
 
 def test_day_is_paid_at_else_created_at_in_utc(svc) -> None:
-    cid = add_channel(svc, "Main")
+    cid = add_channel(svc, "Main", **YEAR_OLD).id
     late_evening_est = datetime(2026, 3, 1, 23, 30, tzinfo=EST)  # 2026-03-02T04:30Z
     # Paid late on 1 March in New York: 2 March UTC, whatever day it was created.
     add_order(svc, cid, created=at("2026-02-27"), paid=late_evening_est, total=100)
@@ -205,14 +194,16 @@ def test_day_is_paid_at_else_created_at_in_utc(svc) -> None:
 
 
 def test_removed_and_recreated_integration_are_separate_series(svc) -> None:
-    old = add_channel(svc, "Main")
+    old = add_channel(svc, "Main", **YEAR_OLD).id
     add_order(svc, old, paid=at("2026-03-02"), total=100)
     add_order(svc, old, paid=at("2026-03-03"), total=200)
     svc.channels.remove("Main")
-    new = add_channel(svc, "main")  # same name (case-insensitively), a new integration
+    new = add_channel(
+        svc, "main", **YEAR_OLD
+    ).id  # same name (case-insensitively), a new integration
     assert new != old
     add_order(svc, new, paid=at("2026-03-03"), total=5000)
-    other = add_channel(svc, "Other")
+    other = add_channel(svc, "Other", **YEAR_OLD).id
     add_order(svc, other, paid=at("2026-03-03"), total=7)
 
     r = svc.reports.report(start=date(2026, 3, 1), end=date(2026, 3, 4))
@@ -237,10 +228,10 @@ def test_removed_and_recreated_integration_are_separate_series(svc) -> None:
 
 
 def test_removed_integration_without_orders_in_range_is_left_out(svc) -> None:
-    old = add_channel(svc, "Old")
+    old = add_channel(svc, "Old", **YEAR_OLD).id
     add_order(svc, old, paid=at("2025-06-01"))
     svc.channels.remove("Old")
-    add_channel(svc, "Quiet")  # active and empty: still listed, zero-filled
+    add_channel(svc, "Quiet", **YEAR_OLD)  # active and empty: still listed, zero-filled
 
     r = svc.reports.report(start=date(2026, 3, 1), end=date(2026, 3, 2))
 
@@ -253,7 +244,7 @@ def test_removed_integration_without_orders_in_range_is_left_out(svc) -> None:
 
 
 def test_top_skus_rank_by_units_and_keep_linked_and_unlinked_apart(svc) -> None:
-    cid = add_channel(svc, "Main")
+    cid = add_channel(svc, "Main", **YEAR_OLD).id
     day = at("2026-03-03")
     # 12 local SKUs, SKU-k sells k units in one order.
     for k in range(1, 13):
@@ -286,7 +277,7 @@ def test_top_skus_rank_by_units_and_keep_linked_and_unlinked_apart(svc) -> None:
 
 
 def test_bad_ranges_and_unknown_channel_are_refused(svc) -> None:
-    add_channel(svc, "Main")
+    add_channel(svc, "Main", **YEAR_OLD)
     with pytest.raises(UserError, match="after the end date"):
         svc.reports.report(start=date(2026, 3, 5), end=date(2026, 3, 4))
     with pytest.raises(UserError, match="at most"):
@@ -317,7 +308,7 @@ def test_sparkline_and_money_formatting() -> None:
 
 def test_twenty_thousand_orders_report_quickly_and_exactly(svc) -> None:
     rng = random.Random(6)
-    ids = [add_channel(svc, n) for n in ("A", "B", "C")]
+    ids = [add_channel(svc, n, **YEAR_OLD).id for n in ("A", "B", "C")]
     statuses = ["paid", "shipped", "received", "picked_up", "cancelled", "refunded", "unpaid"]
     currencies = ["USD", "EUR", "GBP", "JPY"]
     start, end = date(2026, 1, 1), date(2026, 3, 10)
@@ -376,11 +367,11 @@ def test_twenty_thousand_orders_report_quickly_and_exactly(svc) -> None:
 
 @pytest.fixture
 def cli_db(svc, db_path):
-    cid = add_channel(svc, "Main")
+    cid = add_channel(svc, "Main", **YEAR_OLD).id
     add_order(svc, cid, paid=datetime.now(UTC) - timedelta(days=1), sku="GTR-1", total=12345)
     add_order(svc, cid, status="cancelled", created=datetime.now(UTC) - timedelta(days=2))
     svc.channels.remove("Main")
-    cid = add_channel(svc, "Main")
+    cid = add_channel(svc, "Main", **YEAR_OLD).id
     add_order(svc, cid, paid=datetime.now(UTC), channel_sku="rv-9", total=500, currency="EUR")
     return str(db_path)
 

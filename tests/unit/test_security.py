@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import respx
 from sqlalchemy.exc import IntegrityError
 
 from reverb_tui import logs
@@ -22,26 +21,22 @@ from reverb_tui.logs import redact, register_secret, setup_logging
 from reverb_tui.services import factory
 from reverb_tui.services.channels import ChannelService, channel_json
 from tests.conftest import SECRET_TOKEN, fast_client_factory
+from tests.fakes.reverb import Account, FakeReverb
 
 MASKED = mask_token(SECRET_TOKEN)
 
 
-class Reverb:
-    def __init__(self) -> None:
-        self.mode = "ok"
+def set_mode(reverb: FakeReverb, mode: str) -> None:
+    """ "ok"; "down": the network fails; "echo-401": a 401 that quotes the token back."""
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def echo_401(request: httpx.Request) -> httpx.Response:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if self.mode == "down":
-            raise httpx.ConnectError("[Errno 111] Connection refused")
-        if self.mode == "echo-401":
-            # A server that quotes the offending token back in its error body.
-            return httpx.Response(401, json={"message": f"Invalid token {token}", "token": token})
-        if token != SECRET_TOKEN:
-            return httpx.Response(401, json={"message": "Invalid token."})
-        if request.url.path.endswith("/shop"):
-            return httpx.Response(200, json={"id": 7001, "name": "Fuzz Boxes", "currency": "EUR"})
-        return httpx.Response(200, json={"shop": {"id": 7001, "name": "Fuzz Boxes"}})
+        return httpx.Response(401, json={"message": f"Invalid token {token}", "token": token})
+
+    if mode == "down":
+        reverb.outage = httpx.ConnectError("[Errno 111] Connection refused")
+    elif mode == "echo-401":
+        reverb.before.append(echo_401)
 
 
 @pytest.fixture(autouse=True)
@@ -51,12 +46,12 @@ def no_known_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def reverb(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(factory, "default_client_factory", fast_client_factory())
-    fake = Reverb()
-    with respx.mock(assert_all_called=False) as router:
-        router.route(url__regex=r".*/(my/account|shop)$").mock(side_effect=fake)
-        yield fake
+def reverb(monkeypatch: pytest.MonkeyPatch) -> FakeReverb:
+    fake = FakeReverb(
+        accounts={SECRET_TOKEN: Account(shop_id=7001, shop="Fuzz Boxes", currency="EUR")}
+    )
+    monkeypatch.setattr(factory, "default_client_factory", fast_client_factory(fake.transport))
+    return fake
 
 
 @pytest.fixture
@@ -130,7 +125,7 @@ def test_happy_paths_never_print_the_token(seen, reverb, monkeypatch, db_path) -
 
 @pytest.mark.parametrize("mode", ["refused", "echo-401", "down"])
 def test_failures_never_print_the_token(seen, reverb, monkeypatch, db_path, mode) -> None:
-    reverb.mode = mode if mode != "refused" else "ok"
+    set_mode(reverb, mode if mode != "refused" else "ok")
     r = lambda *a, **k: run(seen, monkeypatch, db_path, *a, **k)  # noqa: E731
     if mode == "refused":
         # A token Reverb refuses, on stdin.
@@ -215,12 +210,12 @@ def test_database_is_private(seen, reverb, monkeypatch, tmp_path) -> None:
 
 
 async def test_service_objects_never_show_the_token(seen, reverb, make_services) -> None:
-    svc = make_services()
+    svc = make_services(client_factory=fast_client_factory(reverb.transport))
     ch = await svc.channels.add(name="Main", currency="USD", token=SECRET_TOKEN)
     doc = channel_json(ch)
     seen += [repr(ch), str(ch), json.dumps(doc), repr(doc)]
     assert doc["token"] == MASKED
-    reverb.mode = "echo-401"
+    set_mode(reverb, "echo-401")
     with pytest.raises(Exception) as ei:
         await svc.channels.reauthorise("Main")
     seen += [str(ei.value), repr(ei.value)]

@@ -91,7 +91,7 @@ def test_unknown_service_is_refused(svc) -> None:
 
 
 def test_delete_refused_while_a_mapping_uses_it(svc) -> None:
-    ch = add_channel(svc.engine)
+    ch = add_channel(svc.engine).id
     svc.shipping.add("UPS Ground", carrier="UPS")
     svc.shipping.map(ch, "shipped", "UPS Ground")
     with pytest.raises(UserError, match="used by the shipping mapping of Main Shop") as e:
@@ -104,7 +104,7 @@ def test_delete_refused_while_a_mapping_uses_it(svc) -> None:
 
 
 def test_delete_refused_while_an_order_uses_it(svc) -> None:
-    ch = add_channel(svc.engine)
+    ch = add_channel(svc.engine).id
     info = svc.shipping.add("UPS Ground", carrier="UPS")
     add_order(
         svc.engine, ch, "1001", shipping_service_id=info.id, channel_shipping_method="shipped"
@@ -122,7 +122,7 @@ def test_delete_refused_while_an_order_uses_it(svc) -> None:
 
 
 def test_map_list_unmap(svc, clock) -> None:
-    ch = add_channel(svc.engine)
+    ch = add_channel(svc.engine).id
     svc.shipping.add("UPS Ground", carrier="UPS")
     svc.shipping.add("Collection")
     m = svc.shipping.map("main shop", "shipped", "ups ground")
@@ -147,7 +147,7 @@ def test_map_list_unmap(svc, clock) -> None:
 
 
 def test_mapping_a_channel_service_twice_is_refused(svc) -> None:
-    ch = add_channel(svc.engine)
+    ch = add_channel(svc.engine).id
     svc.shipping.add("UPS Ground")
     svc.shipping.add("FedEx Home")
     svc.shipping.map(ch, "shipped", "UPS Ground")
@@ -159,7 +159,7 @@ def test_mapping_a_channel_service_twice_is_refused(svc) -> None:
 
 
 def test_mapping_to_a_deleted_or_unknown_service_is_refused(svc) -> None:
-    ch = add_channel(svc.engine)
+    ch = add_channel(svc.engine).id
     svc.shipping.add("Gone Soon")
     svc.shipping.delete("Gone Soon")
     with pytest.raises(NotFound, match="no local shipping service named 'Gone Soon'"):
@@ -175,7 +175,7 @@ def test_mapping_on_unknown_or_removed_channel_is_refused(svc) -> None:
     svc.shipping.add("UPS Ground")
     with pytest.raises(NotFound, match="no integration named 'Nope'"):
         svc.shipping.map("Nope", "shipped", "UPS Ground")
-    ch = add_channel(svc.engine, "Old Shop")
+    ch = add_channel(svc.engine, "Old Shop").id
     svc.channels.remove(ch)
     with pytest.raises(NotFound):
         svc.shipping.map("Old Shop", "shipped", "UPS Ground")
@@ -184,8 +184,8 @@ def test_mapping_on_unknown_or_removed_channel_is_refused(svc) -> None:
 
 
 def test_mappings_are_per_channel(svc) -> None:
-    a = add_channel(svc.engine, "Shop A")
-    b = add_channel(svc.engine, "Shop B")
+    a = add_channel(svc.engine, "Shop A").id
+    b = add_channel(svc.engine, "Shop B").id
     svc.shipping.add("UPS Ground")
     svc.shipping.add("Collection")
     svc.shipping.map(a, "shipped", "UPS Ground")
@@ -195,7 +195,7 @@ def test_mappings_are_per_channel(svc) -> None:
 
 
 def test_save_mappings_applies_all_or_nothing(svc) -> None:
-    ch = add_channel(svc.engine)
+    ch = add_channel(svc.engine).id
     for n in ("UPS Ground", "UPS Express", "Collection"):
         svc.shipping.add(n)
     svc.shipping.map(ch, "shipped", "UPS Ground")
@@ -240,7 +240,7 @@ def test_save_mappings_applies_all_or_nothing(svc) -> None:
 
 
 def test_saving_a_mapping_never_touches_stored_orders(svc) -> None:
-    ch = add_channel(svc.engine)
+    ch = add_channel(svc.engine).id
     oid = add_order(svc.engine, ch, "1001", channel_shipping_method="shipped")
     svc.shipping.add("UPS Ground")
     svc.shipping.map(ch, "shipped", "UPS Ground")
@@ -249,8 +249,8 @@ def test_saving_a_mapping_never_touches_stored_orders(svc) -> None:
 
 
 def test_channel_service_choices_include_values_seen_on_orders(svc) -> None:
-    a = add_channel(svc.engine, "Shop A")
-    b = add_channel(svc.engine, "Shop B")
+    a = add_channel(svc.engine, "Shop A").id
+    b = add_channel(svc.engine, "Shop B").id
     add_order(svc.engine, a, "1", channel_shipping_method="shipped")
     add_order(svc.engine, a, "2", channel_shipping_method="freight_pallet")
     add_order(svc.engine, a, "3", channel_shipping_method="freight_pallet")

@@ -5,34 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from reverb_tui.db.engine import session_scope
-from reverb_tui.db.models import Channel, ShippingMapping, ShippingService, fold
+from reverb_tui.db.models import ShippingMapping, ShippingService
 from reverb_tui.sync.shipping import (
     CHANNEL_METHODS,
     FALLBACK_PROVIDERS,
     resolve_shipping_service,
 )
+from tests.db_rows import add_channel
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _channel(s, name: str) -> Channel:
-    ch = Channel(
-        name=name,
-        name_key=fold(name),
-        api_url="https://api.reverb.com/api",
-        token="tok_abcdefgh1234",
-        orders_since=T0,
-        created_at=T0,
-    )
-    s.add(ch)
-    s.flush()
-    return ch
-
-
 def test_resolve_returns_mapped_service_per_channel(make_services) -> None:
     svc = make_services()
+    a, b = (add_channel(svc, name, orders_since=T0, created_at=T0) for name in ("Shop A", "Shop B"))
     with session_scope(svc.engine) as s:
-        a, b = _channel(s, "Shop A"), _channel(s, "Shop B")
         ups = ShippingService(name="UPS Ground", name_key="ups ground", carrier="UPS")
         pick = ShippingService(name="Collect", name_key="collect")
         s.add_all([ups, pick])

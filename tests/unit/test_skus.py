@@ -8,30 +8,20 @@ import pytest
 from sqlmodel import select
 
 from reverb_tui.db.engine import session_scope
-from reverb_tui.db.models import Channel, InventoryItem, Listing, Order, SkuMapping, StockMove
+from reverb_tui.db.models import InventoryItem, Listing, Order, SkuMapping, StockMove
 from reverb_tui.errors import NotFound, UserError
+from tests.db_rows import add_channel
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+# Where and since when the integrations here fetch (the clock stands a day later).
+SHOP = {"api_url": "https://api.test/api", "orders_since": T0, "created_at": T0}
 
 
 @pytest.fixture
 def svc(make_services):
     return make_services(clock=lambda: T0 + timedelta(days=1))
-
-
-def add_channel(svc, name="Shop A") -> int:
-    with session_scope(svc.engine) as s:
-        ch = Channel(
-            name=name,
-            name_key=name.strip().casefold(),
-            api_url="https://api.test/api",
-            token="tok_abcdefgh1234",
-            orders_since=T0,
-            created_at=T0,
-        )
-        s.add(ch)
-        s.flush()
-        return ch.id
 
 
 def add_listing(svc, ch, lid, sku, title=None):
@@ -79,7 +69,7 @@ def mapping_table(svc):
 @pytest.fixture
 def shop(svc):
     """A channel with three local SKUs (counted before the test's orders)."""
-    ch = add_channel(svc)
+    ch = add_channel(svc, "Shop A", **SHOP).id
     for sku in ("GTR-1", "AMP-2", "PED-3"):
         svc.inventory.upsert(sku, sku.title(), 10)
     with session_scope(svc.engine) as s:
@@ -131,7 +121,7 @@ def test_a_channel_sku_never_maps_to_two_local_skus(svc, shop):
 
 
 def test_mappings_are_per_channel(svc, shop):
-    other = add_channel(svc, "Shop B")
+    other = add_channel(svc, "Shop B", **SHOP).id
     svc.skus.map(shop, "REV-1", "GTR-1")
     svc.skus.map(other, "REV-1", "AMP-2")
     assert [r.sku for r in svc.skus.mappings("Shop B")] == ["AMP-2"]

@@ -20,6 +20,9 @@ import pytest
 
 from reverb_tui.demo.simulator import ReverbSimulator
 
+# Real reverb-tui processes against the simulator: several seconds each.
+pytestmark = pytest.mark.slow
+
 TOKEN_A = "tok_e2e_shop_a_0123456789abcdef"
 TOKEN_B = "tok_e2e_shop_b_0123456789abcdef"
 
