@@ -31,7 +31,7 @@ def lookup(engine, ref: int | str, **kw) -> Channel:  # noqa: ANN001, ANN003
 
 
 def test_by_id_and_by_name_trimmed_and_case_insensitive(engine) -> None:
-    cid = add_channel(engine, "Main Shop")
+    cid = add_channel(engine, "Main Shop").id
     assert lookup(engine, cid).name == "Main Shop"
     assert lookup(engine, "  main SHOP ").id == cid
 
@@ -44,7 +44,7 @@ def test_unknown_integrations_are_not_found_in_one_sentence(engine) -> None:
 
 
 def test_a_removed_integration_is_found_by_id_only_when_asked(engine) -> None:
-    cid = add_channel(engine, "Old Shop")
+    cid = add_channel(engine, "Old Shop").id
     remove(engine, cid)
     with pytest.raises(NotFound, match="no longer exists"):
         lookup(engine, cid)
@@ -56,9 +56,9 @@ def test_a_removed_integration_is_found_by_id_only_when_asked(engine) -> None:
 
 
 def test_a_name_used_again_finds_the_current_integration(engine) -> None:
-    old = add_channel(engine, "Shop")
+    old = add_channel(engine, "Shop").id
     remove(engine, old)
-    new = add_channel(engine, "Shop")
+    new = add_channel(engine, "Shop").id
     assert lookup(engine, "shop", include_removed=True).id == new != old
 
 
@@ -69,7 +69,7 @@ def test_a_bool_is_not_an_id(engine) -> None:
 
 
 def test_mark_needs_reauth_flags_the_channel_and_keeps_the_message(engine) -> None:
-    cid = add_channel(engine, "Main Shop")
+    cid = add_channel(engine, "Main Shop").id
     with session_scope(engine) as s:
         mark_needs_reauth(s, cid, "Reverb refused this token (401).")
         mark_needs_reauth(s, 999, "a channel removed meanwhile is no error")
