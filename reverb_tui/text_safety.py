@@ -98,6 +98,8 @@ def safe_json(document: str) -> str:
     overrides and lone surrogates raw; outside strings JSON is plain ASCII, so every match is
     inside a string, where the escape means the same character.
     """
+    if (document.isascii() and "\x7f" not in document) or not _UNSAFE_BUT_NEWLINE.search(document):
+        return document  # the usual case, found quickly (C0 is escaped by json.dumps already)
     return _UNSAFE_BUT_NEWLINE.sub(_json_escape, document)
 
 
@@ -153,7 +155,8 @@ class SafeTextStream:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(safe_text(text, newlines=True))
+        clean = text if _UNSAFE_BUT_NEWLINE.search(text) is None else safe_text(text, newlines=True)
+        self._stream.write(clean)
         return len(text)
 
     def writelines(self, lines: Any) -> None:

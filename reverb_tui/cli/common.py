@@ -18,6 +18,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from ..text_safety import safe_json, safe_stdio  # stdlib only, quick to import
+
 TOKEN_ENV = "REVERB_TOKEN"
 
 Handler = Callable[[argparse.Namespace], int]
@@ -96,8 +98,6 @@ def services(args: argparse.Namespace, **kw: Any):  # noqa: ANN201
 def json_text(doc: Any, *, indent: int | None = None) -> str:
     """``doc`` as JSON that is safe on a terminal and reads back as the original: DEL, C1
     controls, bidi overrides and lone surrogates are written as ``\\uXXXX`` escapes too."""
-    from ..text_safety import safe_json
-
     return safe_json(json.dumps(doc, indent=indent, ensure_ascii=False, default=str))
 
 
@@ -113,8 +113,6 @@ def err(message: str) -> None:
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     """Run a command; turn every failure into one sentence on stderr and an exit code."""
-    from ..text_safety import safe_stdio
-
     with safe_stdio():  # every line a command prints, whatever field it came from
         return _run(handler, args)
 
