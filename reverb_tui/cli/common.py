@@ -1,5 +1,10 @@
 """Shared CLI plumbing: the --db option, token input, JSON output, one-sentence errors.
 
+Text from strangers (buyer names, titles, SKUs, Reverb's error texts, CSV cells) never
+reaches the terminal raw: ``run_handler`` runs every command with stdout and stderr passed
+through ``text_safety.safe_text`` (the program's own newlines kept), and JSON output escapes
+what ``json.dumps`` leaves raw (``json_text``), so ``--json`` still carries the original.
+
 Nothing heavy is imported at module level: ``reverb-tui --help`` must stay fast.
 """
 
@@ -12,6 +17,8 @@ import sys
 import traceback
 from collections.abc import Callable
 from typing import Any
+
+from ..text_safety import safe_json, safe_stdio  # stdlib only, quick to import
 
 TOKEN_ENV = "REVERB_TOKEN"
 
@@ -88,8 +95,14 @@ def services(args: argparse.Namespace, **kw: Any):  # noqa: ANN201
     return build_services(getattr(args, "db", None), **kw)
 
 
+def json_text(doc: Any, *, indent: int | None = None) -> str:
+    """``doc`` as JSON that is safe on a terminal and reads back as the original: DEL, C1
+    controls, bidi overrides and lone surrogates are written as ``\\uXXXX`` escapes too."""
+    return safe_json(json.dumps(doc, indent=indent, ensure_ascii=False, default=str))
+
+
 def print_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(json_text(doc, indent=2) + "\n")
 
 
 def err(message: str) -> None:
@@ -100,6 +113,11 @@ def err(message: str) -> None:
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     """Run a command; turn every failure into one sentence on stderr and an exit code."""
+    with safe_stdio():  # every line a command prints, whatever field it came from
+        return _run(handler, args)
+
+
+def _run(handler: Handler, args: argparse.Namespace) -> int:
     from ..errors import AppError
 
     try:
@@ -130,7 +148,10 @@ def _save_traceback() -> str | None:
         d = cache_dir()
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = d / "last-error.txt"
-        path.write_text(redact(traceback.format_exc()))
+        from ..text_safety import safe_text
+
+        # Exception texts may quote Reverb's words; the file is meant to be read in a terminal.
+        path.write_text(safe_text(redact(traceback.format_exc()), newlines=True))
         os.chmod(path, 0o600)
         return str(path)
     except Exception:

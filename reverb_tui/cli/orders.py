@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import json_flag, nonneg_int, print_json, services
+from .common import json_flag, json_text, nonneg_int, print_json, services
 
 
 def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
@@ -114,8 +114,6 @@ def _money(cents: int | None, currency: str | None) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    import json
-
     svc = services(args)
     try:
         rows = svc.orders.iter_rows(
@@ -135,10 +133,10 @@ def cmd_list(args: argparse.Namespace) -> int:
                 out.write("[]\n")
                 return 0
             out.write("[\n")
-            out.write(json.dumps(first.to_json(), ensure_ascii=False))
+            out.write(json_text(first.to_json()))
             for row in rows:
                 out.write(",\n")
-                out.write(json.dumps(row.to_json(), ensure_ascii=False))
+                out.write(json_text(row.to_json()))
             out.write("\n]\n")
             return 0
         first = next(rows, None)

@@ -24,6 +24,7 @@ from ..db.engine import session_scope
 from ..db.models import Channel, InventoryItem, SkuMapping, fold
 from ..errors import AppError, NotFound, UserError
 from ..sync.stock import StockLevel, stock_levels
+from ..text_safety import csv_cell, csv_uncell
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -255,7 +256,12 @@ class InventoryService:
         return result
 
     def export_csv(self, path: str | os.PathLike) -> int:
-        """Write every local SKU as ``sku,title,on_hand`` (UTF-8); returns the rows written."""
+        """Write every local SKU as ``sku,title,on_hand`` (UTF-8); returns the rows written.
+
+        Text cells go through ``text_safety.csv_cell``: control characters replaced by their
+        visible stand-ins, and a ``'`` before a cell a spreadsheet would run as a formula
+        (``=``, ``+``, ``-``, ``@`` first). ``on_hand`` stays a plain integer. The import takes
+        that quote off again, so an exported file reads back as the same SKUs."""
         target = Path(path)
         with session_scope(self.engine) as s:
             items = list(
@@ -269,7 +275,7 @@ class InventoryService:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(CSV_COLUMNS)
         for sku, title, on_hand in items:
-            w.writerow([sku, title or "", on_hand])
+            w.writerow([csv_cell(sku), csv_cell(title or ""), int(on_hand)])
         _write_atomic(target, buf.getvalue().encode("utf-8"))
         return len(items)
 
@@ -331,7 +337,12 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def parse_inventory_csv(data: bytes, name: str = "the file") -> list[tuple[str, str, int]]:
-    """Validated (sku, title, on_hand) rows, or ``CsvImportError`` listing every bad row."""
+    """Validated (sku, title, on_hand) rows, or ``CsvImportError`` listing every bad row.
+
+    A sku or title cell written as ``'=…`` (also ``'+``, ``'-``, ``'@``) is the spreadsheet's
+    way of saying "text, not a formula", as the export writes it: the value is ``=…``. To
+    import a value that really starts with a quote before one of those, double the quote
+    (``''=…`` reads as ``'=…``; ``text_safety.csv_uncell``)."""
     text = _decode(data, name)
     reader = csv.reader(io.StringIO(text, newline=""))
     problems: list[tuple[int, str]] = []
@@ -369,6 +380,10 @@ def parse_inventory_csv(data: bytes, name: str = "the file") -> list[tuple[str, 
             if not any(cell.strip() for cell in record):
                 continue  # blank line
             cells = {c: (record[i] if i < len(record) else None) for c, i in idx.items()}
+            for c in ("sku", "title"):
+                cell = cells[c]
+                if cell is not None:
+                    cells[c] = csv_uncell(cell.strip())
             reasons: list[str] = []
             sku = title = None
             on_hand = None

@@ -1,4 +1,6 @@
 """Layering (ARCHITECTURE.md): reverb/, db/, sync/, services/ and views/ never import Textual.
+Nor does ``reverb_tui.text_safety`` (the display sanitiser the CLI and the lower layers use),
+which imports no Rich either.
 
 Two checks: every module of those packages is imported in a fresh interpreter where
 ``textual`` cannot be imported at all (``sys.modules['textual'] = None``); and every source
@@ -17,6 +19,8 @@ from pathlib import Path
 import reverb_tui
 
 LAYERS = ("reverb", "db", "sync", "services", "views")
+# Single headless modules outside those packages, checked the same way.
+HEADLESS_MODULES = ("text_safety",)
 ROOT = Path(reverb_tui.__file__).parent
 
 
@@ -30,6 +34,7 @@ def layer_modules() -> list[str]:
             # the source check below covers them.
             if not info.name.startswith("reverb_tui.db.migrations"):
                 names.append(info.name)
+    names.extend(f"reverb_tui.{m}" for m in HEADLESS_MODULES)
     return sorted(names)
 
 
@@ -51,6 +56,7 @@ sys.exit(1 if failed else 0)
 def test_lower_layers_import_without_textual() -> None:
     modules = layer_modules()
     assert "reverb_tui.reverb.client" in modules and "reverb_tui.services.channels" in modules
+    assert "reverb_tui.text_safety" in modules
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, *modules],
         capture_output=True,
@@ -105,6 +111,7 @@ def ui_imports(source: str, package: str) -> list[str]:
 def test_lower_layers_never_mention_ui_imports_in_source() -> None:
     offenders = []
     files = [f for layer in LAYERS for f in sorted((ROOT / layer).rglob("*.py"))]
+    files += [ROOT / f"{m}.py" for m in HEADLESS_MODULES]
     assert any(f.name == "env.py" for f in files)
     for path in files:
         package = ".".join(path.relative_to(ROOT.parent).with_suffix("").parts[:-1])
@@ -203,3 +210,28 @@ def test_the_upper_check_finds_runtime_imports_and_skips_type_only_ones() -> Non
         "reverb_tui.screens.base.GROUP_DB",
         "reverb_tui.app",
     ]
+
+
+def test_text_safety_imports_neither_textual_nor_rich() -> None:
+    """The sanitiser is stdlib only: the CLI and the lower layers use it without Rich (a
+    dependency of Textual, not of theirs); the Rich helper lives in ``reverb_tui.safe_rich``."""
+    script = SCRIPT.replace(
+        'sys.modules["textual"] = None', 'sys.modules["textual"] = sys.modules["rich"] = None'
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "reverb_tui.text_safety"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    source = (ROOT / "text_safety.py").read_text()
+    assert [n for n in imported_names(source, "reverb_tui") if n.split(".")[0] == "rich"] == []
+    # The blocking works for Rich too: the Rich helper fails under it.
+    done = subprocess.run(
+        [sys.executable, "-c", script, "reverb_tui.safe_rich"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "reverb_tui.safe_rich" in done.stdout
