@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..clock import Clock, utcnow
+from ..errors import StorageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -47,12 +49,54 @@ def default_client_factory(api_url: str, token: str, rate_limit: float) -> Rever
     return ReverbClient(api_url, token, rate_limit=rate_limit, timeout=timeout)
 
 
-@dataclass
 class Services:
-    engine: Engine
-    db_target: str
-    clock: Clock = utcnow
-    client_factory: ClientFactory = field(default=default_client_factory)
+    """Every service, on one database. ``engine`` is the opened database; a ``Services`` made
+    by ``build_services(..., lazy=True)`` opens (and migrates) it on first use instead, on
+    whichever thread asks first, while any other thread asking meanwhile waits for it. The
+    TUI uses that to paint its first frame before SQLAlchemy is even imported."""
+
+    def __init__(
+        self,
+        engine: Engine | None,
+        db_target: str,
+        clock: Clock = utcnow,
+        client_factory: ClientFactory = default_client_factory,
+        *,
+        opener: Callable[[], Engine] | None = None,
+    ) -> None:
+        if (engine is None) == (opener is None):
+            raise ValueError("give either an engine or an opener")
+        self._engine = engine
+        self._opener = opener
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self.db_target = db_target
+        self.clock = clock
+        self.client_factory = client_factory
+
+    @property
+    def engine(self) -> Engine:
+        engine = self._engine
+        if engine is not None:
+            return engine
+        with self._lock:
+            if self._engine is None:
+                if self._error is not None:  # opening failed once: the same error again
+                    raise self._error
+                if self._closed or self._opener is None:
+                    raise StorageError("The database was closed.")
+                try:
+                    self._engine = self._opener()
+                except BaseException as exc:
+                    self._error = exc
+                    raise
+            return self._engine
+
+    @property
+    def opened(self) -> bool:
+        """True once the database is open (always, unless made with ``lazy=True``)."""
+        return self._engine is not None
 
     @cached_property
     def channels(self) -> ChannelService:
@@ -105,7 +149,11 @@ class Services:
         return ReportService(self.engine, self.clock)
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Dispose of the engine; a database still being opened is waited for, then closed."""
+        with self._lock:
+            self._closed = True
+            if self._engine is not None:
+                self._engine.dispose()
 
 
 def build_services(
@@ -113,16 +161,23 @@ def build_services(
     *,
     clock: Clock = utcnow,
     client_factory: ClientFactory | None = None,
+    lazy: bool = False,
 ) -> Services:
-    """Open the database (migrating it) and wire the services."""
-    from ..db.engine import make_engine
+    """Open the database (migrating it) and wire the services. ``lazy``: open it on first
+    use instead (``Services.engine``), so that nothing of the database stack is imported yet."""
     from ..paths import db_target as resolve_target
 
     target = resolve_target(db_target)
-    engine = make_engine(target)
+
+    def open_engine() -> Engine:
+        from ..db.engine import make_engine
+
+        return make_engine(target)
+
     return Services(
-        engine=engine,
-        db_target=target,
-        clock=clock,
-        client_factory=client_factory or default_client_factory,
+        None if lazy else open_engine(),
+        target,
+        clock,
+        client_factory or default_client_factory,
+        opener=open_engine if lazy else None,
     )
