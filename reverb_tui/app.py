@@ -387,10 +387,7 @@ class ReverbApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_timer(FREEZE_HEAP_AFTER, self._freeze_heap, name="freeze-heap")
-        # After the first frame: open the database if it is not yet (a lazy Services) and
-        # import what the next screens need, on a thread, off the way of the first keys.
-        self.call_after_refresh(self._open_services)
-        if self.start_sync:
+        if self.start_sync:  # started after the first frame; "Sync now" queues until then
             from .background_sync import BackgroundSync
 
             self._background_sync = BackgroundSync(
@@ -400,6 +397,16 @@ class ReverbApp(App[None]):
                     SyncFinished(summaries, requested=wanted is not None)
                 ),
             )
+        # After the first frame: open the database if it is not yet (a lazy Services), import
+        # what the next screens need and start the background sync, off the first frame's way.
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        self.run_worker(
+            self._open_database, group=GROUP_DB, name="open-database", thread=True,
+            exit_on_error=False,
+        )  # fmt: skip
+        if self._background_sync is not None:
             self.run_worker(
                 self._background_sync.run,
                 group=GROUP_SYNC,
@@ -407,12 +414,6 @@ class ReverbApp(App[None]):
                 thread=True,
                 exit_on_error=False,
             )
-
-    def _open_services(self) -> None:
-        self.run_worker(
-            self._open_database, group=GROUP_DB, name="open-database", thread=True,
-            exit_on_error=False,
-        )  # fmt: skip
 
     def _open_database(self) -> None:
         """Thread: open the database (a lazy Services), then import ahead of use what the

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..clock import Clock, utcnow
 from ..errors import StorageError
@@ -49,6 +48,28 @@ def default_client_factory(api_url: str, token: str, rate_limit: float) -> Rever
     return ReverbClient(api_url, token, rate_limit=rate_limit, timeout=timeout)
 
 
+T = TypeVar("T")
+
+
+class _service(Generic[T]):  # noqa: N801 - used as a decorator, like cached_property
+    """A service built on first use, once, under the Services' lock; then a plain attribute."""
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self.build = build
+        self.name = build.__name__
+
+    def __get__(self, obj: Services | None, owner: type | None = None) -> T:
+        if obj is None:
+            return self  # type: ignore[return-value]
+        built = obj.__dict__.get(self.name)
+        if built is None:
+            with obj._lock:
+                built = obj.__dict__.get(self.name)
+                if built is None:
+                    built = obj.__dict__[self.name] = self.build(obj)
+        return built
+
+
 class Services:
     """Every service, on one database. ``engine`` is the opened database; a ``Services`` made
     by ``build_services(..., lazy=True)`` opens (and migrates) it on first use instead, on
@@ -69,7 +90,11 @@ class Services:
         self._engine = engine
         self._opener = opener
         self._error: BaseException | None = None
-        self._lock = threading.Lock()
+        # One lock for opening the database and building each service: the database stack
+        # (SQLAlchemy, SQLModel, httpx) is imported by one thread at a time. Imported by
+        # several at once, from different entry points, its circular imports can hand one
+        # thread a partly initialised module.
+        self._lock = threading.RLock()
         self._closed = False
         self.db_target = db_target
         self.clock = clock
@@ -98,7 +123,7 @@ class Services:
         """True once the database is open (always, unless made with ``lazy=True``)."""
         return self._engine is not None
 
-    @cached_property
+    @_service
     def channels(self) -> ChannelService:
         from .channels import ChannelService
 
@@ -106,43 +131,43 @@ class Services:
 
     # Each service lives in its own module; imported on first use so start-up stays light.
 
-    @cached_property
+    @_service
     def inventory(self) -> InventoryService:
         from .inventory import InventoryService
 
         return InventoryService(self.engine, self.clock)
 
-    @cached_property
+    @_service
     def skus(self) -> SkuService:
         from .skus import SkuService
 
         return SkuService(self.engine, self.clock)
 
-    @cached_property
+    @_service
     def shipping(self) -> ShippingCatalog:
         from .shipping import ShippingCatalog
 
         return ShippingCatalog(self.engine, self.client_factory, self.clock)
 
-    @cached_property
+    @_service
     def orders(self) -> OrderService:
         from .orders import OrderService
 
         return OrderService(self.engine, self.client_factory, self.clock)
 
-    @cached_property
+    @_service
     def sync(self) -> SyncService:
         from ..sync.service import SyncService
 
         return SyncService(self.engine, self.client_factory, self.clock)
 
-    @cached_property
+    @_service
     def sync_log(self) -> SyncLog:
         from .sync_log import SyncLog
 
         return SyncLog(self.engine)
 
-    @cached_property
+    @_service
     def reports(self) -> ReportService:
         from .reports import ReportService
 
