@@ -44,10 +44,10 @@ FIGURES = [
         "sale on account A -> corrected stock on account B",
         rf": {NUM} s \(target <= interval \+ 5 s = 10 s\)",
     ),
-    ("keypress to screen p95 while a full sync runs", rf": {NUM} ms \(target <= 100 ms\)"),
+    ("keypress to screen p95 while a full sync runs", rf": {NUM} ms \(target <= 50 ms\)"),
     (
         "TUI start to first paint with rows, headless (run_test), from process start",
-        rf": {NUM} s \(target <= 1\.0 s\)",
+        rf": {NUM} s \(target <= 0\.5 s\)",
     ),
     (
         "peak memory of the TUI with 20,000 orders (peak RSS)",
