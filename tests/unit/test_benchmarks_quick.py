@@ -96,7 +96,7 @@ def test_quick_run_prints_every_figure(tmp_path: Path) -> None:
     tmux_line = [ln for ln in lines if ln.startswith("TUI start to first paint") and "tmux" in ln]
     assert len(tmux_line) == 1, out
     if shutil.which("tmux"):
-        assert re.search(rf": {NUM} s \(target <= 1\.0 s\){VERDICT}", tmux_line[0]), tmux_line
+        assert re.search(rf": {NUM} s \(target <= 0\.5 s\){VERDICT}", tmux_line[0]), tmux_line
     else:
         assert "not available" in tmux_line[0]
     # The Orders screen figures come from another script when it exists; either way a line.
