@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 # Nothing on the way to the first frame imports the database stack (SQLAlchemy, SQLModel,
 # Alembic) or httpx: a lazy Services opens the database in a thread right after the first
 # frame (see ReverbApp.first_rows), and the screens that need more are imported when opened.
-# tests/unit/test_startup_imports.py checks it.
+# tests/unit/test_quick_read.py checks it.
 
 REVERB_THEME = Theme(
     name="reverb",
