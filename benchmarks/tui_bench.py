@@ -47,6 +47,14 @@ from sync_bench import Figure, SimProcess, make_db  # noqa: E402
 SIZE = (120, 30)
 FRAME_TIMEOUT = 30.0
 
+# Targets (issue 10): start to the first frame with rows; a key to the frame showing it while
+# a full sync runs (p95); the Orders screen with 100,000 orders: open, and what follows a key.
+FIRST_PAINT_S = 0.5
+KEYPRESS_P95_MS = 50.0
+ORDERS_OPEN_MS = 300.0
+ORDERS_KEY_MS = 100.0
+ORDERS_WAIT_MS = 1000.0  # what a person waits on otherwise: a filter, a search, ten pages
+
 
 # -- frames ---------------------------------------------------------------------------------
 
@@ -100,12 +108,16 @@ def channel_rows(app: Any) -> int:
 def paint_child(db: str) -> int:
     """Child: what ``reverb-tui --db DB`` does, headless; prints timings as JSON."""
     t_start = time.perf_counter()
+    c_start = time.process_time()
     from reverb_tui.app import ReverbApp
+    from reverb_tui.cli.tui import quick_rows
     from reverb_tui.services.factory import build_services
 
     t_imported = time.perf_counter()
-    svc = build_services(db)
-    app = ReverbApp(svc)  # background sync on, as `reverb-tui` starts it
+    # As run_tui_command: the rows read with sqlite3, the database opened after the frame.
+    first_rows = quick_rows(db)
+    svc = build_services(db, lazy=first_rows is not None)
+    app = ReverbApp(svc, first_rows=first_rows)  # background sync on, as `reverb-tui` starts it
     t_built = time.perf_counter()
     out: dict[str, float] = {}
 
@@ -116,8 +128,11 @@ def paint_child(db: str) -> int:
         async with app.run_test(size=SIZE):
             t_first = await asyncio.wait_for(first, FRAME_TIMEOUT)
             t_rows = await asyncio.wait_for(rows, FRAME_TIMEOUT)
+            c_rows = time.process_time()
             out.update(
                 wall_rows=time.time() - (time.perf_counter() - t_rows),
+                cpu_to_rows=c_rows - c_start,
+                quick=float(first_rows is not None),
                 imports=t_imported - t_start,
                 build=t_built - t_imported,
                 construct_to_first_frame=t_first - t_built,
@@ -197,11 +212,18 @@ def first_paint_figures(db: Path, row_text: str) -> list[Figure]:
             "TUI start to first paint with rows, headless (run_test), from process start",
             h["process_to_rows"],
             "s",
-            "<= 1.0 s",
-            h["process_to_rows"] <= 1.0,
-            f"imports {h['imports']:.2f} s, database open + services {h['build']:.2f} s, "
-            f"ReverbApp() to first frame {h['construct_to_first_frame']:.2f} s, "
-            f"to the frame with {h['rows']:.0f} rows {h['construct_to_rows']:.2f} s",
+            f"<= {FIRST_PAINT_S:g} s",
+            h["process_to_rows"] <= FIRST_PAINT_S,
+            f"imports {h['imports']:.2f} s, "
+            + (
+                "rows read with sqlite3 (the database opens after the first frame) "
+                if h["quick"]
+                else "database open + services "
+            )
+            + f"{h['build']:.2f} s, ReverbApp() to first frame "
+            f"{h['construct_to_first_frame']:.2f} s, to the frame with {h['rows']:.0f} rows "
+            f"{h['construct_to_rows']:.2f} s; CPU time of the child until then "
+            f"{h['cpu_to_rows']:.2f} s",
         )
     ]
     t = first_paint_tmux(db, row_text)
@@ -213,8 +235,8 @@ def first_paint_figures(db: Path, row_text: str) -> list[Figure]:
                 "TUI start to first paint with rows, real terminal (tmux pane 120x30)",
                 t["rows"],
                 "s",
-                "<= 1.0 s",
-                t["rows"] <= 1.0,
+                f"<= {FIRST_PAINT_S:g} s",
+                t["rows"] <= FIRST_PAINT_S,
                 f"`reverb-tui --db …` launched in a detached tmux session; the pane showed the "
                 f"title after {t['title']:.2f} s and the first integration row after "
                 f"{t['rows']:.2f} s (capture-pane polled every ~15 ms; includes tmux's own "
@@ -392,8 +414,8 @@ async def keypress_figures(
             "keypress to screen p95 while a full sync runs",
             p95,
             "ms",
-            "<= 100 ms",
-            p95 <= 100,
+            f"<= {KEYPRESS_P95_MS:g} ms",
+            p95 <= KEYPRESS_P95_MS,
             f"{len(all_busy)} keys (down, up, enter = open the integration, escape = back) "
             f"from key arrival to the first frame showing the change: p50 "
             f"{_pct(all_busy, 0.5):.0f} ms, p95 {p95:.0f} ms, max {max(all_busy):.0f} ms; "
@@ -551,15 +573,15 @@ def _orders_screen_module() -> Any | None:
     return module
 
 
-# Targets for orders_screen.py's timings (its own script prints none): what a person waits
-# for (open, a filter, a search) within 1 s, what follows a key (a page, the cursor) 100 ms.
+# Targets for orders_screen.py's timings (its own script prints none): opening the screen
+# 300 ms, what follows a key (a page, the cursor) 100 ms, a filter, a search, ten pages 1 s.
 def _orders_target(label: str) -> float:
     low = label.lower()
     if "cursor" in low or "one page" in low:
-        return 100.0
-    if "scroll 10 pages" in low:
-        return 1000.0
-    return 1000.0
+        return ORDERS_KEY_MS
+    if low.startswith("open orders screen") and "empty book" not in low:
+        return ORDERS_OPEN_MS
+    return ORDERS_WAIT_MS
 
 
 def orders_figures(db: Path, orders: int, *, pages: int, external: bool = True) -> list[Figure]:
@@ -599,8 +621,8 @@ def orders_figures(db: Path, orders: int, *, pages: int, external: bool = True) 
                     f"Orders screen ({orders:,} orders): open -> first rows painted (tui_bench.py)",
                     m["open_ms"],
                     "ms",
-                    "<= 1000 ms",
-                    m["open_ms"] <= 1000,
+                    f"<= {ORDERS_OPEN_MS:g} ms",
+                    m["open_ms"] <= ORDERS_OPEN_MS,
                     "app.action_open('orders') to the first frame with rows in the table",
                 )
             )

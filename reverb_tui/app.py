@@ -42,17 +42,21 @@ from .messages import (
     SyncProgressed,
     SyncRequested,
 )
-from .screens.add_channel import AddChannelScreen
-from .screens.channel_detail import ChannelDetailScreen
 from .screens.channel_list import ChannelListScreen
-from .services.channels import ChannelView
-from .services.factory import Services
 from .textual_fixes import apply as apply_textual_fixes
-from .ui_workers import GROUP_SYNC, WorkerFailed, WorkerName
+from .ui_workers import GROUP_DB, GROUP_SYNC, WorkerFailed, WorkerName
+from .views.channel import ChannelView
 from .widgets.badges import REVERB_ORANGE, STATUS_BLUE
 
 if TYPE_CHECKING:
+    from .background_sync import BackgroundSync
+    from .services.factory import Services
     from .sync.service import ChannelSummary, SyncProgress, SyncWanted
+
+# Nothing on the way to the first frame imports the database stack (SQLAlchemy, SQLModel,
+# Alembic) or httpx: a lazy Services opens the database in a thread right after the first
+# frame (see ReverbApp.first_rows), and the screens that need more are imported when opened.
+# tests/unit/test_quick_read.py checks it.
 
 REVERB_THEME = Theme(
     name="reverb",
@@ -232,12 +236,25 @@ class ReverbApp(App[None]):
         ),
     ]
 
-    def __init__(self, services: Services, *, start_sync: bool = True) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        start_sync: bool = True,
+        first_rows: list[ChannelView] | None = None,
+    ) -> None:
+        """``first_rows``: the integrations read without the database stack (db/quick.py),
+        for the list's first frame while ``services`` opens the database (a lazy Services)."""
         super().__init__()
         self.services = services
-        # The background sync starts on mount when True (tests pass False); the sync area
-        # wires it to services.sync in the "sync" worker group.
+        # The background sync starts on mount when True (tests pass False), on a thread of
+        # its own (background_sync.py) in the "sync" worker group.
         self.start_sync = start_sync
+        self.first_rows = first_rows
+        # Why the database could not be opened after the first frame (the App then exits
+        # and `reverb-tui` reports it as it would have before starting the TUI).
+        self.open_error: BaseException | None = None
+        self._background_sync: BackgroundSync | None = None
         self._heap_frozen = False
         # What the background sync is doing, for the screens that show it (the list).
         self.sync_progress_signal: Signal[SyncProgress] = Signal(self, "sync-progress")
@@ -251,12 +268,16 @@ class ReverbApp(App[None]):
     # -- navigation (also used by the command palette) -----------------------------------------
 
     def action_add_channel(self) -> None:
+        from .screens.add_channel import AddChannelScreen
+
         if not any(isinstance(s, AddChannelScreen) for s in self.screen_stack):
             self.push_screen(AddChannelScreen())
 
     def open_channel(self, channel_id: int, view: ChannelView | None = None) -> None:
         """``view``: the integration as the caller last read it, if it has it (the first
         frame of the detail screen shows it while a fresh copy is read)."""
+        from .screens.channel_detail import ChannelDetailScreen
+
         self.push_screen(ChannelDetailScreen(channel_id, view))
 
     def action_open(self, name: str) -> None:
@@ -274,6 +295,8 @@ class ReverbApp(App[None]):
             self.pop_screen()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from .screens.channel_detail import ChannelDetailScreen
+
         yield from super().get_system_commands(screen)
         yield SystemCommand(
             "Add sales channel",
@@ -363,27 +386,50 @@ class ReverbApp(App[None]):
     # -- background sync ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from .sync.service import SyncQueue
-
         self.set_timer(FREEZE_HEAP_AFTER, self._freeze_heap, name="freeze-heap")
-        self._sync_stop = asyncio.Event()
-        self._sync_queue = SyncQueue(self._sync_stop)
-        if self.start_sync:
+        if self.start_sync:  # started after the first frame; "Sync now" queues until then
+            from .background_sync import BackgroundSync
+
+            self._background_sync = BackgroundSync(
+                self.services,
+                on_progress=lambda p: self.post_message(SyncProgressed(p)),
+                on_run=lambda summaries, wanted: self.post_message(
+                    SyncFinished(summaries, requested=wanted is not None)
+                ),
+            )
+        # After the first frame: open the database if it is not yet (a lazy Services), import
+        # what the next screens need and start the background sync, off the first frame's way.
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        self.run_worker(
+            self._open_database, group=GROUP_DB, name="open-database", thread=True,
+            exit_on_error=False,
+        )  # fmt: skip
+        if self._background_sync is not None:
             self.run_worker(
-                self._sync_loop(), group=GROUP_SYNC, name=WorkerName.SYNC_LOOP, exit_on_error=False
+                self._background_sync.run,
+                group=GROUP_SYNC,
+                name=WorkerName.SYNC_LOOP,
+                thread=True,
+                exit_on_error=False,
             )
 
-    async def _sync_loop(self) -> None:
-        """The same watch loop as ``reverb-tui sync --watch``, in the app's event loop: HTTP is
-        async and every database step runs in a thread, so the screen stays responsive."""
-        await self.services.sync.watch(
-            stop=self._sync_stop,
-            wanted=self._sync_queue,
-            on_progress=lambda p: self.post_message(SyncProgressed(p)),
-            on_run=lambda summaries, wanted: self.post_message(
-                SyncFinished(summaries, requested=wanted is not None)
-            ),
-        )
+    def _open_database(self) -> None:
+        """Thread: open the database (a lazy Services), then import ahead of use what the
+        next screens and the command palette need. A database that cannot be opened ends the
+        App with ``open_error`` (``reverb-tui`` reports it as before the TUI existed)."""
+        try:
+            _ = self.services.engine
+        except Exception as exc:
+            self.call_from_thread(self._database_failed, exc)
+            return
+        _ = self.services.channels  # builds the service (imports its modules)
+        from .screens import add_channel, channel_detail  # noqa: F401
+
+    def _database_failed(self, error: BaseException) -> None:
+        self.open_error = error
+        self.exit(return_code=1)
 
     async def _sync_once(self, wanted: SyncWanted) -> None:
         summaries = await self.services.sync.run(
@@ -397,8 +443,8 @@ class ReverbApp(App[None]):
         from .sync.service import SyncWanted
 
         wanted = SyncWanted(message.channel_id, message.stock_only)
-        if self.start_sync:
-            self._sync_queue.put(wanted)
+        if self._background_sync is not None:
+            self._background_sync.request(wanted)
         else:  # no background loop (tests, or a user who turned it off): run it once
             self.run_worker(
                 self._sync_once(wanted),
@@ -443,15 +489,18 @@ class ReverbApp(App[None]):
             gc.freeze()
             self._heap_frozen = True
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         if self._heap_frozen:  # hand them back: an app run in a longer process (tests)
             gc.unfreeze()
             self._heap_frozen = False
+        sync = self._background_sync
+        if sync is not None:  # a run in progress lets go of its leases before the App ends
+            sync.stop()
+            await asyncio.to_thread(sync.join)
 
     async def action_quit(self) -> None:
-        if hasattr(self, "_sync_stop"):
-            self._sync_stop.set()
-            self._sync_queue.wake()
+        if self._background_sync is not None:
+            self._background_sync.stop()
         self.exit()
 
 

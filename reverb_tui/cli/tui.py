@@ -15,14 +15,40 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
     p.set_defaults(handler=run_tui_command)
 
 
-def run_tui_command(args: argparse.Namespace) -> int:
-    from .common import services
+def quick_rows(target: str):  # noqa: ANN201 - list[ChannelView] | None
+    """The integrations for the first frame, read without the database stack, when the
+    database is an SQLite file already at the schema's head; None otherwise (a URL, a new
+    file, one to migrate), and the database is then opened before the TUI starts, as ever."""
+    if "://" in target:
+        return None
+    from pathlib import Path
 
-    svc = services(args)
+    from ..db.quick import read_channels
+    from ..views.channel import ChannelView
+
+    try:
+        path = Path(target).expanduser().resolve()
+    except (OSError, RuntimeError):
+        return None
+    rows = read_channels(path)
+    return None if rows is None else [ChannelView(**row) for row in rows]
+
+
+def run_tui_command(args: argparse.Namespace) -> int:
+    from ..paths import db_target
+    from ..services.factory import build_services
+
+    target = db_target(getattr(args, "db", None))
+    first_rows = quick_rows(target)
+    # With rows read already, the database is opened on a thread after the first frame.
+    svc = build_services(target, lazy=first_rows is not None)
     try:
         from ..app import ReverbApp
 
-        ReverbApp(svc).run()
+        app = ReverbApp(svc, first_rows=first_rows)
+        app.run()
+        if app.open_error is not None:  # the same error as if opened before the TUI started
+            raise app.open_error
     finally:
         svc.close()
     return 0

@@ -127,6 +127,8 @@ class ChannelDetailScreen(ReverbScreen):
 
     def on_channel_loaded(self, message: ChannelLoaded) -> None:
         message.stop()
+        if message.view == self.view:
+            return  # what the list handed over and the first frame shows: no second layout
         first = self.view is None
         self.view = view = message.view
         self.query_one("#detail-title", Static).update(view.name)

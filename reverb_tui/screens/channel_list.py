@@ -56,6 +56,12 @@ class ChannelListScreen(ReverbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
+        # The rows the App read without the database stack (db/quick.py), for the first
+        # frame; load_rows replaces them with the services' rows once the database is open.
+        first = getattr(self.app, "first_rows", None)
+        if first is not None:
+            self.app.first_rows = None
+            self.table.sync_rows(first, self.services.clock())
         self.set_interval(REFRESH_SECONDS, self.load_rows, name="refresh-channels")
         # The App publishes what the background sync does; this list shows it per row.
         self.app.sync_progress_signal.subscribe(self, self._sync_progressed)
@@ -81,7 +87,7 @@ class ChannelListScreen(ReverbScreen):
 
     @work(group=GROUP_TABLE, exclusive=True, thread=True, exit_on_error=False, name="load-channels")
     def load_rows(self) -> None:
-        from ..services.channels import ChannelView
+        from ..views.channel import ChannelView
 
         rows = [ChannelView.of(ch) for ch in self.services.channels.list()]
         if not get_current_worker().is_cancelled:  # a newer read replaced this one

@@ -14,6 +14,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 
 def shown_bindings(screen: Screen) -> tuple[Any, ...]:
@@ -29,18 +30,35 @@ class AppFooter(Footer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._composed: tuple[Any, ...] | None = None  # None: keys not composed yet
+        # A rebuild is queued (Footer.bindings_changed: after the next refresh). It reads the
+        # bindings when it runs, so more changes before then need no rebuild of their own: a
+        # screen that opens changes its bindings several times (mount, focus, a worker's
+        # result) and each once queued a rebuild of every key.
+        self._rebuild_queued = False
 
     def compose(self) -> ComposeResult:
+        self._rebuild_queued = False
         if self._bindings_ready:
             self._composed = shown_bindings(self.screen)
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                # A FooterKey starts compact (True) and is data-bound to the footer's (False)
+                # after mounting: two restyles of every key on every rebuild. Starting it with
+                # the footer's value leaves neither. (The command palette's key is not bound:
+                # it stays compact.)
+                widget.set_reactive(FooterKey.compact, self.compact)
+            yield widget
 
     def bindings_changed(self, screen: Screen) -> None:
-        if (
-            self._composed is not None
-            and self.is_attached
-            and screen is self.screen
-            and shown_bindings(screen) == self._composed
-        ):
+        if not (self.is_attached and screen is self.screen):
+            super().bindings_changed(screen)
+            return
+        if self._composed is not None and not screen.is_current:
+            return  # a screen on its way out (its focus cleared) or under another: its
+            # bindings are compared again when it is back on top (Textual refreshes them)
+        if self._composed is not None and shown_bindings(screen) == self._composed:
             return  # the same keys: nothing to rebuild
+        if self._rebuild_queued:
+            return  # the queued rebuild will show these bindings
         super().bindings_changed(screen)
+        self._rebuild_queued = screen.app.app_focus  # Footer queues one only with app focus
