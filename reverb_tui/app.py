@@ -211,7 +211,22 @@ FREEZE_HEAP_AFTER = 1.0
 class ReverbApp(App[None]):
     """Sales channel integrations for Reverb, in a terminal."""
 
-    CSS_PATH = "app.tcss"
+    # Every screen's stylesheet, parsed once at start: a screen with a CSS_PATH of its own
+    # makes Textual re-parse and restyle the whole app the first time it opens.
+    CSS_PATH = [
+        os.path.join(os.path.dirname(__file__), sheet)  # absolute: subclasses inherit them
+        for sheet in (
+            "app.tcss",
+            "screens/confirm.tcss",
+            "screens/inventory_dialogs.tcss",
+            "screens/order_detail.tcss",
+            "screens/orders.tcss",
+            "screens/reports.tcss",
+            "screens/shipping_services.tcss",
+            "screens/stock_preview.tcss",
+            "screens/sync_log.tcss",
+        )
+    ]
     TITLE = "reverb-tui"
     SUB_TITLE = "Sales channel integrations"
     COMMANDS = App.COMMANDS | {ChannelCommands}

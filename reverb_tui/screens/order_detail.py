@@ -157,23 +157,6 @@ class OrderDetailScreen(ReverbScreen):
     ]
     AUTO_FOCUS = "#order-back"
 
-    DEFAULT_CSS = """
-    OrderDetailScreen #order-body { padding: 0 1; }
-    OrderDetailScreen #order-nav { height: auto; }
-    OrderDetailScreen #order-title { padding: 1 1 0 1; }
-    OrderDetailScreen #order-exception {
-        height: auto; margin: 1 1 0 1; padding: 0 1; border: round $error;
-    }
-    OrderDetailScreen #order-exception-actions { height: auto; margin: 0 1; }
-    OrderDetailScreen #order-fields { height: auto; padding: 1 1; }
-    OrderDetailScreen .section-title {
-        text-style: bold; color: $primary; margin: 1 1 0 1; height: auto;
-    }
-    OrderDetailScreen #ship-refusal { height: auto; margin: 0 1 1 1; color: $text-muted; }
-    OrderDetailScreen #ship-form { height: auto; padding: 0 1 1 1; }
-    OrderDetailScreen #ship-notify-row { margin-top: 1; }
-    """
-
     def __init__(self, channel_id: int, order_number: str) -> None:
         super().__init__()
         self.channel_id = channel_id

@@ -108,7 +108,6 @@ class OrdersScreen(ReverbScreen):
         Binding("u", "unmark_all", "Unmark all", id="orders.unmark", show=False),
     ]
     AUTO_FOCUS = "#orders-table"
-    CSS_PATH = "orders.tcss"
 
     def __init__(self) -> None:
         super().__init__()

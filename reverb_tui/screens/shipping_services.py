@@ -106,18 +106,6 @@ class ShippingServicesScreen(ReverbScreen):
     ]
     AUTO_FOCUS = "#services-table"
 
-    DEFAULT_CSS = """
-    ShippingServicesScreen #services-heading { height: 3; padding: 0 1; }
-    ShippingServicesScreen #services-title { width: 1fr; padding: 1 0 0 0; }
-    ShippingServicesScreen #services-add { min-width: 24; }
-    ShippingServicesScreen #services-help { height: auto; padding: 0 2; }
-    ShippingServicesScreen #services-error { margin: 1 2 0 2; }
-    ShippingServicesScreen #services-table { height: 1fr; margin: 1 1 0 1; }
-    ShippingServicesScreen #services-empty {
-        height: auto; margin: 1 2; padding: 1 2; border: round $primary;
-    }
-    """
-
     def __init__(self) -> None:
         super().__init__()
         self._services: dict[str, Any] = {}  # row key (id) -> ServiceInfo

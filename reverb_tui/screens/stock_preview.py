@@ -67,49 +67,6 @@ def counts_text(plan: list[dict[str, Any]]) -> str:
 class StockPreviewModal(ReverbModal):
     """Dry-run preview of a stock push: current and new value of each listing."""
 
-    DEFAULT_CSS = """
-    StockPreviewModal {
-        align: center middle;
-    }
-    StockPreviewModal > #stock-preview-dialog {
-        width: 90%;
-        max-width: 140;
-        height: 90%;
-        padding: 1 2;
-        border: thick $primary;
-        background: $surface;
-    }
-    StockPreviewModal #stock-preview-title {
-        text-style: bold;
-        color: $primary;
-        height: auto;
-    }
-    StockPreviewModal #stock-preview-intro, StockPreviewModal #stock-preview-counts {
-        height: auto;
-        margin-top: 1;
-    }
-    StockPreviewModal #stock-preview-counts {
-        text-style: bold;
-    }
-    StockPreviewModal #stock-preview-busy {
-        height: 3;
-    }
-    StockPreviewModal #stock-preview-busy LoadingIndicator {
-        width: 12;
-        height: 3;
-    }
-    StockPreviewModal #stock-preview-busy Static {
-        width: auto;
-        height: 3;
-        content-align: left middle;
-        color: $text-muted;
-    }
-    StockPreviewModal #stock-preview-table {
-        height: 1fr;
-        margin-top: 1;
-    }
-    """
-
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="stock-preview.cancel")]
 
     class Planned(Message):

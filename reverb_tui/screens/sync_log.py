@@ -187,51 +187,6 @@ class SyncLogScreen(ReverbScreen):
             super().__init__()
             self.options = options
 
-    DEFAULT_CSS = """
-    SyncLogScreen #sync-log-heading {
-        height: 3;
-        padding: 0 1;
-    }
-    SyncLogScreen #sync-log-title {
-        width: auto;
-        padding: 1 2 0 0;
-    }
-    SyncLogScreen #sync-log-filter {
-        width: 36;
-    }
-    SyncLogScreen #sync-log-retry {
-        margin-left: 2;
-        min-width: 11;
-    }
-    SyncLogScreen #sync-log-status {
-        height: 1;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    SyncLogScreen #sync-log-status.-error {
-        color: $error;
-        text-style: bold;
-    }
-    SyncLogScreen #sync-log-table {
-        height: 1fr;
-        margin: 0 1;
-    }
-    SyncLogScreen #sync-log-empty {
-        height: auto;
-        margin: 1 2;
-        padding: 1 2;
-        border: round $primary;
-    }
-    SyncLogScreen #run-detail {
-        height: 30%;
-        min-height: 7;
-        margin: 0 1;
-        padding: 0 1;
-        border: round $panel-lighten-2;
-        border-title-color: $text-muted;
-    }
-    """
-
     BINDINGS = [
         Binding("escape", "back", "Back", id="sync-log.back"),
         Binding("t", "retry", "Retry", id="sync-log.retry"),
