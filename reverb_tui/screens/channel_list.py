@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from ..messages import ChangeKind, ChannelChanged, ChannelsLoaded, SyncRequested
-from ..widgets.channel_table import ChannelTable, progress_text
+from ..widgets.channel_table import ChannelTable
 from ..widgets.footer import AppFooter
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 
@@ -37,7 +37,7 @@ class ChannelListScreen(ReverbScreen):
     BINDINGS = [
         Binding("a", "add_channel", "Add sales channel", id="channels.add"),
         Binding("space", "toggle_status", "Enable/disable", id="channels.toggle-status"),
-        Binding("r", "refresh", "Refresh", id="channels.refresh"),
+        Binding("r", "refresh", "Refresh", id="channels.refresh", show=False),  # every 15 s too
         Binding("s", "sync_now", "Sync now", id="channels.sync-now"),
         Binding("q", "app.quit", "Quit", id="channels.quit"),
     ]
@@ -62,7 +62,7 @@ class ChannelListScreen(ReverbScreen):
         self.app.sync_finished_signal.subscribe(self, self._sync_finished)
 
     def _sync_progressed(self, progress: SyncProgress) -> None:
-        self.table.show_progress(progress.channel_id, progress_text(progress))
+        self.table.show_progress(progress.channel_id, progress)
 
     def _sync_finished(self, summaries: list[ChannelSummary]) -> None:
         for s in summaries:

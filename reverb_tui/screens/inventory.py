@@ -68,12 +68,17 @@ class InventoryScreen(ReverbScreen):
         Binding("escape", "back", "Back", id="inventory.back"),
         Binding("slash", "search", "Search", id="inventory.search"),
         Binding("e", "edit", "Edit on hand", id="inventory.edit"),
-        Binding("a", "add", "Add SKU", id="inventory.add"),
+        Binding("a", "add", "Add", id="inventory.add", tooltip="Add SKU"),
         Binding("d", "delete", "Delete", id="inventory.delete"),
-        Binding("c", "import_csv", "Import CSV", id="inventory.import"),
-        Binding("x", "export_csv", "Export CSV", id="inventory.export"),
-        Binding("right_square_bracket", "page(1)", "Next page", id="inventory.next-page"),
-        Binding("left_square_bracket", "page(-1)", "Previous page", id="inventory.prev-page"),
+        Binding("c", "import_csv", "Import", id="inventory.import", tooltip="Import CSV"),
+        Binding("x", "export_csv", "Export", id="inventory.export", tooltip="Export CSV"),
+        # Shown by the pager's links instead ("◀ [ Previous", "Next ] ▶").
+        Binding(
+            "right_square_bracket", "page(1)", "Next page", id="inventory.next-page", show=False
+        ),
+        Binding(
+            "left_square_bracket", "page(-1)", "Previous page", id="inventory.prev-page", show=False
+        ),
         Binding("r", "refresh", "Refresh", show=False, id="inventory.refresh"),
     ]
     AUTO_FOCUS = "#inventory-table"
@@ -109,8 +114,8 @@ class InventoryScreen(ReverbScreen):
         yield KeyedTable(id="inventory-table", columns=COLUMNS)
         yield Static(EMPTY_TEXT, id="inventory-empty", classes="empty-state", markup=False)
         with Horizontal(id="inventory-pager"):
-            prev = Button("◀ Previous", id="inventory-prev", classes="link")
-            nxt = Button("Next ▶", id="inventory-next", classes="link")
+            prev = Button("◀ [ Previous", id="inventory-prev", classes="link")
+            nxt = Button("Next ] ▶", id="inventory-next", classes="link")
             prev.can_focus = nxt.can_focus = False  # [ and ] are the keyboard path
             yield prev
             yield Static("", id="inventory-page", markup=False)

@@ -150,9 +150,15 @@ def fields_table(view: dict[str, Any]) -> Table:
 
 class OrderDetailScreen(ReverbScreen):
     BINDINGS = [
-        Binding("escape", "back", "Back to orders", id="order-detail.back"),
+        Binding("escape", "back", "Back", id="order-detail.back", tooltip="Back to orders"),
         Binding("s", "mark_shipped", "Mark shipped", id="order-detail.mark-shipped"),
-        Binding("a", "apply_mappings", "Apply current mappings", id="order-detail.apply"),
+        Binding(
+            "a",
+            "apply_mappings",
+            "Apply mappings",
+            id="order-detail.apply",
+            tooltip="Apply current mappings",
+        ),
         Binding("r", "reload", "Reload", id="order-detail.reload"),
     ]
     AUTO_FOCUS = "#order-back"

@@ -100,11 +100,19 @@ class OrdersScreen(ReverbScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="orders.back"),
         Binding("space", "toggle_mark", "Mark", id="orders.mark"),
-        Binding("a", "apply_mappings", "Apply current mappings", id="orders.apply"),
-        Binding("e", "toggle_exceptions", "Exceptions only", id="orders.exceptions"),
+        Binding(
+            "a", "apply_mappings", "Apply", id="orders.apply", tooltip="Apply current mappings"
+        ),
+        Binding(
+            "e",
+            "toggle_exceptions",
+            "Exceptions",
+            id="orders.exceptions",
+            tooltip="Exceptions only",
+        ),
         Binding("slash", "search", "Search", id="orders.search"),
         Binding("f", "filters", "Filters", id="orders.filters"),
-        Binding("r", "refresh", "Refresh", id="orders.refresh"),
+        Binding("r", "refresh", "Refresh", id="orders.refresh", show=False),  # refreshes itself
         Binding("u", "unmark_all", "Unmark all", id="orders.unmark", show=False),
     ]
     AUTO_FOCUS = "#orders-table"

@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.events import Resize
 from textual.message import Message
 from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -37,8 +36,6 @@ RANGES: tuple[tuple[str, str], ...] = (
 )
 DEFAULT_RANGE = "30"
 ALL = ""  # the integration filter's "All integrations" value (a name is never empty)
-# Below this width the two charts of an integration stack instead of sitting side by side.
-NARROW_WIDTH = 100
 ORDERS_COLOUR = (242, 107, 33)  # Reverb orange
 REVENUE_COLOUR = (61, 142, 232)  # status blue
 NOTE = (
@@ -134,9 +131,6 @@ class ReportsScreen(ReverbScreen):
         ):
             totals.add_column(label, key=key)
         self.load_report()
-
-    def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
 
     # -- the request --------------------------------------------------------------------------
 

@@ -99,8 +99,10 @@ class ShippingServicesScreen(ReverbScreen):
         Binding("escape", "back", "Back", id="shipping-services.back"),
         Binding("a", "add", "Add", id="shipping-services.add"),
         Binding("n", "rename", "Rename", id="shipping-services.rename"),
-        Binding("c", "carrier", "Change carrier", id="shipping-services.carrier"),
-        Binding("k", "code", "Change code", id="shipping-services.code"),
+        Binding(
+            "c", "carrier", "Carrier", id="shipping-services.carrier", tooltip="Change carrier"
+        ),
+        Binding("k", "code", "Code", id="shipping-services.code", tooltip="Change code"),
         Binding("d,delete", "delete", "Delete", id="shipping-services.delete"),
         Binding("r", "refresh", "Refresh", id="shipping-services.refresh"),
     ]

@@ -70,8 +70,19 @@ class KeyedTable(DataTable):
         self.empty_state = empty_state
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         for key, label in self.columns_spec:
             self.add_column(label, key=key)
+
+    def set_columns(self, columns: Sequence[tuple[str, str]]) -> None:
+        """Show these columns instead (a narrower set for a small terminal, say); the rows
+        go with them: ``sync`` fills them again."""
+        self.columns_spec = tuple(columns)
+        self.column_keys = tuple(key for key, _label in self.columns_spec)
+        self.clear(columns=True)
+        self._add_columns()
 
     # -- rows -----------------------------------------------------------------------------------
 
