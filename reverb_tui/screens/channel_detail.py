@@ -325,6 +325,19 @@ class ChannelDetailScreen(ReverbScreen):
     def on_sku_mapping_section_saved(self, message: SkuMappingSection.Saved) -> None:
         self.query_one(UnlinkedCountsButton).refresh_counts()
 
+    # -- Cancel in a mapping section: this screen decides ------------------------------------
+
+    def on_sku_mapping_section_cancelled(self, message: SkuMappingSection.Cancelled) -> None:
+        message.stop()
+        message.section.discard()
+        self.action_back()  # the seed: Cancel returns to the list without applying anything
+
+    def on_shipping_mapping_section_cancelled(
+        self, message: ShippingMappingSection.Cancelled
+    ) -> None:
+        message.stop()
+        message.section.discard()  # the changes go; the section stays open
+
     def action_preview_stock(self) -> None:
         if self.view is not None:
             self.app.push_screen(StockPreviewModal(self.channel_id, self.view.name))
