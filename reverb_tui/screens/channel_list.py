@@ -105,6 +105,12 @@ class ChannelListScreen(ReverbScreen):
     def action_sync_now(self) -> None:
         self.post_message(SyncRequested(None))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """space is dimmed while there is no integration."""
+        if action in ("toggle_status",) and self.table.empty:
+            return None
+        return True
+
     def action_toggle_status(self) -> None:
         channel_id = self.table.highlighted_id
         if channel_id is None:

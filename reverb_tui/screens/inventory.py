@@ -171,8 +171,8 @@ class InventoryScreen(ReverbScreen):
         self.query_one("#inventory-page", Static).update(
             f"{first:,}–{last:,} of {self.total:,} {what}{matching}"
         )
-        self.query_one("#inventory-prev").display = self.page_offset > 0
-        self.query_one("#inventory-next").display = last < self.total
+        self.set_class(self.page_offset > 0, "-previous-page")  # show the pager's links
+        self.set_class(last < self.total, "-next-page")
 
     @property
     def highlighted_sku(self) -> str | None:
@@ -198,14 +198,22 @@ class InventoryScreen(ReverbScreen):
             event.stop()
             self.table.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """e and d are dimmed while no SKU is shown; [ and ] where there is no such page."""
+        if action in ("edit", "delete") and self.table.empty:
+            return None
+        if action == "page":
+            step = parameters[0] if parameters else 0
+            return self.has_class("-next-page" if step == 1 else "-previous-page") or None
+        return True
+
     def action_search(self) -> None:
         self.query_one("#inventory-search", Input).focus()
 
     def action_page(self, step: int) -> None:
         offset = self.page_offset + step * PAGE_SIZE
         if offset < 0 or offset >= self.total:
-            self.app.bell()
-            return
+            return  # the pager's links and keys are not offered then (check_action)
         self.page_offset = offset
         self.table.move_cursor(row=0)
         self.load_page()

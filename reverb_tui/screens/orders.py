@@ -158,7 +158,6 @@ class OrdersScreen(ReverbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
-        self.query_one("#orders-empty").display = False
         self.set_interval(REFRESH_SECONDS, self._periodic_refresh, name="refresh-orders")
 
     def on_screen_resume(self) -> None:
@@ -300,8 +299,7 @@ class OrdersScreen(ReverbScreen):
         box = self.query_one("#orders-empty", Static)
         if empty:
             box.update(empty_text(self.filters.active))
-        box.display = empty
-        self.table.display = not empty
+        self.set_class(empty, "-empty")  # orders.tcss swaps the table for the box
 
     # -- filters ---------------------------------------------------------------------------------
 

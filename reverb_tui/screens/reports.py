@@ -119,7 +119,6 @@ class ReportsScreen(ReverbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
-        self.query_one("#report-custom").display = False
         totals = self.query_one("#report-totals", DataTable)
         for key, label in (
             ("channel", "Integration"),
@@ -189,13 +188,11 @@ class ReportsScreen(ReverbScreen):
                 self.load_report()
 
     def _choose_range(self, choice: str) -> None:
-        custom_row = self.query_one("#report-custom")
+        self.set_class(choice == "custom", "-custom")  # shows the dates' row (reports.tcss)
         if choice == "custom":
-            custom_row.display = True
             self._fill_custom_inputs()
             self.query_one("#report-from", Input).focus()
             return  # nothing changes until the dates are given
-        custom_row.display = False
         self.query_one("#report-error", FormError).clear()
         if choice != self.range_choice:
             self.range_choice = choice

@@ -206,6 +206,12 @@ class ShippingServicesScreen(ReverbScreen):
 
         self.app.push_screen(ShippingServiceModal(mode, service), saved)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keys for the highlighted service are dimmed while there is none."""
+        if action in ("rename", "carrier", "code", "delete") and self.table.empty:
+            return None
+        return True
+
     def action_add(self) -> None:
         self._open_form("add")
 

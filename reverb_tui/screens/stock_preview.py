@@ -114,8 +114,6 @@ class StockPreviewModal(ReverbModal):
             ("action", "Action"),
         ):
             table.add_column(label, key=key)
-        table.display = False
-        self.query_one("#stock-preview-counts").display = False
         # OK waits for the plan in the confirming form; Cancel always works.
         self.query_one("#stock-preview-ok", Button).disabled = self.confirm
         self.query_one("#stock-preview-cancel", Button).focus()
@@ -147,7 +145,7 @@ class StockPreviewModal(ReverbModal):
         if len(plan) > MAX_ROWS:
             text += f" The first {MAX_ROWS:,} are shown, writes first."
         counts.update(text)
-        counts.display = True
+        self.add_class("-planned")  # shows the counts and the table (stock_preview.tcss)
         table = self.query_one(DataTable)
         ordered = sorted(
             plan, key=lambda r: (ACTIONS.get(r["action"], (9, "", ""))[0], r.get("sku") or "")
@@ -165,7 +163,6 @@ class StockPreviewModal(ReverbModal):
                 Text(label, style=style),
                 key=str(row["listing_id"]),
             )
-        table.display = True
 
     def worker_state_changed(self, worker: Worker, state: WorkerState) -> None:
         if worker.name == "stock-dry-run" and state in (
@@ -173,7 +170,7 @@ class StockPreviewModal(ReverbModal):
             WorkerState.ERROR,
             WorkerState.CANCELLED,
         ):
-            self.query_one("#stock-preview-busy").display = False
+            self.add_class("-done")  # the spinner goes
             self.query_one("#stock-preview-ok", Button).disabled = False
 
     def show_worker_error(self, worker: Worker, message: str) -> bool:

@@ -331,6 +331,12 @@ class SyncLogScreen(ReverbScreen):
         self.load_rows()
         self.table.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """t is dimmed while the log is empty (on a run that did not fail it says why)."""
+        if action in ("retry",) and self.table.empty:
+            return None
+        return True
+
     def action_retry(self) -> None:
         run = self.highlighted_run
         if run is None or run["status"] not in RETRYABLE:

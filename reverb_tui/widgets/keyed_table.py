@@ -9,7 +9,8 @@
   DataTable's own click (which would also select the row).
 - ``empty`` is True after a ``sync`` with no rows. With ``empty_state`` (the default), the
   parent gets the ``-empty`` class as well; the CSS below then hides the table and shows its
-  sibling with the ``empty-state`` class.
+  sibling with the ``empty-state`` class. A change asks the screen to check its keys again
+  (``check_action`` dims the ones that need a row).
 """
 
 from __future__ import annotations
@@ -142,6 +143,8 @@ class KeyedTable(DataTable):
         self.set_class(empty, "-empty")
         if self.empty_state and self.parent is not None:
             self.parent.set_class(empty, "-empty")
+        if self.is_attached:
+            self.screen.refresh_bindings()  # keys that need a row (the screen's check_action)
 
     # -- mouse ----------------------------------------------------------------------------------
 

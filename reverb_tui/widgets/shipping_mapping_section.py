@@ -111,7 +111,10 @@ class ShippingMappingSection(WorkerRouting, Vertical):
     ShippingMappingSection .mapping-line { height: auto; }
     ShippingMappingSection .mapping-text { width: 1fr; height: auto; padding: 0 1; }
     ShippingMappingSection .unmap { min-width: 6; margin: 0 1; }
-    ShippingMappingSection #shipping-mappings-empty { color: $text-muted; text-style: italic; }
+    ShippingMappingSection #shipping-mappings-empty {
+        color: $text-muted; text-style: italic; display: none;
+    }
+    ShippingMappingSection.-empty #shipping-mappings-empty { display: block; }
     ShippingMappingSection .mapping-picker { width: 1fr; height: auto; margin-right: 2; }
     ShippingMappingSection #shipping-pickers { height: auto; max-width: 120; }
     ShippingMappingSection #shipping-pickers Select { max-width: 60; }
@@ -239,7 +242,7 @@ class ShippingMappingSection(WorkerRouting, Vertical):
             lines.append(line)
         if lines:
             box.mount_all(lines)
-        self.query_one("#shipping-mappings-empty").display = not entries
+        self.set_class(not entries, "-empty")  # "No shipping mappings yet." (DEFAULT_CSS)
         pending = len(self.pending)
         self.query_one("#shipping-mapping-pending", Static).update(
             f"{pending} unsaved change{'s' if pending != 1 else ''}" if pending else ""

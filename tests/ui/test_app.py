@@ -139,3 +139,30 @@ def test_screen_styles_live_in_the_apps_stylesheets() -> None:
                     continue
                 assert "CSS_PATH" not in vars(value), value
                 assert "DEFAULT_CSS" not in vars(value), value
+
+
+async def test_keys_that_need_a_row_are_dimmed_without_one(services) -> None:
+    """check_action: space on an empty list, e/d on an empty inventory, the shipping
+    service keys without a service, t on an empty sync log; they light up with a row."""
+    app = make_app(services)
+
+    def enabled(key: str) -> bool:
+        return app.screen.active_bindings[key].enabled
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert not enabled("space")
+        for screen_key, keys in (("i", "ed"), ("v", "nckd"), ("l", "t")):
+            await pilot.press(screen_key)
+            await settle(pilot)
+            assert not any(enabled(k) for k in keys), screen_key
+            await pilot.press("escape")
+            await settle(pilot)
+        add_channel(services, "Main shop")
+        services.inventory.upsert("GTR-1", title="Strat", on_hand=1)
+        await pilot.press("r")
+        await settle(pilot)
+        assert enabled("space")
+        await pilot.press("i")
+        await settle(pilot)
+        assert enabled("e") and enabled("d")
