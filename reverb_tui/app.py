@@ -210,12 +210,31 @@ apply_textual_fixes()  # render caches that outlive their use: see textual_fixes
 
 # Seconds after start before the start-up heap is frozen (see ReverbApp._freeze_heap).
 FREEZE_HEAP_AFTER = 1.0
+# How long a sync's notification stays: a routine success goes soon (the list shows the
+# result); errors and warnings stay long enough to be read (a click dismisses them).
+ROUTINE_NOTICE_SECONDS = 3.0
+PROBLEM_NOTICE_SECONDS = 60.0
 
 
 class ReverbApp(App[None]):
     """Sales channel integrations for Reverb, in a terminal."""
 
-    CSS_PATH = "app.tcss"
+    # Every screen's stylesheet, parsed once at start: a screen with a CSS_PATH of its own
+    # makes Textual re-parse and restyle the whole app the first time it opens.
+    CSS_PATH = [
+        os.path.join(os.path.dirname(__file__), sheet)  # absolute: subclasses inherit them
+        for sheet in (
+            "app.tcss",
+            "screens/confirm.tcss",
+            "screens/inventory_dialogs.tcss",
+            "screens/order_detail.tcss",
+            "screens/orders.tcss",
+            "screens/reports.tcss",
+            "screens/shipping_services.tcss",
+            "screens/stock_preview.tcss",
+            "screens/sync_log.tcss",
+        )
+    ]
     TITLE = "reverb-tui"
     SUB_TITLE = "Sales channel integrations"
     COMMANDS = App.COMMANDS | {ChannelCommands}
@@ -459,25 +478,30 @@ class ReverbApp(App[None]):
         self.sync_progress_signal.publish(message.progress)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
+        """One short notification for the integrations that synced (it goes soon), one per
+        integration with errors (it stays a minute; a click dismisses it)."""
         self.sync_finished_signal.publish(message.summaries)
         if message.requested and not message.summaries:
             self.notify("Nothing to sync: no enabled integration.", markup=False)
+        synced = []
         for s in message.summaries:
-            text = summary_text(s)
-            if s.errors and not s.completed:
+            if s.errors:
+                failed = not s.completed
                 self.notify(
-                    text,
-                    title=f"Sync of {s.channel} failed",
-                    severity="error",
-                    timeout=12,
+                    summary_text(s),
+                    title=f"Sync of {s.channel}" + (" failed" if failed else ""),
+                    severity="error" if failed else "warning",
+                    timeout=PROBLEM_NOTICE_SECONDS,
                     markup=False,
                 )
-            elif s.errors:
-                self.notify(
-                    text, title=f"Sync of {s.channel}", severity="warning", timeout=8, markup=False
-                )
             elif message.requested or s.orders_new or s.orders_updated or s.listings_pushed:
-                self.notify(text, title=f"Synced {s.channel}", markup=False)
+                synced.append(s)
+        if len(synced) == 1:
+            title, text = f"Synced {synced[0].channel}", summary_text(synced[0])
+        elif synced:
+            title, text = f"Synced {len(synced)} integrations", summary_text(total(synced))
+        if synced:
+            self.notify(text, title=title, timeout=ROUTINE_NOTICE_SECONDS, markup=False)
 
     def _freeze_heap(self) -> None:
         """Once started, move what is alive (modules, stylesheets, the ORM's metadata: some
@@ -505,12 +529,34 @@ class ReverbApp(App[None]):
 
 
 def summary_text(s: ChannelSummary) -> str:
-    parts = [f"{s.orders_new} new orders, {s.orders_updated} updated"]
-    if s.listings_seen or s.listings_pushed:
-        parts.append(
-            f"{s.listings_pushed} listings updated, {s.listings_skipped} skipped, "
-            f"{s.listings_failed} failed"
-        )
+    """One short sentence (a notification at 80 columns is about 36 wide): counts that are
+    zero are left out, the new orders always said."""
+    orders = f"{s.orders_new} new orders" + (
+        f", {s.orders_updated} updated" if s.orders_updated else ""
+    )
+    parts = [orders]
+    if s.listings_pushed or s.listings_skipped or s.listings_failed:
+        listings = [f"{s.listings_pushed} listings updated"]
+        listings += [
+            f"{n} {what}"
+            for n, what in ((s.listings_skipped, "skipped"), (s.listings_failed, "failed"))
+            if n
+        ]
+        parts.append(", ".join(listings))
     if s.errors:
         parts.append(f"{len(s.errors)} errors; first: {s.errors[0]}")
     return "; ".join(parts) + "."
+
+
+def total(summaries: list[ChannelSummary]) -> ChannelSummary:
+    """The counts of several integrations' runs added up (one notification for the run)."""
+    from .sync.service import ChannelSummary
+
+    total = ChannelSummary(channel="")
+    for s in summaries:
+        for count in COUNTS:
+            setattr(total, count, getattr(total, count) + getattr(s, count))
+    return total
+
+
+COUNTS = ("orders_new", "orders_updated", "listings_pushed", "listings_skipped", "listings_failed")

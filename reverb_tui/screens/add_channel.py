@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
 from textual.widgets import (
     Button,
     ContentSwitcher,
@@ -49,11 +50,11 @@ class AddChannelScreen(ReverbScreen):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="add-channel.cancel")]
     AUTO_FOCUS = "#add-reverb"
+    busy: reactive[bool] = reactive(False)  # checking the token with Reverb (watch_busy)
 
     def __init__(self) -> None:
         super().__init__()
         self._name: str | None = None
-        self._busy = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -116,7 +117,6 @@ class AddChannelScreen(ReverbScreen):
         self.sub_title = "Add sales channel"
         since = (self.services.clock() - timedelta(days=DEFAULT_SINCE_DAYS)).date()
         self.query_one("#orders-since", Input).value = since.isoformat()
-        self._show_busy(False)
         self._go("step-pick")
 
     # -- steps ----------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ class AddChannelScreen(ReverbScreen):
     # -- step 3: configuration ------------------------------------------------------------------
 
     def _submit_config(self) -> None:
-        if self._busy or self._name is None:
+        if self.busy or self._name is None:
             return
         error = self.query_one("#config-error", FormError)
         error.clear()
@@ -194,7 +194,7 @@ class AddChannelScreen(ReverbScreen):
             error.show(exc.message)
             return
         token.hide()
-        self._show_busy(True)
+        self.busy = True
         self.add_channel(form)
 
     @work(group=GROUP_VERIFY, exclusive=True, exit_on_error=False, name="verify-channel")
@@ -211,10 +211,10 @@ class AddChannelScreen(ReverbScreen):
         # Back to the list (it re-reads its rows); the app notifies as the message bubbles up.
         self.leave(message.channel_id)
 
-    def _show_busy(self, busy: bool) -> None:
-        self._busy = busy
-        for selector in ("#verify-spinner", "#verify-status"):
-            self.query_one(selector).display = busy
+    def watch_busy(self, busy: bool) -> None:
+        """While Reverb checks the token: the -busy class shows the spinner and its line
+        (app.tcss); the fields and Next wait, Cancel still works."""
+        self.set_class(busy, "-busy")
         for selector in ("#config-next", "#currency", "#access-token", "#site", "#orders-since"):
             self.query_one(selector).disabled = busy
 
@@ -226,7 +226,7 @@ class AddChannelScreen(ReverbScreen):
             WorkerState.ERROR,
             WorkerState.CANCELLED,
         ):
-            self._show_busy(False)
+            self.busy = False
 
     def show_worker_error(self, worker: Worker, message: str) -> bool:
         if worker.name == "check-name":

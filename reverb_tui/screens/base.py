@@ -33,12 +33,18 @@ __all__ = [
     "GROUP_SYNC",
     "GROUP_TABLE",
     "GROUP_VERIFY",
+    "NARROW_BELOW",
+    "SHORT_BELOW",
     "FormModal",
     "ReverbModal",
     "ReverbScreen",
     "WorkerName",
     "WorkerRouting",
 ]
+
+# Screens narrower (columns) or shorter (rows) than this fit themselves in (ReverbScreen).
+NARROW_BELOW = 100
+SHORT_BELOW = 32
 
 
 class _Leaving:
@@ -55,7 +61,11 @@ class _Leaving:
 
 
 class ReverbScreen(WorkerRouting, _Leaving, Screen[Any]):
-    """A full screen of the app."""
+    """A full screen of the app. Below 100 columns it has the ``-narrow`` class, below 32
+    rows ``-short`` (an SSH session's 80×24 has both): the stylesheets fit it in."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (SHORT_BELOW, "-tall")]
 
 
 class ReverbModal(WorkerRouting, _Leaving, ModalScreen[Any]):

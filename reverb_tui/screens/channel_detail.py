@@ -14,6 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.events import Resize
 from textual.widget import Widget
 from textual.widgets import (
     Button,
@@ -40,7 +41,7 @@ from ..widgets.settings_form import SettingsForm
 from ..widgets.shipping_mapping_section import ShippingMappingSection
 from ..widgets.sku_mapping_section import SkuMappingSection
 from ..widgets.unlinked_counts import UnlinkedCountsButton
-from .base import GROUP_DB, GROUP_VERIFY, ReverbScreen
+from .base import GROUP_DB, GROUP_VERIFY, SHORT_BELOW, ReverbScreen
 from .confirm import confirm_remove_channel
 from .stock_preview import StockPreviewModal
 from .unlinked import UnlinkedScreen
@@ -50,6 +51,20 @@ if TYPE_CHECKING:
 
 LIST_TITLE = "Sales channel integrations"
 SUMMARY_LABEL_WIDTH = 20  # the longest label, "Reauthorise needed", and two spaces
+# On a screen short of rows the summary's labels go two to a line where they fit.
+TWO_COLUMN_LINES: list[tuple[str, ...]] = [
+    ("Type", "Status"),  # the name is the screen's title
+    ("Shop name", "Seller ID"),
+    ("Access token", "Default currency"),
+    ("Orders since", "Sync interval"),
+    ("Last orders", "Last stock push"),
+    ("Reauthorise needed", "Errors"),
+    ("Site",),
+    ("Stock updates",),
+]
+LEFT_VALUE_WIDTH = 16
+RIGHT_LABEL_WIDTH = 17  # "Default currency" and a space
+TWO_COLUMNS_FROM = 76  # columns: narrower, one column (and the screen scrolls)
 # Collapsible sections whose contents are built when first opened (see _build_section).
 SECTIONS = ("reauthorise", "shipping-mapping", "sku-mapping", "settings")
 
@@ -69,7 +84,7 @@ def site_text(site: str, api_url: str) -> str:
 
 class ChannelDetailScreen(ReverbScreen):
     BINDINGS = [
-        Binding("escape", "back", "Back to the list", id="channel-detail.back"),
+        Binding("escape", "back", "Back", id="channel-detail.back", tooltip="Back to the list"),
         Binding("ctrl+r", "reauthorise", "Reauthorise", id="channel-detail.reauthorise"),
         Binding("e", "settings", "Settings", id="channel-detail.settings"),
         Binding("u", "unlinked", "Unlinked", id="channel-detail.unlinked"),
@@ -83,6 +98,7 @@ class ChannelDetailScreen(ReverbScreen):
         super().__init__()
         self.channel_id = channel_id
         self.view: ChannelView | None = view
+        self.two_columns = False  # the summary's layout (on_resize)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -139,6 +155,14 @@ class ChannelDetailScreen(ReverbScreen):
             for form in self.query("ReauthoriseForm, SettingsForm"):
                 form.reset(view)
 
+    def on_resize(self, event: Resize) -> None:
+        # Short of rows (80×24): the summary in two columns, so the sections below it show.
+        two_columns = event.size.height < SHORT_BELOW and event.size.width >= TWO_COLUMNS_FROM
+        if two_columns != self.two_columns:
+            self.two_columns = two_columns
+            if self.view is not None:
+                self.query_one("#channel-summary", Static).update(self._summary(self.view))
+
     def _summary(self, view: ChannelView) -> Text:
         """Label and value lines as one Text: a Rich table here took a third of the time to
         open the screen (measuring its columns on every layout)."""
@@ -146,29 +170,39 @@ class ChannelDetailScreen(ReverbScreen):
         badge = logo_badge(view.type)
         badge.append(" " + type_label(view.type), style="")
         since = view.orders_since.astimezone(UTC).date().isoformat()
-        rows: list[tuple[str, Text]] = [
-            ("Name", Text(view.name)),
-            ("Type", badge),
-            ("Status", status_text(view.enabled)),
-            ("Shop name", Text(view.shop_name or "—")),
-            ("Seller ID", Text(view.seller_id or "—")),
-            ("Site", Text(site_text(view.site, view.api_url))),
-            ("Access token", Text(view.token_hint)),  # the last four characters at most
-            ("Default currency", Text(view.currency)),
-            ("Orders since", Text(since)),
-            ("Last orders", Text(relative_time(view.last_order_sync_at, now))),
-            ("Last stock push", Text(relative_time(view.last_stock_push_at, now))),
-            ("Reauthorise needed", reauth_text(view.needs_reauth)),
-            ("Stock updates", stock_text(view)),
-            ("Sync interval", Text(f"every {view.interval_seconds} s")),
-            ("Errors", errors_text(view.error_count, view.last_error, width=200)),
-        ]
+        row = {
+            "Name": Text(view.name),
+            "Type": badge,
+            "Status": status_text(view.enabled),
+            "Shop name": Text(view.shop_name or "—"),
+            "Seller ID": Text(view.seller_id or "—"),
+            "Site": Text(site_text(view.site, view.api_url)),
+            "Access token": Text(view.token_hint),  # the last four characters at most
+            "Default currency": Text(view.currency),
+            "Orders since": Text(since),
+            "Last orders": Text(relative_time(view.last_order_sync_at, now)),
+            "Last stock push": Text(relative_time(view.last_stock_push_at, now)),
+            "Reauthorise needed": reauth_text(view.needs_reauth),
+            "Stock updates": stock_text(view),
+            "Sync interval": Text(f"every {view.interval_seconds} s"),
+            "Errors": errors_text(
+                view.error_count, view.last_error, width=14 if self.two_columns else 200
+            ),
+        }
+        lines = TWO_COLUMN_LINES if self.two_columns else [(label,) for label in row]
         summary = Text()
-        for i, (label, value) in enumerate(rows):
+        for i, labels in enumerate(lines):
             if i:
                 summary.append("\n")
-            summary.append(label.ljust(SUMMARY_LABEL_WIDTH), style="bold")
-            summary.append_text(value)
+            for column, label in enumerate(labels):
+                value = row[label]
+                if column == 0 and len(labels) > 1:  # the left half: cut to its width
+                    value = value.copy()
+                    value.truncate(LEFT_VALUE_WIDTH, overflow="ellipsis", pad=True)
+                    value.append("  ")
+                width = SUMMARY_LABEL_WIDTH if column == 0 else RIGHT_LABEL_WIDTH
+                summary.append(label.ljust(width), style="bold")
+                summary.append_text(value)
         return summary
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -292,6 +326,19 @@ class ChannelDetailScreen(ReverbScreen):
 
     def on_sku_mapping_section_saved(self, message: SkuMappingSection.Saved) -> None:
         self.query_one(UnlinkedCountsButton).refresh_counts()
+
+    # -- Cancel in a mapping section: this screen decides ------------------------------------
+
+    def on_sku_mapping_section_cancelled(self, message: SkuMappingSection.Cancelled) -> None:
+        message.stop()
+        message.section.discard()
+        self.action_back()  # the seed: Cancel returns to the list without applying anything
+
+    def on_shipping_mapping_section_cancelled(
+        self, message: ShippingMappingSection.Cancelled
+    ) -> None:
+        message.stop()
+        message.section.discard()  # the changes go; the section stays open
 
     def action_preview_stock(self) -> None:
         if self.view is not None:

@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from ..messages import ChangeKind, ChannelChanged, ChannelsLoaded, SyncRequested
-from ..widgets.channel_table import ChannelTable, progress_text
+from ..widgets.channel_table import ChannelTable
 from ..widgets.footer import AppFooter
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 
@@ -37,7 +37,7 @@ class ChannelListScreen(ReverbScreen):
     BINDINGS = [
         Binding("a", "add_channel", "Add sales channel", id="channels.add"),
         Binding("space", "toggle_status", "Enable/disable", id="channels.toggle-status"),
-        Binding("r", "refresh", "Refresh", id="channels.refresh"),
+        Binding("r", "refresh", "Refresh", id="channels.refresh", show=False),  # every 15 s too
         Binding("s", "sync_now", "Sync now", id="channels.sync-now"),
         Binding("q", "app.quit", "Quit", id="channels.quit"),
     ]
@@ -68,7 +68,7 @@ class ChannelListScreen(ReverbScreen):
         self.app.sync_finished_signal.subscribe(self, self._sync_finished)
 
     def _sync_progressed(self, progress: SyncProgress) -> None:
-        self.table.show_progress(progress.channel_id, progress_text(progress))
+        self.table.show_progress(progress.channel_id, progress)
 
     def _sync_finished(self, summaries: list[ChannelSummary]) -> None:
         for s in summaries:
@@ -110,6 +110,12 @@ class ChannelListScreen(ReverbScreen):
 
     def action_sync_now(self) -> None:
         self.post_message(SyncRequested(None))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """space is dimmed while there is no integration."""
+        if action in ("toggle_status",) and self.table.empty:
+            return None
+        return True
 
     def action_toggle_status(self) -> None:
         channel_id = self.table.highlighted_id

@@ -23,7 +23,6 @@ class ConfirmModal(ModalScreen[bool]):
     """``variant`` colours the frame and the OK button; ``focus`` is the default button
     (Cancel, the safe choice, unless the caller says otherwise)."""
 
-    CSS_PATH = "confirm.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
 
     def __init__(

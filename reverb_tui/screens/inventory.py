@@ -68,12 +68,17 @@ class InventoryScreen(ReverbScreen):
         Binding("escape", "back", "Back", id="inventory.back"),
         Binding("slash", "search", "Search", id="inventory.search"),
         Binding("e", "edit", "Edit on hand", id="inventory.edit"),
-        Binding("a", "add", "Add SKU", id="inventory.add"),
+        Binding("a", "add", "Add", id="inventory.add", tooltip="Add SKU"),
         Binding("d", "delete", "Delete", id="inventory.delete"),
-        Binding("c", "import_csv", "Import CSV", id="inventory.import"),
-        Binding("x", "export_csv", "Export CSV", id="inventory.export"),
-        Binding("right_square_bracket", "page(1)", "Next page", id="inventory.next-page"),
-        Binding("left_square_bracket", "page(-1)", "Previous page", id="inventory.prev-page"),
+        Binding("c", "import_csv", "Import", id="inventory.import", tooltip="Import CSV"),
+        Binding("x", "export_csv", "Export", id="inventory.export", tooltip="Export CSV"),
+        # Shown by the pager's links instead ("◀ [ Previous", "Next ] ▶").
+        Binding(
+            "right_square_bracket", "page(1)", "Next page", id="inventory.next-page", show=False
+        ),
+        Binding(
+            "left_square_bracket", "page(-1)", "Previous page", id="inventory.prev-page", show=False
+        ),
         Binding("r", "refresh", "Refresh", show=False, id="inventory.refresh"),
     ]
     AUTO_FOCUS = "#inventory-table"
@@ -109,8 +114,8 @@ class InventoryScreen(ReverbScreen):
         yield KeyedTable(id="inventory-table", columns=COLUMNS)
         yield Static(EMPTY_TEXT, id="inventory-empty", classes="empty-state", markup=False)
         with Horizontal(id="inventory-pager"):
-            prev = Button("◀ Previous", id="inventory-prev", classes="link")
-            nxt = Button("Next ▶", id="inventory-next", classes="link")
+            prev = Button("◀ [ Previous", id="inventory-prev", classes="link")
+            nxt = Button("Next ] ▶", id="inventory-next", classes="link")
             prev.can_focus = nxt.can_focus = False  # [ and ] are the keyboard path
             yield prev
             yield Static("", id="inventory-page", markup=False)
@@ -166,8 +171,8 @@ class InventoryScreen(ReverbScreen):
         self.query_one("#inventory-page", Static).update(
             f"{first:,}–{last:,} of {self.total:,} {what}{matching}"
         )
-        self.query_one("#inventory-prev").display = self.page_offset > 0
-        self.query_one("#inventory-next").display = last < self.total
+        self.set_class(self.page_offset > 0, "-previous-page")  # show the pager's links
+        self.set_class(last < self.total, "-next-page")
 
     @property
     def highlighted_sku(self) -> str | None:
@@ -193,14 +198,22 @@ class InventoryScreen(ReverbScreen):
             event.stop()
             self.table.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """e and d are dimmed while no SKU is shown; [ and ] where there is no such page."""
+        if action in ("edit", "delete") and self.table.empty:
+            return None
+        if action == "page":
+            step = parameters[0] if parameters else 0
+            return self.has_class("-next-page" if step == 1 else "-previous-page") or None
+        return True
+
     def action_search(self) -> None:
         self.query_one("#inventory-search", Input).focus()
 
     def action_page(self, step: int) -> None:
         offset = self.page_offset + step * PAGE_SIZE
         if offset < 0 or offset >= self.total:
-            self.app.bell()
-            return
+            return  # the pager's links and keys are not offered then (check_action)
         self.page_offset = offset
         self.table.move_cursor(row=0)
         self.load_page()

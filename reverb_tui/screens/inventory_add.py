@@ -11,13 +11,11 @@ from textual.widgets import Button, Input, Label, Static
 from ..errors import NotFound, UserError
 from ..widgets.form_error import FormError
 from .base import GROUP_DB, FormModal
-from .inventory_on_hand import MODAL_CSS
 
 
 class AddSkuModal(FormModal):
     """Dismisses with the new SKU's ``StockLevel``, None for Cancel/Escape."""
 
-    DEFAULT_CSS = MODAL_CSS.format(name="AddSkuModal")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="add-sku.cancel")]
     AUTO_FOCUS = "#add-sku-sku"
     SUBMIT_BUTTON = "add-sku-save"

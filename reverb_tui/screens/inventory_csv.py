@@ -19,7 +19,6 @@ from textual.widgets import Button, Input, Label, Static
 from ..errors import UserError
 from ..widgets.form_error import FormError
 from .base import GROUP_DB, FormModal
-from .inventory_on_hand import MODAL_CSS
 
 IMPORT_HELP = (
     "A CSV file with the columns sku,title,on_hand (UTF-8, a header row first). Each row adds "
@@ -43,15 +42,6 @@ class CsvDone:
 class CsvFileModal(FormModal):
     """Dismisses with a ``CsvDone``, or None for Cancel/Escape."""
 
-    DEFAULT_CSS = (
-        MODAL_CSS.format(name="CsvFileModal")
-        + """
-    CsvFileModal #csv-problems {
-        height: auto;
-        max-height: 14;
-    }
-    """
-    )
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="csv-file.cancel")]
     AUTO_FOCUS = "#csv-path"
     SUBMIT_BUTTON = "csv-go"

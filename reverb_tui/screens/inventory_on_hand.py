@@ -13,34 +13,10 @@ from textual.widgets import Button, Input, Label, Static
 from ..widgets.form_error import FormError
 from .base import GROUP_DB, FormModal
 
-MODAL_CSS = """
-{name} {{
-    align: center middle;
-}}
-{name} > .inventory-dialog {{
-    width: 76;
-    height: auto;
-    max-height: 90%;
-    padding: 1 2;
-    border: thick $primary;
-    background: $surface;
-}}
-{name} .inventory-dialog-title {{
-    text-style: bold;
-    color: $primary;
-    height: auto;
-}}
-{name} .inventory-dialog-text {{
-    margin-top: 1;
-    height: auto;
-}}
-"""
-
 
 class OnHandModal(FormModal):
     """Dismisses with the SKU's new ``StockLevel`` after saving, None for Cancel/Escape."""
 
-    DEFAULT_CSS = MODAL_CSS.format(name="OnHandModal")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="on-hand.cancel")]
     AUTO_FOCUS = "#on-hand-input"
     SUBMIT_BUTTON = "on-hand-save"

@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import (
     Button,
     Header,
@@ -150,29 +151,19 @@ def fields_table(view: dict[str, Any]) -> Table:
 
 class OrderDetailScreen(ReverbScreen):
     BINDINGS = [
-        Binding("escape", "back", "Back to orders", id="order-detail.back"),
+        Binding("escape", "back", "Back", id="order-detail.back", tooltip="Back to orders"),
         Binding("s", "mark_shipped", "Mark shipped", id="order-detail.mark-shipped"),
-        Binding("a", "apply_mappings", "Apply current mappings", id="order-detail.apply"),
+        Binding(
+            "a",
+            "apply_mappings",
+            "Apply mappings",
+            id="order-detail.apply",
+            tooltip="Apply current mappings",
+        ),
         Binding("r", "reload", "Reload", id="order-detail.reload"),
     ]
+    busy: reactive[bool] = reactive(False)  # marking shipped on Reverb (watch_busy)
     AUTO_FOCUS = "#order-back"
-
-    DEFAULT_CSS = """
-    OrderDetailScreen #order-body { padding: 0 1; }
-    OrderDetailScreen #order-nav { height: auto; }
-    OrderDetailScreen #order-title { padding: 1 1 0 1; }
-    OrderDetailScreen #order-exception {
-        height: auto; margin: 1 1 0 1; padding: 0 1; border: round $error;
-    }
-    OrderDetailScreen #order-exception-actions { height: auto; margin: 0 1; }
-    OrderDetailScreen #order-fields { height: auto; padding: 1 1; }
-    OrderDetailScreen .section-title {
-        text-style: bold; color: $primary; margin: 1 1 0 1; height: auto;
-    }
-    OrderDetailScreen #ship-refusal { height: auto; margin: 0 1 1 1; color: $text-muted; }
-    OrderDetailScreen #ship-form { height: auto; padding: 0 1 1 1; }
-    OrderDetailScreen #ship-notify-row { margin-top: 1; }
-    """
 
     def __init__(self, channel_id: int, order_number: str) -> None:
         super().__init__()
@@ -180,7 +171,6 @@ class OrderDetailScreen(ReverbScreen):
         self.order_number = order_number
         self.view: dict[str, Any] | None = None
         self._providers_asked = False
-        self._shipping = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -218,9 +208,6 @@ class OrderDetailScreen(ReverbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Orders"
-        for selector in ("#order-exception", "#order-exception-actions", "#ship-form"):
-            self.query_one(selector).display = False
-        self._show_busy(False)
         self.load_order()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -257,15 +244,14 @@ class OrderDetailScreen(ReverbScreen):
                 style="dim",
             )
             exception.update(text)
-        exception.display = bool(reasons)
-        self.query_one("#order-exception-actions").display = bool(reasons)
         shippable = bool(view.get("shippable"))
-        self.query_one("#ship-form").display = shippable
-        refusal = self.query_one("#ship-refusal", Static)
-        refusal.update(
+        # The exception box and the ship form show by these classes (order_detail.tcss).
+        self.set_class(bool(reasons), "-exception")
+        self.set_class(shippable, "-shippable")
+        self.query_one("#ship-refusal", Static).update(
             "" if shippable else f"Mark shipped is not available: {view.get('ship_refusal')}"
         )
-        refusal.display = not shippable
+        self.refresh_bindings()  # s and a follow the order (check_action)
         default = view.get("default_provider") or "Other"
         if first:
             self._set_carriers([default], default)
@@ -289,7 +275,7 @@ class OrderDetailScreen(ReverbScreen):
     # -- actions ---------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        if self._shipping:
+        if self.busy:
             self.notify(
                 "Marking shipped is in progress; wait for Reverb's answer.", severity="warning"
             )
@@ -299,6 +285,15 @@ class OrderDetailScreen(ReverbScreen):
 
     def action_reload(self) -> None:
         self.load_order()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """s and a are dimmed until the order is read; a also on an order that is not an
+        exception (nothing to apply)."""
+        if action in ("mark_shipped", "apply_mappings") and self.view is None:
+            return None
+        if action == "apply_mappings" and not self.view.get("exception_reasons"):  # type: ignore[union-attr]
+            return None
+        return True
 
     def action_mark_shipped(self) -> None:
         if self.view is None:
@@ -313,14 +308,6 @@ class OrderDetailScreen(ReverbScreen):
         self.query_one("#ship-tracking", Input).focus()
 
     def action_apply_mappings(self) -> None:
-        if self.view is None:
-            return
-        if not self.view.get("exception_reasons"):
-            self.notify(
-                f"Order {self.order_number} is not an exception: its SKU and shipping are mapped.",
-                markup=False,
-            )
-            return
         self.app.push_screen(
             confirm_apply_mappings(1, self.order_number),
             lambda ok: self.apply_mappings() if ok else None,
@@ -363,7 +350,7 @@ class OrderDetailScreen(ReverbScreen):
     # -- mark shipped ----------------------------------------------------------------------------
 
     def _submit_ship(self) -> None:
-        if self.view is None or self._shipping or not self.view.get("shippable"):
+        if self.view is None or self.busy or not self.view.get("shippable"):
             return
         error = self.query_one("#ship-error", FormError)
         error.clear()
@@ -373,7 +360,7 @@ class OrderDetailScreen(ReverbScreen):
             "provider": None if carrier is Select.NULL else str(carrier),
             "notify": self.query_one("#ship-notify", Switch).value,
         }
-        self._show_busy(True)
+        self.busy = True
         self.ship(form)
 
     @work(group=GROUP_VERIFY, exclusive=True, exit_on_error=False, name="ship")
@@ -402,13 +389,13 @@ class OrderDetailScreen(ReverbScreen):
         self.query_one("#ship-tracking", Input).value = ""
         self.load_order()
 
-    def _show_busy(self, busy: bool) -> None:
-        self._shipping = busy
-        for selector in ("#ship-spinner", "#ship-status"):
-            self.query_one(selector).display = busy
+    def watch_busy(self, busy: bool) -> None:
+        """While Reverb marks the order shipped: the -busy class shows the spinner and its
+        line (app.tcss), the form waits."""
+        self.set_class(busy, "-busy")
         for selector in ("#ship-submit", "#ship-carrier", "#ship-tracking", "#ship-notify"):
             self.query_one(selector).disabled = busy
-        if not busy and self.focused is None and self.query_one("#ship-form").display:
+        if not busy and self.focused is None and self.has_class("-shippable"):
             self.query_one("#ship-tracking", Input).focus()  # disabling took the focus away
 
     def worker_state_changed(self, worker: Worker, state: WorkerState) -> None:
@@ -417,7 +404,7 @@ class OrderDetailScreen(ReverbScreen):
             WorkerState.ERROR,
             WorkerState.CANCELLED,
         ):
-            self._show_busy(False)
+            self.busy = False
 
     def show_worker_error(self, worker: Worker, message: str) -> bool:
         if worker.name == "ship":

@@ -100,15 +100,22 @@ class OrdersScreen(ReverbScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="orders.back"),
         Binding("space", "toggle_mark", "Mark", id="orders.mark"),
-        Binding("a", "apply_mappings", "Apply current mappings", id="orders.apply"),
-        Binding("e", "toggle_exceptions", "Exceptions only", id="orders.exceptions"),
+        Binding(
+            "a", "apply_mappings", "Apply", id="orders.apply", tooltip="Apply current mappings"
+        ),
+        Binding(
+            "e",
+            "toggle_exceptions",
+            "Exceptions",
+            id="orders.exceptions",
+            tooltip="Exceptions only",
+        ),
         Binding("slash", "search", "Search", id="orders.search"),
         Binding("f", "filters", "Filters", id="orders.filters"),
-        Binding("r", "refresh", "Refresh", id="orders.refresh"),
+        Binding("r", "refresh", "Refresh", id="orders.refresh", show=False),  # refreshes itself
         Binding("u", "unmark_all", "Unmark all", id="orders.unmark", show=False),
     ]
     AUTO_FOCUS = "#orders-table"
-    CSS_PATH = "orders.tcss"
 
     def __init__(self) -> None:
         super().__init__()
@@ -151,7 +158,6 @@ class OrdersScreen(ReverbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
-        self.query_one("#orders-empty").display = False
         self.set_interval(REFRESH_SECONDS, self._periodic_refresh, name="refresh-orders")
 
     def on_screen_resume(self) -> None:
@@ -293,8 +299,7 @@ class OrdersScreen(ReverbScreen):
         box = self.query_one("#orders-empty", Static)
         if empty:
             box.update(empty_text(self.filters.active))
-        box.display = empty
-        self.table.display = not empty
+        self.set_class(empty, "-empty")  # orders.tcss swaps the table for the box
 
     # -- filters ---------------------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.events import Resize
 from textual.message import Message
 from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -37,8 +36,6 @@ RANGES: tuple[tuple[str, str], ...] = (
 )
 DEFAULT_RANGE = "30"
 ALL = ""  # the integration filter's "All integrations" value (a name is never empty)
-# Below this width the two charts of an integration stack instead of sitting side by side.
-NARROW_WIDTH = 100
 ORDERS_COLOUR = (242, 107, 33)  # Reverb orange
 REVENUE_COLOUR = (61, 142, 232)  # status blue
 NOTE = (
@@ -75,85 +72,6 @@ class ReportsScreen(ReverbScreen):
             self.report = report
             self.names = names
             self.request = request
-
-    DEFAULT_CSS = """
-    ReportsScreen #report-controls {
-        height: 3;
-        padding: 0 1;
-    }
-    ReportsScreen #report-range {
-        width: 22;
-    }
-    ReportsScreen #report-channel {
-        width: 40;
-        margin-left: 1;
-    }
-    ReportsScreen #report-custom {
-        height: 3;
-        padding: 0 1;
-    }
-    ReportsScreen #report-custom Label {
-        padding: 1 1 0 1;
-    }
-    ReportsScreen #report-custom Input {
-        width: 18;
-    }
-    ReportsScreen #report-apply {
-        margin-left: 1;
-        min-width: 8;
-    }
-    ReportsScreen #report-error {
-        margin: 0 2;
-    }
-    ReportsScreen #report-summary {
-        height: auto;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    ReportsScreen #report-sections {
-        height: auto;
-    }
-    ReportsScreen #report-note {
-        color: $text-muted;
-        height: auto;
-    }
-    ReportsScreen #report-body {
-        height: 1fr;
-        padding: 0 1;
-    }
-    ReportsScreen .report-heading {
-        text-style: bold;
-        color: $primary;
-        margin-top: 1;
-        height: auto;
-    }
-    ReportsScreen .report-removed {
-        color: $text-muted;
-    }
-    ReportsScreen DataTable {
-        height: auto;
-        max-height: 14;
-        margin-bottom: 1;
-    }
-    ReportsScreen .chart-row {
-        height: auto;
-    }
-    ReportsScreen .chart-row ReportChart {
-        width: 1fr;
-    }
-    ReportsScreen.-narrow .chart-row {
-        layout: vertical;
-    }
-    ReportsScreen.-narrow .chart-row ReportChart {
-        width: 100%;
-        height: 10;
-    }
-    ReportsScreen .report-empty {
-        color: $text-muted;
-        text-style: italic;
-        height: auto;
-    }
-    """
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="reports.back"),
@@ -201,7 +119,6 @@ class ReportsScreen(ReverbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
-        self.query_one("#report-custom").display = False
         totals = self.query_one("#report-totals", DataTable)
         for key, label in (
             ("channel", "Integration"),
@@ -213,9 +130,6 @@ class ReportsScreen(ReverbScreen):
         ):
             totals.add_column(label, key=key)
         self.load_report()
-
-    def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
 
     # -- the request --------------------------------------------------------------------------
 
@@ -274,13 +188,11 @@ class ReportsScreen(ReverbScreen):
                 self.load_report()
 
     def _choose_range(self, choice: str) -> None:
-        custom_row = self.query_one("#report-custom")
+        self.set_class(choice == "custom", "-custom")  # shows the dates' row (reports.tcss)
         if choice == "custom":
-            custom_row.display = True
             self._fill_custom_inputs()
             self.query_one("#report-from", Input).focus()
             return  # nothing changes until the dates are given
-        custom_row.display = False
         self.query_one("#report-error", FormError).clear()
         if choice != self.range_choice:
             self.range_choice = choice

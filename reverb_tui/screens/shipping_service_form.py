@@ -50,19 +50,6 @@ class ShippingServiceModal(ReverbModal):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="shipping-service-form.cancel")]
 
-    DEFAULT_CSS = """
-    ShippingServiceModal { align: center middle; }
-    #service-dialog {
-        width: 72;
-        height: auto;
-        max-height: 90%;
-        padding: 1 2;
-        border: thick $primary;
-        background: $surface;
-    }
-    #service-dialog-title { text-style: bold; color: $primary; }
-    """
-
     def __init__(self, mode: str, service: Any | None = None) -> None:
         super().__init__()
         if mode not in TITLES:

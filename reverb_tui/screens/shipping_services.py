@@ -99,24 +99,14 @@ class ShippingServicesScreen(ReverbScreen):
         Binding("escape", "back", "Back", id="shipping-services.back"),
         Binding("a", "add", "Add", id="shipping-services.add"),
         Binding("n", "rename", "Rename", id="shipping-services.rename"),
-        Binding("c", "carrier", "Change carrier", id="shipping-services.carrier"),
-        Binding("k", "code", "Change code", id="shipping-services.code"),
+        Binding(
+            "c", "carrier", "Carrier", id="shipping-services.carrier", tooltip="Change carrier"
+        ),
+        Binding("k", "code", "Code", id="shipping-services.code", tooltip="Change code"),
         Binding("d,delete", "delete", "Delete", id="shipping-services.delete"),
         Binding("r", "refresh", "Refresh", id="shipping-services.refresh"),
     ]
     AUTO_FOCUS = "#services-table"
-
-    DEFAULT_CSS = """
-    ShippingServicesScreen #services-heading { height: 3; padding: 0 1; }
-    ShippingServicesScreen #services-title { width: 1fr; padding: 1 0 0 0; }
-    ShippingServicesScreen #services-add { min-width: 24; }
-    ShippingServicesScreen #services-help { height: auto; padding: 0 2; }
-    ShippingServicesScreen #services-error { margin: 1 2 0 2; }
-    ShippingServicesScreen #services-table { height: 1fr; margin: 1 1 0 1; }
-    ShippingServicesScreen #services-empty {
-        height: auto; margin: 1 2; padding: 1 2; border: round $primary;
-    }
-    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -215,6 +205,12 @@ class ShippingServicesScreen(ReverbScreen):
             self.load_services()
 
         self.app.push_screen(ShippingServiceModal(mode, service), saved)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keys for the highlighted service are dimmed while there is none."""
+        if action in ("rename", "carrier", "code", "delete") and self.table.empty:
+            return None
+        return True
 
     def action_add(self) -> None:
         self._open_form("add")

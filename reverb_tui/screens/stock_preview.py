@@ -67,49 +67,6 @@ def counts_text(plan: list[dict[str, Any]]) -> str:
 class StockPreviewModal(ReverbModal):
     """Dry-run preview of a stock push: current and new value of each listing."""
 
-    DEFAULT_CSS = """
-    StockPreviewModal {
-        align: center middle;
-    }
-    StockPreviewModal > #stock-preview-dialog {
-        width: 90%;
-        max-width: 140;
-        height: 90%;
-        padding: 1 2;
-        border: thick $primary;
-        background: $surface;
-    }
-    StockPreviewModal #stock-preview-title {
-        text-style: bold;
-        color: $primary;
-        height: auto;
-    }
-    StockPreviewModal #stock-preview-intro, StockPreviewModal #stock-preview-counts {
-        height: auto;
-        margin-top: 1;
-    }
-    StockPreviewModal #stock-preview-counts {
-        text-style: bold;
-    }
-    StockPreviewModal #stock-preview-busy {
-        height: 3;
-    }
-    StockPreviewModal #stock-preview-busy LoadingIndicator {
-        width: 12;
-        height: 3;
-    }
-    StockPreviewModal #stock-preview-busy Static {
-        width: auto;
-        height: 3;
-        content-align: left middle;
-        color: $text-muted;
-    }
-    StockPreviewModal #stock-preview-table {
-        height: 1fr;
-        margin-top: 1;
-    }
-    """
-
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="stock-preview.cancel")]
 
     class Planned(Message):
@@ -157,8 +114,6 @@ class StockPreviewModal(ReverbModal):
             ("action", "Action"),
         ):
             table.add_column(label, key=key)
-        table.display = False
-        self.query_one("#stock-preview-counts").display = False
         # OK waits for the plan in the confirming form; Cancel always works.
         self.query_one("#stock-preview-ok", Button).disabled = self.confirm
         self.query_one("#stock-preview-cancel", Button).focus()
@@ -190,7 +145,7 @@ class StockPreviewModal(ReverbModal):
         if len(plan) > MAX_ROWS:
             text += f" The first {MAX_ROWS:,} are shown, writes first."
         counts.update(text)
-        counts.display = True
+        self.add_class("-planned")  # shows the counts and the table (stock_preview.tcss)
         table = self.query_one(DataTable)
         ordered = sorted(
             plan, key=lambda r: (ACTIONS.get(r["action"], (9, "", ""))[0], r.get("sku") or "")
@@ -208,7 +163,6 @@ class StockPreviewModal(ReverbModal):
                 Text(label, style=style),
                 key=str(row["listing_id"]),
             )
-        table.display = True
 
     def worker_state_changed(self, worker: Worker, state: WorkerState) -> None:
         if worker.name == "stock-dry-run" and state in (
@@ -216,7 +170,7 @@ class StockPreviewModal(ReverbModal):
             WorkerState.ERROR,
             WorkerState.CANCELLED,
         ):
-            self.query_one("#stock-preview-busy").display = False
+            self.add_class("-done")  # the spinner goes
             self.query_one("#stock-preview-ok", Button).disabled = False
 
     def show_worker_error(self, worker: Worker, message: str) -> bool:

@@ -187,51 +187,6 @@ class SyncLogScreen(ReverbScreen):
             super().__init__()
             self.options = options
 
-    DEFAULT_CSS = """
-    SyncLogScreen #sync-log-heading {
-        height: 3;
-        padding: 0 1;
-    }
-    SyncLogScreen #sync-log-title {
-        width: auto;
-        padding: 1 2 0 0;
-    }
-    SyncLogScreen #sync-log-filter {
-        width: 36;
-    }
-    SyncLogScreen #sync-log-retry {
-        margin-left: 2;
-        min-width: 11;
-    }
-    SyncLogScreen #sync-log-status {
-        height: 1;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    SyncLogScreen #sync-log-status.-error {
-        color: $error;
-        text-style: bold;
-    }
-    SyncLogScreen #sync-log-table {
-        height: 1fr;
-        margin: 0 1;
-    }
-    SyncLogScreen #sync-log-empty {
-        height: auto;
-        margin: 1 2;
-        padding: 1 2;
-        border: round $primary;
-    }
-    SyncLogScreen #run-detail {
-        height: 30%;
-        min-height: 7;
-        margin: 0 1;
-        padding: 0 1;
-        border: round $panel-lighten-2;
-        border-title-color: $text-muted;
-    }
-    """
-
     BINDINGS = [
         Binding("escape", "back", "Back", id="sync-log.back"),
         Binding("t", "retry", "Retry", id="sync-log.retry"),
@@ -375,6 +330,12 @@ class SyncLogScreen(ReverbScreen):
         self.channel_filter = channel_id
         self.load_rows()
         self.table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """t is dimmed while the log is empty (on a run that did not fail it says why)."""
+        if action in ("retry",) and self.table.empty:
+            return None
+        return True
 
     def action_retry(self) -> None:
         run = self.highlighted_run

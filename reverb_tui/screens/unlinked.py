@@ -114,7 +114,6 @@ class UnlinkedScreen(ReverbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Unlinked"
-        self.query_one("#auto-link-report").display = False
         self.load()
 
     # -- reading ----------------------------------------------------------------------------
@@ -226,7 +225,7 @@ class UnlinkedScreen(ReverbScreen):
             text += f" {plural(r.unmatched, 'channel SKU')} matched no local SKU."
         report = self.query_one("#auto-link-report", Static)
         report.update(text)
-        report.display = True
+        self.add_class("-auto-linked")  # shows the report (app.tcss)
         self.app.notify(text, title="Auto-link", markup=False)
         if n:
             self.changed = True

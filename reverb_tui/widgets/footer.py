@@ -5,6 +5,9 @@ screen comes back on top and on many focus changes, even when the same keys resu
 rebuilds were a large share of the time from a key press to the next frame when opening an
 integration and going back to the list (benchmarks/tui_bench.py, keypress figures). This
 footer remembers what it last composed and skips a rebuild that would show the same thing.
+
+It is compact (more keys to a line), and on a narrow screen (``-narrow``) it leaves the app's
+own keys to the command palette, so the screen's keys fit 80 columns.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.widgets._footer import FooterKey  # not exported; Textual is pinned
 
 
 def shown_bindings(screen: Screen) -> tuple[Any, ...]:
@@ -28,6 +31,7 @@ def shown_bindings(screen: Screen) -> tuple[Any, ...]:
 
 class AppFooter(Footer):
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("compact", True)  # more keys fit a line, at 80 columns too
         super().__init__(**kwargs)
         self._composed: tuple[Any, ...] | None = None  # None: keys not composed yet
         # A rebuild is queued (Footer.bindings_changed: after the next refresh). It reads the
@@ -38,15 +42,21 @@ class AppFooter(Footer):
 
     def compose(self) -> ComposeResult:
         self._rebuild_queued = False
-        if self._bindings_ready:
-            self._composed = shown_bindings(self.screen)
+        if not self._bindings_ready:
+            return
+        self._composed = shown_bindings(self.screen)
+        # The app's own keys (o Orders, i Inventory...) get a class: a narrow screen hides
+        # them (app.tcss), so its own keys fit; the command palette still lists them.
+        app_keys = {
+            b.key for node, b, _on, _tip in self.screen.active_bindings.values() if node is self.app
+        }
         for widget in super().compose():
             if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
-                # A FooterKey starts compact (True) and is data-bound to the footer's (False)
-                # after mounting: two restyles of every key on every rebuild. Starting it with
-                # the footer's value leaves neither. (The command palette's key is not bound:
-                # it stays compact.)
+                # A FooterKey starts compact (True) and is data-bound to the footer's after
+                # mounting: starting it with the footer's value saves a restyle of every key on
+                # every rebuild. (The command palette's key is not bound: it stays compact.)
                 widget.set_reactive(FooterKey.compact, self.compact)
+                widget.set_class(widget.key in app_keys, "-app-key")
             yield widget
 
     def bindings_changed(self, screen: Screen) -> None:

@@ -9,7 +9,8 @@
   DataTable's own click (which would also select the row).
 - ``empty`` is True after a ``sync`` with no rows. With ``empty_state`` (the default), the
   parent gets the ``-empty`` class as well; the CSS below then hides the table and shows its
-  sibling with the ``empty-state`` class.
+  sibling with the ``empty-state`` class. A change asks the screen to check its keys again
+  (``check_action`` dims the ones that need a row).
 """
 
 from __future__ import annotations
@@ -70,8 +71,19 @@ class KeyedTable(DataTable):
         self.empty_state = empty_state
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         for key, label in self.columns_spec:
             self.add_column(label, key=key)
+
+    def set_columns(self, columns: Sequence[tuple[str, str]]) -> None:
+        """Show these columns instead (a narrower set for a small terminal, say); the rows
+        go with them: ``sync`` fills them again."""
+        self.columns_spec = tuple(columns)
+        self.column_keys = tuple(key for key, _label in self.columns_spec)
+        self.clear(columns=True)
+        self._add_columns()
 
     # -- rows -----------------------------------------------------------------------------------
 
@@ -131,6 +143,8 @@ class KeyedTable(DataTable):
         self.set_class(empty, "-empty")
         if self.empty_state and self.parent is not None:
             self.parent.set_class(empty, "-empty")
+        if self.is_attached:
+            self.screen.refresh_bindings()  # keys that need a row (the screen's check_action)
 
     # -- mouse ----------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ As the seed describes it: the existing mappings are listed, each with an X to de
 labels, plus any other value seen on this integration's orders) and a *local shipping service*
 drop-down; *Map field* adds the pair. Nothing is stored until *Save*, which applies every
 pending addition and removal at once (``ShippingService.save_mappings``: all or nothing);
-*Cancel* discards them. A mapping affects only orders downloaded after it is saved.
+*Cancel* posts ``Cancelled``: the screen decides (the detail screen discards the changes and
+stays). A mapping affects only orders downloaded after it is saved.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from textual.widgets import Button, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from ..ui_workers import GROUP_DB, WorkerRouting
+from ..views.pending_edits import PendingEdits
 from .form_error import FormError
 
 NOTE = (
@@ -109,7 +111,10 @@ class ShippingMappingSection(WorkerRouting, Vertical):
     ShippingMappingSection .mapping-line { height: auto; }
     ShippingMappingSection .mapping-text { width: 1fr; height: auto; padding: 0 1; }
     ShippingMappingSection .unmap { min-width: 6; margin: 0 1; }
-    ShippingMappingSection #shipping-mappings-empty { color: $text-muted; text-style: italic; }
+    ShippingMappingSection #shipping-mappings-empty {
+        color: $text-muted; text-style: italic; display: none;
+    }
+    ShippingMappingSection.-empty #shipping-mappings-empty { display: block; }
     ShippingMappingSection .mapping-picker { width: 1fr; height: auto; margin-right: 2; }
     ShippingMappingSection #shipping-pickers { height: auto; max-width: 120; }
     ShippingMappingSection #shipping-pickers Select { max-width: 60; }
@@ -120,12 +125,18 @@ class ShippingMappingSection(WorkerRouting, Vertical):
     ShippingMappingSection #shipping-mapping-note { margin-top: 1; }
     """
 
+    class Cancelled(Message):
+        """Cancel was pressed; the screen decides what it does (``section.discard()``)."""
+
+        def __init__(self, section: ShippingMappingSection) -> None:
+            super().__init__()
+            self.section = section
+
     def __init__(self, channel_id: int, *, id: str = "shipping-mapping-section") -> None:  # noqa: A002
         super().__init__(id=id)
         self.channel_id = channel_id
-        self.saved: list[Any] = []  # MappingInfo, as stored
-        self.removes: set[str] = set()  # channel services whose saved mapping goes on Save
-        self.adds: list[tuple[str, str]] = []  # (channel service, local service name)
+        # Channel service (Reverb shipping_method) -> local service name, saved and pending.
+        self.pending: PendingEdits[str, str] = PendingEdits()
         self._labels: dict[str, str] = {}
         self._carriers: dict[str, str] = {}  # local service name -> carrier
         self._services: list[Any] = []
@@ -175,11 +186,8 @@ class ShippingMappingSection(WorkerRouting, Vertical):
     def on_mappings_read(self, message: MappingsRead) -> None:
         message.stop()
         self._loaded = True
-        self.saved = list(message.mappings)
-        saved_keys = {m.channel_service for m in self.saved}
-        self.removes &= saved_keys  # removed elsewhere meanwhile: nothing left to remove
         self._labels = dict(message.choices)
-        self._labels.update({m.channel_service: m.label for m in self.saved})
+        self.pending.load(self._saved(message.mappings))
         self._services = list(message.services)
         self._carriers = {s.name: s.carrier for s in self._services}
         self._set_options(
@@ -197,6 +205,10 @@ class ShippingMappingSection(WorkerRouting, Vertical):
             error.clear()
         self._show_list()
 
+    def _saved(self, mappings: list[Any]) -> dict[str, str]:
+        self._labels.update({m.channel_service: m.label for m in mappings})
+        return {m.channel_service: m.service for m in mappings}
+
     @staticmethod
     def _set_options(select: Select, options: list[tuple[str, str]]) -> None:
         current = select.value
@@ -208,21 +220,13 @@ class ShippingMappingSection(WorkerRouting, Vertical):
     # -- the list --------------------------------------------------------------------------------
 
     def entries(self) -> list[Entry]:
-        out = [
-            Entry(
-                m.channel_service,
-                m.label,
-                m.service,
-                m.carrier,
-                "remove" if m.channel_service in self.removes else "saved",
-            )
-            for m in self.saved
+        p = self.pending
+        states = [(k, n, "remove" if k in p.removes else "saved") for k, n in p.saved.items()]
+        states += [(k, n, "add") for k, n in p.adds.items()]
+        return [
+            Entry(key, self._labels.get(key, key), name, self._carriers.get(name), state)
+            for key, name, state in states
         ]
-        out.extend(
-            Entry(key, self._labels.get(key, key), name, self._carriers.get(name), "add")
-            for key, name in self.adds
-        )
-        return out
 
     def _show_list(self, focus_index: int | None = None) -> None:
         box = self.query_one("#shipping-mappings-list", Vertical)
@@ -238,8 +242,8 @@ class ShippingMappingSection(WorkerRouting, Vertical):
             lines.append(line)
         if lines:
             box.mount_all(lines)
-        self.query_one("#shipping-mappings-empty").display = not entries
-        pending = len(self.adds) + len(self.removes)
+        self.set_class(not entries, "-empty")  # "No shipping mappings yet." (DEFAULT_CSS)
+        pending = len(self.pending)
         self.query_one("#shipping-mapping-pending", Static).update(
             f"{pending} unsaved change{'s' if pending != 1 else ''}" if pending else ""
         )
@@ -252,16 +256,6 @@ class ShippingMappingSection(WorkerRouting, Vertical):
             buttons[min(index, len(buttons) - 1)].focus()
         else:
             self.query_one("#shipping-channel-service", Select).focus()
-
-    def _effective(self) -> dict[str, str]:
-        """Channel service -> local service name as they would be after Save."""
-        out = {
-            m.channel_service: m.service
-            for m in self.saved
-            if m.channel_service not in self.removes
-        }
-        out.update(dict(self.adds))
-        return out
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -284,7 +278,7 @@ class ShippingMappingSection(WorkerRouting, Vertical):
     @on(Button.Pressed, "#shipping-mapping-cancel")
     def _cancel_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.cancel()
+        self.post_message(self.Cancelled(self))
 
     def _unmap(self, button: UnmapButton) -> None:
         entry = button.entry
@@ -292,18 +286,17 @@ class ShippingMappingSection(WorkerRouting, Vertical):
         error = self.query_one("#shipping-mapping-error", FormError)
         error.clear()
         if entry.state == "add":
-            self.adds = [(k, n) for k, n in self.adds if k != entry.key]
+            self.pending.drop_add(entry.key)
         elif entry.state == "remove":
-            if entry.key in dict(self.adds):
+            if not self.pending.keep(entry.key):
                 label = self._labels.get(entry.key, entry.key)
                 error.show(
                     f"The sales channel shipping service {label!r} has a new mapping waiting "
                     "to be saved; delete that one first to keep this one."
                 )
                 return
-            self.removes.discard(entry.key)
         else:
-            self.removes.add(entry.key)
+            self.pending.remove(entry.key)
         self._show_list(focus_index=index)
 
     def map_field(self) -> None:
@@ -323,7 +316,7 @@ class ShippingMappingSection(WorkerRouting, Vertical):
             )
             return
         key, name = str(key), str(name)
-        current = self._effective().get(key)
+        current = self.pending.add(key, name)
         if current is not None:
             label = self._labels.get(key, key)
             error.show(
@@ -331,15 +324,13 @@ class ShippingMappingSection(WorkerRouting, Vertical):
                 f"{current!r}; delete that mapping first (X)."
             )
             return
-        self.adds.append((key, name))
         with channel_select.prevent(Select.Changed):
             channel_select.clear()
         self._show_list()
 
-    def cancel(self) -> None:
-        """Discard every pending change."""
-        self.adds.clear()
-        self.removes.clear()
+    def discard(self) -> None:
+        """Forget every change not saved, and what the drop-downs hold."""
+        self.pending.clear()
         self.query_one("#shipping-mapping-error", FormError).clear()
         for select in self.query(Select):
             with select.prevent(Select.Changed):
@@ -351,11 +342,11 @@ class ShippingMappingSection(WorkerRouting, Vertical):
     def save(self) -> None:
         error = self.query_one("#shipping-mapping-error", FormError)
         error.clear()
-        if not self.adds and not self.removes:
+        if not self.pending:
             error.show("There are no unsaved changes: Map field or X first, then Save.")
             return
         self.query_one("#shipping-mapping-save", Button).disabled = True
-        self._save(list(self.adds), sorted(self.removes))
+        self._save(list(self.pending.adds.items()), sorted(self.pending.removes))
 
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="save-shipping-mappings")
     def _save(self, adds: list[tuple[str, str]], removes: list[str]) -> None:
@@ -364,9 +355,7 @@ class ShippingMappingSection(WorkerRouting, Vertical):
 
     def on_mappings_saved(self, message: MappingsSaved) -> None:
         message.stop()
-        self.saved = list(message.mappings)
-        self.adds.clear()
-        self.removes.clear()
+        self.pending.saved_as(self._saved(message.mappings))
         self._show_list()
         parts = []
         if message.added:

@@ -25,6 +25,8 @@ class SitePicker(Vertical):
 
     DEFAULT_CSS = """
     SitePicker { height: auto; }
+    SitePicker > Input { display: none; }
+    SitePicker.-custom > Input { display: block; }
     """
 
     def __init__(self, site: str = "production", *, id: str) -> None:  # noqa: A002
@@ -39,7 +41,7 @@ class SitePicker(Vertical):
             placeholder="https://your-api.example.com/api (http only on localhost)",
             id=f"{self.id}-url",
         )
-        url_input.display = choice == CUSTOM
+        self.set_class(choice == CUSTOM, "-custom")  # the URL field shows (DEFAULT_CSS)
         yield url_input
 
     @staticmethod
@@ -61,7 +63,7 @@ class SitePicker(Vertical):
         if event.select is not self.select:
             return
         custom = event.value == CUSTOM
-        self.url_input.display = custom
+        self.set_class(custom, "-custom")
         if custom and self.select.has_focus_within:  # a person chose it, not set_site()
             self.url_input.focus()
 
@@ -86,4 +88,4 @@ class SitePicker(Vertical):
         choice, url = self._split(site)
         self.select.value = choice
         self.url_input.value = url
-        self.url_input.display = choice == CUSTOM
+        self.set_class(choice == CUSTOM, "-custom")

@@ -4,8 +4,9 @@ It lists the integration's channel SKU → local SKU mappings (with their kit mu
 with an X to delete it; two searchable drop-downs (the sales channel SKU, from the downloaded
 listings and orders; the local SKU, from the inventory), a kit field and *Map them* add a pair.
 Nothing reaches the database until *Save*, which applies every pending addition and deletion
-in one transaction (any bad entry refuses the whole save). *Cancel* — like the "Sales channel
-integrations" link and Escape — returns to the list without applying anything.
+in one transaction (any bad entry refuses the whole save). *Cancel* posts ``Cancelled``: the
+screen decides (the detail screen returns to the list without applying anything, as its "Sales
+channel integrations" link and Escape do).
 
 Mappings can number thousands (after an auto-link): the table shows at most ``WINDOW`` rows
 at a time, filtered by the field above it.
@@ -27,6 +28,7 @@ from ..db.models import fold
 from ..errors import AppError, NotFound, UserError
 from ..messages import SyncRequested
 from ..ui_workers import GROUP_DB, WorkerRouting
+from ..views.pending_edits import PendingEdits
 from .form_error import FormError
 from .keyed_table import KeyedTable
 from .sku_picker import SkuChoice, SkuPicker
@@ -139,6 +141,13 @@ class SkuMappingSection(WorkerRouting, Vertical):
             self.added = added
             self.removed = removed
 
+    class Cancelled(Message):
+        """Cancel was pressed; the screen decides what it does (``section.discard()``)."""
+
+        def __init__(self, section: SkuMappingSection) -> None:
+            super().__init__()
+            self.section = section
+
     class Loaded(Message):
         """The saved mappings were read (posted by the loading worker)."""
 
@@ -168,9 +177,8 @@ class SkuMappingSection(WorkerRouting, Vertical):
     def __init__(self, channel_id: int, *, id: str = "sku-mapping-section") -> None:  # noqa: A002
         super().__init__(id=id)
         self.channel_id = channel_id
-        self.saved: dict[str, Any] = {}  # fold(channel SKU) -> MappingRow, as stored
-        self.pending_adds: dict[str, Any] = {}  # fold(channel SKU) -> MappingRow to add
-        self.pending_removes: dict[str, str] = {}  # fold(channel SKU) -> its spelling
+        # fold(channel SKU) -> MappingRow: as stored, and the changes waiting for Save.
+        self.pending: PendingEdits[str, Any] = PendingEdits()
         self.loaded = False
 
     def compose(self) -> ComposeResult:
@@ -241,10 +249,7 @@ class SkuMappingSection(WorkerRouting, Vertical):
     def on_sku_mapping_section_loaded(self, message: SkuMappingSection.Loaded) -> None:
         message.stop()
         self.loaded = True
-        self.saved = {fold(r.channel_sku): r for r in message.rows}
-        # A pending deletion of a mapping deleted elsewhere meanwhile has nothing to delete.
-        for key in [k for k in self.pending_removes if k not in self.saved]:
-            del self.pending_removes[key]
+        self.pending.load({fold(r.channel_sku): r for r in message.rows})
         self.refresh_table()
 
     # -- the table --------------------------------------------------------------------------
@@ -263,12 +268,12 @@ class SkuMappingSection(WorkerRouting, Vertical):
             )
 
         rows: list[tuple[str, tuple[Any, ...]]] = []
-        for key, r in self.pending_adds.items():
+        for key, r in self.pending.adds.items():
             if matches(r):
                 rows.append((f"add:{key}", self._cells(r, "new — Save adds it", "green")))
-        for key, r in self.saved.items():
+        for key, r in self.pending.saved.items():
             if matches(r):
-                if key in self.pending_removes:
+                if key in self.pending.removes:
                     cells = self._cells(r, "deleted — Save applies", "red", strike=True)
                 else:
                     cells = self._cells(r, "", "")
@@ -292,11 +297,12 @@ class SkuMappingSection(WorkerRouting, Vertical):
         table = self.table
         rows = self._rows()
         shown = rows[:WINDOW]
-        total = len(self.saved) + len(self.pending_adds)
+        saved = len(self.pending.saved)
+        total = saved + len(self.pending.adds)
         table.sync(dict(shown), empty=total == 0)
         shown_text = ""
         if total:
-            shown_text = f"{len(self.saved)} saved mapping{'s' if len(self.saved) != 1 else ''}"
+            shown_text = f"{saved} saved mapping{'s' if saved != 1 else ''}"
             if len(rows) < total:
                 shown_text += f", {len(rows)} match the filter"
             if len(shown) < len(rows):
@@ -305,7 +311,7 @@ class SkuMappingSection(WorkerRouting, Vertical):
         self._show_pending()
 
     def _show_pending(self) -> None:
-        adds, removes = len(self.pending_adds), len(self.pending_removes)
+        adds, removes = len(self.pending.adds), len(self.pending.removes)
         text = ""
         if adds or removes:
             parts = []
@@ -318,7 +324,7 @@ class SkuMappingSection(WorkerRouting, Vertical):
 
     @property
     def has_pending(self) -> bool:
-        return bool(self.pending_adds or self.pending_removes)
+        return bool(self.pending)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "sku-mapping-filter":
@@ -331,13 +337,18 @@ class SkuMappingSection(WorkerRouting, Vertical):
     def _x_clicked(self, message: MappingTable.CellClicked) -> None:
         message.stop()
         kind, _, key = message.key.partition(":")
+        error = self.query_one(FormError)
+        error.clear()
         if kind == "add":
-            self.pending_adds.pop(key, None)
-        elif key in self.pending_removes:
-            del self.pending_removes[key]  # the X again takes the deletion back
-        elif key in self.saved:
-            self.pending_removes[key] = self.saved[key].channel_sku
-        self.query_one(FormError).clear()
+            self.pending.drop_add(key)
+        elif key not in self.pending.removes:
+            self.pending.remove(key)
+        elif not self.pending.keep(key):  # the X again takes the deletion back, unless...
+            added = self.pending.adds[key]
+            error.show(
+                f"Channel SKU {added.channel_sku!r} has a new mapping waiting to be saved; "
+                "delete that one first to keep this one."
+            )
         self.refresh_table()
 
     # -- Map them ---------------------------------------------------------------------------
@@ -355,7 +366,7 @@ class SkuMappingSection(WorkerRouting, Vertical):
     @on(Button.Pressed, "#sku-cancel")
     def _cancel_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.cancel()
+        self.post_message(self.Cancelled(self))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "sku-kit":
@@ -389,15 +400,15 @@ class SkuMappingSection(WorkerRouting, Vertical):
             if not local:
                 raise UserError("Choose the local SKU to map it to.")
             kit = parse_kit(self.query_one("#sku-kit", Input).value)
-            key = fold(channel_sku)
-            if key in self.pending_adds:
-                other = self.pending_adds[key]
+            key, pending = fold(channel_sku), self.pending
+            if key in pending.adds:
+                other = pending.adds[key]
                 raise UserError(
                     f"Channel SKU {other.channel_sku!r} is already mapped to {other.sku!r} in the "
                     "changes not saved yet; delete that one first (X)."
                 )
-            if key in self.saved and key not in self.pending_removes:
-                other = self.saved[key]
+            if key in pending.saved and key not in pending.removes:
+                other = pending.saved[key]
                 raise UserError(
                     f"Channel SKU {other.channel_sku!r} is already mapped to {other.sku!r} "
                     f"(kit {other.kit}); delete that mapping first (X), then map it again."
@@ -424,12 +435,9 @@ class SkuMappingSection(WorkerRouting, Vertical):
         from ..services.skus import MappingRow
 
         message.stop()
-        key = fold(message.channel_sku)
-        if key in self.pending_adds or (key in self.saved and key not in self.pending_removes):
+        row = MappingRow(message.channel_sku, message.sku, message.kit, message.title)
+        if self.pending.add(fold(message.channel_sku), row) is not None:
             return  # mapped meanwhile by a second press; the first one stands
-        self.pending_adds[key] = MappingRow(
-            message.channel_sku, message.sku, message.kit, message.title
-        )
         self.query_one("#sku-channel-picker", SkuPicker).clear()
         self.query_one("#sku-local-picker", SkuPicker).clear()
         self.query_one("#sku-kit", Input).value = "1"
@@ -444,8 +452,8 @@ class SkuMappingSection(WorkerRouting, Vertical):
         if not self.has_pending:
             error.show("There are no changes to save: map a pair or press an X first.")
             return
-        adds = [(r.channel_sku, r.sku, r.kit) for r in self.pending_adds.values()]
-        removes = list(self.pending_removes.values())
+        adds = [(r.channel_sku, r.sku, r.kit) for r in self.pending.adds.values()]
+        removes = [self.pending.saved[key].channel_sku for key in sorted(self.pending.removes)]
         self.save_changes(adds, removes)
 
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="save-sku-mappings")
@@ -455,9 +463,7 @@ class SkuMappingSection(WorkerRouting, Vertical):
 
     def on_sku_mapping_section_save_done(self, message: SkuMappingSection.SaveDone) -> None:
         message.stop()
-        self.pending_adds.clear()
-        self.pending_removes.clear()
-        self.saved = {fold(r.channel_sku): r for r in message.rows}
+        self.pending.saved_as({fold(r.channel_sku): r for r in message.rows})
         self.refresh_table()
         parts = []
         if message.added:
@@ -476,19 +482,7 @@ class SkuMappingSection(WorkerRouting, Vertical):
 
     def discard(self) -> int:
         """Forget the changes not saved; returns how many there were."""
-        n = len(self.pending_adds) + len(self.pending_removes)
-        self.pending_adds.clear()
-        self.pending_removes.clear()
-        return n
-
-    def cancel(self) -> None:
-        """The seed's Cancel: back to the list of integrations without applying anything."""
-        self.discard()
-        leave = getattr(self.screen, "action_back", None)
-        if leave is not None:
-            leave()
-        else:
-            self.refresh_table()
+        return self.pending.clear()
 
     def on_unmount(self) -> None:
         n = self.discard()

@@ -37,7 +37,8 @@ class TokenInput(Vertical):
     TokenInput > Horizontal { height: auto; }
     TokenInput Input { width: 1fr; }
     TokenInput Checkbox { width: auto; }
-    TokenInput > .token-hint { color: $text-muted; padding: 0 1; height: auto; }
+    TokenInput > .token-hint { color: $text-muted; padding: 0 1; height: auto; display: none; }
+    TokenInput.-checked > .token-hint { display: block; }
     """
 
     def __init__(self, *, id: str, placeholder: str = "") -> None:  # noqa: A002
@@ -53,9 +54,7 @@ class TokenInput(Vertical):
                 id=f"{self.id}-reveal",
                 tooltip="Show the last 4 characters and the length of the token",
             )
-        hint = Static("", id=f"{self.id}-hint", classes="token-hint", markup=False)
-        hint.display = False
-        yield hint
+        yield Static("", id=f"{self.id}-hint", classes="token-hint", markup=False)
 
     @property
     def input(self) -> Input:
@@ -79,7 +78,7 @@ class TokenInput(Vertical):
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox is self.reveal:
             event.stop()
-            self.hint.display = event.value
+            self.set_class(event.value, "-checked")  # shows the hint (DEFAULT_CSS)
             if event.value:
                 self._show_hint()
 
@@ -90,7 +89,7 @@ class TokenInput(Vertical):
     def hide(self) -> None:
         """Hide the check again."""
         self.reveal.value = False
-        self.hint.display = False
+        self.remove_class("-checked")
 
     def clear(self) -> None:
         self.input.value = ""

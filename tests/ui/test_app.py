@@ -114,3 +114,56 @@ def test_every_stylesheet_ships_as_package_data() -> None:
         s for s in sheets if any(fnmatch(s, g) and s.count("/") == g.count("/") for g in globs)
     ]
     assert shipped == sheets
+
+
+def test_screen_styles_live_in_the_apps_stylesheets() -> None:
+    """Every screen's CSS is in a .tcss file the App loads at start; no screen brings its own
+    (a screen's CSS_PATH re-parses and restyles the whole app when it first opens), and only
+    reusable widgets keep DEFAULT_CSS."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    from textual.screen import Screen
+
+    import reverb_tui
+    import reverb_tui.screens
+
+    root = Path(reverb_tui.__file__).parent
+    loaded = {Path(p).resolve() for p in ReverbApp.CSS_PATH}
+    assert {p.resolve() for p in root.rglob("*.tcss")} == loaded
+    for info in pkgutil.iter_modules(reverb_tui.screens.__path__):
+        module = importlib.import_module(f"reverb_tui.screens.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Screen):
+                if value.__module__ != module.__name__:
+                    continue
+                assert "CSS_PATH" not in vars(value), value
+                assert "DEFAULT_CSS" not in vars(value), value
+
+
+async def test_keys_that_need_a_row_are_dimmed_without_one(services) -> None:
+    """check_action: space on an empty list, e/d on an empty inventory, the shipping
+    service keys without a service, t on an empty sync log; they light up with a row."""
+    app = make_app(services)
+
+    def enabled(key: str) -> bool:
+        return app.screen.active_bindings[key].enabled
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert not enabled("space")
+        for screen_key, keys in (("i", "ed"), ("v", "nckd"), ("l", "t")):
+            await pilot.press(screen_key)
+            await settle(pilot)
+            assert not any(enabled(k) for k in keys), screen_key
+            await pilot.press("escape")
+            await settle(pilot)
+        add_channel(services, "Main shop")
+        services.inventory.upsert("GTR-1", title="Strat", on_hand=1)
+        await pilot.press("r")
+        await settle(pilot)
+        assert enabled("space")
+        await pilot.press("i")
+        await settle(pilot)
+        assert enabled("e") and enabled("d")

@@ -8,7 +8,6 @@ from pathlib import Path
 from sqlmodel import select
 from textual.widgets import DataTable, Input
 
-import reverb_tui.app
 from reverb_tui.app import ReverbApp
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import InventoryItem
@@ -25,8 +24,6 @@ from tests.ui.helpers import notifications, paste, press_button, settle, type_te
 
 class RecordingApp(ReverbApp):
     """The app with its sync replaced by a record of what was asked for."""
-
-    CSS_PATH = str(Path(reverb_tui.app.__file__).with_name("app.tcss"))
 
     def __init__(self, services) -> None:  # noqa: ANN001
         super().__init__(services, start_sync=False)

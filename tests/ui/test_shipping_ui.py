@@ -278,10 +278,13 @@ async def test_cancel_discards_and_bad_input_is_one_sentence(services) -> None:
         await choose(pilot, "#shipping-local-service", "UPS Ground")
         await press_button(pilot, "#shipping-map-field")
         await pilot.pause()
-        assert (section.adds, section.removes) == ([("local", "UPS Ground")], {"shipped"})
+        assert (section.pending.adds, section.pending.removes) == (
+            {"local": "UPS Ground"},
+            {"shipped"},
+        )
         await press_button(pilot, "#shipping-mapping-cancel")
         await settle(pilot)
-        assert (section.adds, section.removes) == ([], set())
+        assert (section.pending.adds, section.pending.removes) == ({}, set())
         text = " ".join(screen_text(app).split())
         assert "Standard shipping (shipped) → UPS Ground · UPS" in text
         assert "Local pickup" not in text.split("Sales channel shipping service")[0]
@@ -301,7 +304,7 @@ async def test_without_local_services_the_section_says_what_to_do(services) -> N
         await choose(pilot, "#shipping-channel-service", "local")
         await press_button(pilot, "#shipping-map-field")
         assert error.message == NO_SERVICES
-        assert section.adds == []
+        assert section.pending.adds == {}
 
         # Add one on the Shipping services screen (v), come back: it is offered.
         await pilot.press("v")

@@ -14,7 +14,8 @@ from reverb_tui.errors import StorageError
 from reverb_tui.services.factory import Services, build_services
 from reverb_tui.views.channel import ChannelView
 from reverb_tui.widgets.channel_table import ChannelTable
-from tests.ui.helpers import add_channel, settle
+from tests.db_rows import add_channel
+from tests.ui.helpers import settle
 
 
 async def test_first_rows_paint_first_then_the_services_rows_replace_them(

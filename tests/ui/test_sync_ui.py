@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
-from reverb_tui.app import ReverbApp
+from reverb_tui.app import ROUTINE_NOTICE_SECONDS, ReverbApp, summary_text, total
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel, Order
 from reverb_tui.messages import SyncProgressed
-from reverb_tui.sync.service import SyncProgress, SyncQueue, SyncWanted
+from reverb_tui.sync.service import ChannelSummary, SyncProgress, SyncQueue, SyncWanted
 from reverb_tui.widgets.channel_table import progress_text
 from tests.conftest import fast_client_factory
 from tests.db_rows import add_channel
@@ -122,3 +122,38 @@ def test_progress_and_queue_rules() -> None:
     q.put(SyncWanted(3, stock_only=True))
     q.put(SyncWanted(3, stock_only=False))  # a full sync is not covered by stock-only
     assert [q.pop(), q.pop()] == [SyncWanted(3, True), SyncWanted(3, False)]
+
+
+async def test_a_run_of_several_integrations_is_one_short_notification(make_services) -> None:
+    fake = FakeReverb()
+    for _ in range(4):
+        fake.add_order()
+    svc, _ = setup(make_services, fake, "Shop A", "Shop B")
+    app = ReverbApp(svc, start_sync=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("s")
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        synced = [n for n in app._notifications if n.title.startswith("Synced")]
+        assert [(n.title, n.message) for n in synced] == [
+            ("Synced 2 integrations", "8 new orders.")  # each shop sees the 4 orders
+        ]
+        assert synced[0].timeout == ROUTINE_NOTICE_SECONDS
+
+
+def test_summary_text_leaves_out_what_did_not_happen() -> None:
+    quiet = ChannelSummary("A", orders_new=0)
+    assert summary_text(quiet) == "0 new orders."
+    busy = ChannelSummary(
+        "A", orders_new=300, orders_updated=2, listings_pushed=19, listings_skipped=3
+    )
+    assert summary_text(busy) == "300 new orders, 2 updated; 19 listings updated, 3 skipped."
+    failed = ChannelSummary("A", listings_pushed=1, listings_failed=2, errors=["Nope", "Nope"])
+    assert (
+        summary_text(failed) == "0 new orders; 1 listings updated, 2 failed; 2 errors; first: Nope."
+    )
+    both = total([busy, failed])
+    assert (both.orders_new, both.listings_pushed, both.listings_failed) == (300, 20, 2)

@@ -24,7 +24,7 @@ from reverb_tui.errors import StorageError
 from reverb_tui.services.factory import Services, build_services
 from reverb_tui.views.channel import VIEW_FIELDS, ChannelView
 from tests.conftest import SECRET_TOKEN
-from tests.ui.helpers import add_channel
+from tests.db_rows import add_channel
 
 
 def service_rows(svc: Services) -> list[ChannelView]:
