@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "skus",
     "demo",
     "completion",
+    "serve",
 )
 
 
