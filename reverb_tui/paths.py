@@ -7,6 +7,7 @@ from pathlib import Path
 
 APP_NAME = "reverb-tui"
 DB_ENV = "REVERB_TUI_DB"
+LOG_DIR_ENV = "REVERB_TUI_LOG_DIR"
 
 
 def data_dir() -> Path:
@@ -19,6 +20,17 @@ def cache_dir() -> Path:
     from platformdirs import user_cache_path
 
     return user_cache_path(APP_NAME, appauthor=False)
+
+
+def log_dir() -> Path:
+    """Where the sync daemon's log file goes: ``$REVERB_TUI_LOG_DIR``, else the platform's
+    user log directory (``~/.local/state/reverb-tui/log`` on Linux)."""
+    value = os.environ.get(LOG_DIR_ENV)
+    if value:
+        return Path(value).expanduser()
+    from platformdirs import user_log_path
+
+    return user_log_path(APP_NAME, appauthor=False)
 
 
 def default_db_path() -> Path:
