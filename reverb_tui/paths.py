@@ -38,6 +38,22 @@ def default_db_path() -> Path:
 
 
 def db_target(cli_value: str | None) -> str:
-    """The database the user asked for: ``--db``, else ``$REVERB_TUI_DB``, else the default."""
-    value = cli_value or os.environ.get(DB_ENV)
-    return value if value else str(default_db_path())
+    """The database the user asked for: ``--db``, else ``$REVERB_TUI_DB``, else the config
+    file's ``database``, else the default."""
+    return db_choice(cli_value)[0]
+
+
+def db_choice(cli_value: str | None) -> tuple[str, str]:
+    """The database to use and where that choice came from: ``--db``, ``$REVERB_TUI_DB``,
+    ``config`` (the config file) or ``default``."""
+    if cli_value:
+        return cli_value, "--db"
+    value = os.environ.get(DB_ENV)
+    if value:
+        return value, f"${DB_ENV}"
+    from .config import current
+
+    configured = current().database
+    if configured:
+        return (configured if "://" in configured else str(Path(configured).expanduser())), "config"
+    return str(default_db_path()), "default"

@@ -131,9 +131,17 @@ def attach_completers(parser: argparse.ArgumentParser) -> None:
 
 def stored_names(kind: str) -> Callable[..., list[str]]:
     def completer(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+        import argcomplete
+
+        from ..errors import UserError
         from ..paths import db_target
 
-        names = read_names(db_target(getattr(parsed_args, "db", None)), QUERIES[kind])
+        try:
+            target = db_target(getattr(parsed_args, "db", None))
+        except UserError as exc:  # a config file that cannot be used: say so under the prompt
+            argcomplete.warn(f"reverb-tui: {exc.message}")
+            return []
+        names = read_names(target, QUERIES[kind])
         return [n for n in names if n.startswith(prefix)]
 
     return completer
