@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from . import __version__
@@ -21,6 +22,9 @@ COMMAND_MODULES = (
     "inventory",
     "skus",
     "demo",
+    "completion",
+    "serve",
+    "paths",
 )
 
 
@@ -73,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if argv is None and "_ARGCOMPLETE" in os.environ:  # the shell asks for completions
+        from .cli.completion import complete
+
+        complete(parser)  # answers and exits
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:

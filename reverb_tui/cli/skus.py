@@ -14,8 +14,8 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
         help="map channel SKUs to local SKUs, list mappings and unlinked items",
         description=(
             "SKU mappings of an integration: channel SKU -> local SKU, with an optional kit "
-            "multiplier. Like the seed's mappings, a mapping affects only orders downloaded "
-            "after it is saved; `skus apply` links waiting orders explicitly."
+            "multiplier. A mapping affects only orders downloaded after it is saved; "
+            "`skus apply` links stored orders that have no local SKU yet."
         ),
     )
     cmds = grp.add_subparsers(dest="skus_command", metavar="SUBCOMMAND")

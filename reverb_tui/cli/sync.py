@@ -16,7 +16,10 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
         description=(
             "Download orders and push stock levels for every enabled integration (or one). "
             "Exit 0 when every integration completed its walk and push (failed items are "
-            "counted and logged), 1 when any could not."
+            "counted and logged), 1 when any could not. With --watch it runs until SIGINT or "
+            "SIGTERM, logging one line per run to stderr and to a rotating log file "
+            "(reverb-tui.log in the user log directory, or $REVERB_TUI_LOG_DIR); runs that "
+            "fail are logged at ERROR, runs with item errors at WARNING."
         ),
     )
     p.add_argument("--channel", metavar="NAME", default=None, help="only this integration")
@@ -40,6 +43,19 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
         metavar="SECONDS",
         help="with --watch: sync every N seconds instead of each integration's own",
     )
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="with --watch: log debug detail too (stderr and the log file)",
+    )
+    talk.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="with --watch: only errors on stderr (the log file keeps every run)",
+    )
     json_flag(p)
     p.set_defaults(handler=cmd_sync)
 
@@ -51,12 +67,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     if args.watch:
         if args.json or args.dry_run or args.orders_only or args.stock_only or args.channel:
-            raise UserError("--watch syncs every enabled integration; it takes only --interval.")
+            raise UserError(
+                "--watch syncs every enabled integration; it takes only --interval, "
+                "--verbose or --quiet."
+            )
         if args.interval is not None and args.interval < 1:
             raise UserError("The interval must be at least 1 second.")
         return asyncio.run(_watch(args))
     if args.interval is not None:
         raise UserError("--interval goes with --watch.")
+    if args.verbose or args.quiet:
+        raise UserError("--verbose and --quiet go with --watch.")
     kind = run_kind(args)
     svc = services(args)
     summaries = asyncio.run(svc.sync.run(kind, args.channel, wait_for_lease=60.0))
@@ -116,14 +137,34 @@ def _print_summary(s, dry_run: bool) -> None:  # noqa: ANN001
         err(f"  {s.channel}: {e}")
 
 
+def log_failures(summaries, _request=None) -> None:  # noqa: ANN001
+    """A run that could not complete at ERROR, one with item errors at WARNING, so that
+    ``journalctl -p warning`` (or grep on the log file) finds every problem."""
+    import logging
+
+    log = logging.getLogger("reverb_tui.daemon")
+    for s in summaries:
+        errors = f"{len(s.errors)} error{'' if len(s.errors) == 1 else 's'}"
+        first = f"; first: {s.errors[0]}" if s.errors else ""
+        if s.status == RunStatus.FAILED:
+            log.error("%s: sync failed (%s%s)", s.channel, errors, first)
+        elif s.status == RunStatus.PARTIAL:
+            log.warning("%s: sync done with item errors (%s%s)", s.channel, errors, first)
+
+
 async def _watch(args: argparse.Namespace) -> int:
     import asyncio
     import logging
     import signal
 
-    from ..logs import setup_logging
+    from ..logs import LOG_FILE_NAME, setup_logging
+    from ..paths import log_dir
 
-    setup_logging(logging.INFO)
+    if args.verbose:
+        console, file_level = logging.DEBUG, logging.DEBUG
+    else:
+        console, file_level = (logging.ERROR if args.quiet else logging.INFO), logging.INFO
+    log_file = setup_logging(console, log_file=log_dir() / LOG_FILE_NAME, file_level=file_level)
     log = logging.getLogger("reverb_tui.sync")
     svc = services(args)
     stop = asyncio.Event()
@@ -131,11 +172,12 @@ async def _watch(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info(
-        "sync daemon started (%s); stop with Ctrl-C or SIGTERM",
+        "sync daemon started (%s); stop with Ctrl-C or SIGTERM; log file: %s",
         f"every {args.interval}s" if args.interval else "each integration on its interval",
+        log_file or "none",
     )
     try:
-        await svc.sync.watch(interval=args.interval, stop=stop)
+        await svc.sync.watch(interval=args.interval, stop=stop, on_run=log_failures)
     finally:
         svc.close()
     log.info("sync daemon stopped")

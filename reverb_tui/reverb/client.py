@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from .. import USER_AGENT  # built from reverb_tui.__version__
 from ..errors import mask_token
 from ..logs import register_secret
 from .errors import (
@@ -38,7 +39,6 @@ from .errors import (
 from .payload import next_href, positive
 from .ratelimit import SlidingWindowLimiter, limiter_for
 
-USER_AGENT = "reverb-tui/0.1 (+https://github.com/reverb-tui)"
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 PER_PAGE = 50
 

@@ -197,7 +197,10 @@ class ChannelService:
             await client.aclose()
 
     def create(self, draft: ChannelDraft, account: AccountInfo) -> Channel:
+        from ..config import current
+
         now = self.clock()
+        interval = current().interval  # the config file's default for new integrations
         with session_scope(self.engine) as s:
             if s.exec(select(Channel.id).where(col(Channel.name_key) == fold(draft.name))).first():
                 raise UserError(f"An integration named {draft.name!r} already exists.")
@@ -215,6 +218,8 @@ class ChannelService:
                 created_at=now,
                 enabled=True,
             )
+            if interval is not None:
+                ch.interval_seconds = interval
             s.add(ch)
             try:
                 s.flush()

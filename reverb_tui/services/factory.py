@@ -26,17 +26,20 @@ TIMEOUT_ENV = "REVERB_TUI_HTTP_TIMEOUT"
 
 
 def default_client_factory(api_url: str, token: str, rate_limit: float) -> ReverbClient:
-    """A client per integration. ``$REVERB_TUI_HTTP_TIMEOUT`` (seconds) sets how long one
-    request may take before it counts as failed (default 20 s; 10 s to connect)."""
+    """A client per integration. ``$REVERB_TUI_HTTP_TIMEOUT`` (seconds), else the config
+    file's ``http_timeout``, sets how long one request may take before it counts as failed
+    (default 20 s; 10 s to connect)."""
     import os
 
     import httpx
 
+    from ..config import current
     from ..errors import UserError
     from ..reverb.client import DEFAULT_TIMEOUT, ReverbClient
 
     timeout = DEFAULT_TIMEOUT
     raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    seconds: float | None = None
     if raw:
         try:
             seconds = float(raw)
@@ -44,6 +47,9 @@ def default_client_factory(api_url: str, token: str, rate_limit: float) -> Rever
             seconds = -1.0
         if not 0.1 <= seconds <= 600:
             raise UserError(f"${TIMEOUT_ENV} must be a number of seconds from 0.1 to 600.")
+    else:
+        seconds = current().http_timeout  # checked when the file was read
+    if seconds is not None:
         timeout = httpx.Timeout(seconds, connect=min(10.0, seconds))
     return ReverbClient(api_url, token, rate_limit=rate_limit, timeout=timeout)
 

@@ -1,0 +1,60 @@
+"""``reverb-tui paths``: where reverb-tui keeps its config, data, cache and logs."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import json_flag
+
+
+def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+    p = sub.add_parser(
+        "paths",
+        parents=[parent],
+        help="show where the config file, the database, the cache and the logs are",
+        description=(
+            "Show the config file, the database in use (and what chose it: --db, "
+            "$REVERB_TUI_DB, the config file or the default), the data, cache and log "
+            "directories and the daemon's log file. Nothing is created."
+        ),
+    )
+    json_flag(p)
+    p.set_defaults(handler=cmd_paths)
+
+
+def locations(db: str | None) -> dict[str, str]:
+    from ..config import config_path
+    from ..logs import LOG_FILE_NAME
+    from ..paths import cache_dir, data_dir, db_choice, log_dir
+
+    database, source = db_choice(db)
+    return {
+        "config": str(config_path()),
+        "database": database,
+        "database_from": source,
+        "data": str(data_dir()),
+        "cache": str(cache_dir()),
+        "log": str(log_dir()),
+        "log_file": str(log_dir() / LOG_FILE_NAME),
+    }
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .common import print_json
+
+    found = locations(getattr(args, "db", None))
+    if args.json:
+        print_json(found)
+        return 0
+    for name, value in found.items():
+        if name == "database_from":
+            continue
+        note = ""
+        if name == "database":
+            note = f"  (from {found['database_from']})"
+        if "://" not in value and not Path(value).exists():
+            note += "  (not there yet)"
+        print(f"{name:<9} {value}{note}")
+    return 0
