@@ -206,8 +206,6 @@ class ChannelCommands(Provider):
                 yield Hit(score, matcher.highlight(text), callback, help=help_text)
 
 
-apply_textual_fixes()  # render caches that outlive their use: see textual_fixes.py
-
 # Seconds after start before the start-up heap is frozen (see ReverbApp._freeze_heap).
 FREEZE_HEAP_AFTER = 1.0
 # How long a sync's notification stays: a routine success goes soon (the list shows the
@@ -264,6 +262,7 @@ class ReverbApp(App[None]):
     ) -> None:
         """``first_rows``: the integrations read without the database stack (db/quick.py),
         for the list's first frame while ``services`` opens the database (a lazy Services)."""
+        apply_textual_fixes()  # once per process: render caches that outlive their use
         super().__init__()
         self.services = services
         # The background sync starts on mount when True (tests pass False), on a thread of

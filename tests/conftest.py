@@ -39,8 +39,9 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.delenv("REVERB_TOKEN", raising=False)
-    monkeypatch.delenv("REVERB_TUI_DB", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))  # the daemon's log file
+    for name in ("REVERB_TOKEN", "REVERB_TUI_DB", "REVERB_TUI_LOG_DIR", "REVERB_TUI_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -15,14 +15,19 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
-import reverb_tui.app  # noqa: F401 - applies reverb_tui.textual_fixes, as the TUI does
 from reverb_tui import app as app_module
+from reverb_tui import textual_fixes
 from reverb_tui.screens.channel_detail import ChannelDetailScreen
 from reverb_tui.screens.channel_list import ChannelListScreen
 from reverb_tui.services.channels import ChannelView
 from reverb_tui.widgets.footer import AppFooter
 from tests.db_rows import add_channel
 from tests.ui.helpers import make_app, screen_text, settle
+
+
+@pytest.fixture(autouse=True)
+def _textual_fixes() -> None:
+    textual_fixes.apply()  # what ReverbApp does when it starts (idempotent)
 
 
 class Cards(App[None]):
