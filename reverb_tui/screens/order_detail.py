@@ -289,9 +289,11 @@ class OrderDetailScreen(ReverbScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """s and a are dimmed until the order is read; a also on an order that is not an
         exception (nothing to apply)."""
-        if action in ("mark_shipped", "apply_mappings") and self.view is None:
+        if action not in ("mark_shipped", "apply_mappings"):
+            return True
+        if self.view is None:
             return None
-        if action == "apply_mappings" and not self.view.get("exception_reasons"):  # type: ignore[union-attr]
+        if action == "apply_mappings" and not self.view.get("exception_reasons"):
             return None
         return True
 
