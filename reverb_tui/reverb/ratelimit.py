@@ -20,10 +20,12 @@ keeps a read budget and a write budget, each enforced over three windows:
 - 600 s: ``5 × per_minute`` (Reverb's ten-minute figures are five times its minute figures);
 
 plus the ``--rate-limit`` ceiling, at most N requests of either kind in any one second. A 429
-lowers the refused kind's budget (see ``lowered``; once per incident) and pauses that kind:
-the lowered budget is at most what Reverb admitted in the last minute, so our own windows
-hold the next requests back until Reverb's window has room again, and a run sees almost no
-429 after the first.
+pauses the refused kind (Retry-After, else the back-off) and, when we had used at least half
+the budget in the last minute, lowers it (once per incident) to at most what Reverb admitted
+in that minute: our own windows then hold the next requests back until Reverb's window has
+room again, so a run sees almost no 429 after the first. A 429 while we used little of the
+budget (a burst on Reverb's side) teaches nothing, so sporadic refusals never wear the
+remembered budget down.
 Reads and writes wait in separate queues, so a write never waits behind queued reads.
 """
 
@@ -45,6 +47,7 @@ DEFAULT_READS_PER_MINUTE = int(REVERB_READS_PER_MINUTE * DEFAULT_SHARE)  # 1,600
 DEFAULT_WRITES_PER_MINUTE = int(REVERB_WRITES_PER_MINUTE * DEFAULT_SHARE)  # 480
 TEN_MINUTE_FACTOR = 5  # 10,000 / 2,000 and 3,000 / 600
 LOWER_FACTOR = 0.8  # a 429 leaves this share of the budget
+LEARN_SHARE = 0.5  # a 429 lowers the budget only when we had used this much of it
 MIN_PER_MINUTE = 6  # a budget is never lowered below this
 MAX_PER_MINUTE = 100_000
 
@@ -67,15 +70,18 @@ def kind_of(method: str) -> Kind:
     return Kind.READ if method.upper() in ("GET", "HEAD", "OPTIONS") else Kind.WRITE
 
 
-def lowered(per_minute: int, admitted: int | None = None) -> int:
-    """The budget left after a 429: at most ``LOWER_FACTOR`` of it, and no more than Reverb
-    admitted in the last minute (``admitted``: the refused request not included), since that
-    is what its window held when it refused; never below half the budget (a burst refused
-    early in a minute says little about the minute) nor below ``MIN_PER_MINUTE``."""
-    value = math.floor(per_minute * LOWER_FACTOR)
-    if admitted is not None:
-        value = min(value, max(admitted, per_minute // 2))
-    return max(MIN_PER_MINUTE, value)
+def lowered(per_minute: int, admitted: int) -> int | None:
+    """The budget left after a 429, or None when the 429 says nothing about it.
+
+    ``admitted``: our requests of that kind Reverb took in the last minute before refusing
+    this one. Under ``LEARN_SHARE`` of the budget, the refusal is not about our budget (a
+    burst on Reverb's side, another app on the token): back off, learn nothing. Otherwise
+    at most ``LOWER_FACTOR`` of it and no more than Reverb admitted (what its window held when
+    it refused), never below ``MIN_PER_MINUTE``.
+    """
+    if admitted < per_minute * LEARN_SHARE:
+        return None
+    return max(MIN_PER_MINUTE, min(math.floor(per_minute * LOWER_FACTOR), admitted))
 
 
 class SlidingWindowLimiter:
@@ -223,12 +229,12 @@ class TokenBudget:
             self._paused_until[k] = max(self._paused_until[k], until)
 
     def lower(self, kind: Kind, granted_at: float | None = None) -> bool:
-        """A 429 on a request of ``kind`` granted at ``granted_at``: lower that budget, unless
-        the request was granted before the last lowering (the same incident: requests already
-        in flight when the first 429 came back). True when the budget was lowered."""
+        """A 429 on a request of ``kind`` granted at ``granted_at``: lower that budget (see
+        ``lowered``), unless the request was granted before the last lowering (the same
+        incident: requests already in flight when the first 429 came back). True when the
+        budget was lowered."""
         if granted_at is not None and granted_at < self._lowered_at[kind]:
             return False
-        before = self._per_minute[kind]
         minute = self._windows[kind][1]
         minute.wait(self._clock())  # drops grants older than the window
         # What Reverb admitted before refusing: our grants of the last minute before this
@@ -237,10 +243,13 @@ class TokenBudget:
             admitted = max(0, len(minute.grants) - 1)
         else:
             admitted = sum(1 for t in minute.grants if t < granted_at)
-        self.set_budget(kind, lowered(before, admitted))
+        new = lowered(self._per_minute[kind], admitted)
+        if new is None:
+            return False
+        self.set_budget(kind, new)
         self._lowered_at[kind] = self._clock()
         self.lowerings += 1
-        return self._per_minute[kind] < before
+        return True
 
     # -- granting -------------------------------------------------------------------------------
 

@@ -270,37 +270,43 @@ async def test_the_ceiling_counts_both_kinds_together(vt_budget: EventTime) -> N
 
 
 async def test_a_429_lowers_that_kind_once_per_incident(vt_budget: EventTime) -> None:
-    budget = TokenBudget(1000, 1600, 480, clock=vt_budget.clock)
-    first = await budget.acquire(Kind.WRITE)
-    second = await budget.acquire(Kind.WRITE)
+    budget = TokenBudget(1000, 1600, 120, clock=vt_budget.clock)
+    times = (await traffic(budget, vt_budget, {Kind.WRITE: 100}, 0.0, workers=3))[Kind.WRITE]
+    last, before_last = times[-1], times[-2]
     vt_budget.now += 0.5
-    assert budget.lower(Kind.WRITE, second) is True
-    # 80 % of 480 at most, and what Reverb admitted in the last minute (1) at most, but a
-    # refusal this early says little about the minute: never below half.
-    assert budget.per_minute(Kind.WRITE) == 240
+    # Reverb refused the 100th after admitting 99 in the minute: 80 % of 120 at most.
+    assert budget.lower(Kind.WRITE, last) is True
+    assert budget.per_minute(Kind.WRITE) == 96
     assert budget.per_minute(Kind.READ) == 1600  # reads are not touched
-    # The other request already in flight when the 429 came back is the same incident.
-    assert budget.lower(Kind.WRITE, first) is False
-    assert budget.per_minute(Kind.WRITE) == 240
-    # A request granted after the lowering that is refused again lowers it again.
-    third = await budget.acquire(Kind.WRITE)
-    assert budget.lower(Kind.WRITE, third) is True
-    assert budget.per_minute(Kind.WRITE) == 120  # 2 admitted this minute: half, at most
-    # Never below the floor.
-    for _ in range(40):
-        vt_budget.now += 1
-        budget.lower(Kind.WRITE, vt_budget.now)
-    assert budget.per_minute(Kind.WRITE) == ratelimit.MIN_PER_MINUTE
+    # Another request already in flight when the 429 came back is the same incident.
+    assert budget.lower(Kind.WRITE, before_last) is False
+    assert budget.per_minute(Kind.WRITE) == 96
+    # Refused again later, with most of the new budget used: lowered again.
+    vt_budget.now += 61
+    again = (await traffic(budget, vt_budget, {Kind.WRITE: 60}, 0.0, workers=2))[Kind.WRITE]
+    assert budget.lower(Kind.WRITE, again[-1]) is True
+    # What Reverb admitted before refusing: the grants before the refused one's.
+    assert budget.per_minute(Kind.WRITE) == sum(1 for t in again if t < again[-1]) < 60
+
+
+async def test_a_429_while_little_of_the_budget_was_used_teaches_nothing(
+    vt_budget: EventTime,
+) -> None:
+    """A burst of 429s on Reverb's side must not wear the remembered budget down."""
+    budget = TokenBudget(1000, 1600, 480, clock=vt_budget.clock)
+    for _ in range(30):
+        t = await budget.acquire(Kind.WRITE)
+        vt_budget.now += 1.0
+        assert budget.lower(Kind.WRITE, t) is False
+    assert budget.per_minute(Kind.WRITE) == 480 and budget.lowerings == 0
 
 
 def test_the_lowered_budget_is_what_reverb_admitted_in_the_last_minute() -> None:
-    # At full pace against a real limit of 400 a minute: the 401st is refused.
-    assert ratelimit.lowered(480, admitted=400) == 384  # 80 % is lower still
-    # Against a real limit of 120: wait for Reverb's window rather than find it 429 by 429.
-    assert ratelimit.lowered(240, admitted=120) == 120
-    assert ratelimit.lowered(1600, admitted=20) == 800  # an early refusal: half at most
-    assert ratelimit.lowered(480) == 384
-    assert ratelimit.lowered(7) == ratelimit.MIN_PER_MINUTE
+    # At full pace against a real limit of 360 a minute: the 361st is refused.
+    assert ratelimit.lowered(480, admitted=360) == 360
+    assert ratelimit.lowered(480, admitted=470) == 384  # 80 % is lower still
+    assert ratelimit.lowered(480, admitted=239) is None  # under half used: not our budget
+    assert ratelimit.lowered(7, admitted=6) == ratelimit.MIN_PER_MINUTE
 
 
 async def test_a_lowered_budget_still_counts_the_grants_already_made(
@@ -309,7 +315,7 @@ async def test_a_lowered_budget_still_counts_the_grants_already_made(
     budget = TokenBudget(1000, 1600, 100, clock=vt_budget.clock)
     start = vt_budget.now
     times = (await traffic(budget, vt_budget, {Kind.WRITE: 100}, 0.0, workers=2))[Kind.WRITE]
-    assert budget.lower(Kind.WRITE, max(times))
+    assert budget.lower(Kind.WRITE)  # no grant time: all but the refused one were admitted
     assert budget.per_minute(Kind.WRITE) == 80
     # 100 granted in the last minute: the next waits until only 79 remain in the window.
     (t,) = await vt_budget.run(budget.acquire(Kind.WRITE))
