@@ -153,6 +153,21 @@ def _ceiling_window(rate: float) -> tuple[int, float]:
     return capacity, max(1.0, capacity / rate)
 
 
+SMOOTHING = 10  # the ceiling's window is also enforced over a tenth of it, pro rata
+
+
+def _smoothing_of(window: Window) -> tuple[int, float]:
+    """A tenth of the ceiling's window, with a tenth of its capacity (rounded up): the same
+    rate, without a second's worth going out at once after a pause. A server counting
+    arrivals over a slightly shorter window, or seeing them bunched by the network, would
+    refuse the tail of such a burst."""
+    return math.ceil(window.capacity / SMOOTHING), window.length / SMOOTHING
+
+
+def _smoothing(window: Window) -> Window:
+    return Window(*_smoothing_of(window))
+
+
 class TokenBudget:
     """The read and write budgets of one token, its per-second ceiling and its pauses.
 
@@ -174,6 +189,7 @@ class TokenBudget:
         self._clock = clock
         self.rate = rate_limit
         self._ceiling = Window(*_ceiling_window(rate_limit))
+        self._smooth = _smoothing(self._ceiling)
         self._per_minute: dict[Kind, int] = {}
         self._windows: dict[Kind, tuple[Window, Window, Window]] = {}
         self._paused_until = {Kind.READ: 0.0, Kind.WRITE: 0.0}
@@ -196,6 +212,7 @@ class TokenBudget:
             raise ValueError("rate must be positive")
         self.rate = rate
         self._ceiling.capacity, self._ceiling.length = _ceiling_window(rate)
+        self._smooth.capacity, self._smooth.length = _smoothing_of(self._ceiling)
 
     def per_minute(self, kind: Kind) -> int:
         return self._per_minute[kind]
@@ -254,7 +271,9 @@ class TokenBudget:
     # -- granting -------------------------------------------------------------------------------
 
     def _wait(self, kind: Kind, now: float) -> float:
-        wait = max(self._paused_until[kind] - now, self._ceiling.wait(now))
+        wait = max(
+            self._paused_until[kind] - now, self._ceiling.wait(now), self._smooth.wait(now)
+        )
         for w in self._windows[kind]:
             wait = max(wait, w.wait(now))
         return wait
@@ -268,6 +287,7 @@ class TokenBudget:
                 wait = self._wait(kind, now)
                 if wait <= 0:
                     self._ceiling.take(now)
+                    self._smooth.take(now)
                     for w in self._windows[kind]:
                         w.take(now)
                     self.granted[kind] += 1

@@ -378,3 +378,16 @@ async def test_a_cancelled_waiter_gives_its_place_back() -> None:
     assert gate.active == 0
     await asyncio.wait_for(gate.acquire(), 1)
     assert gate.active == 1
+
+
+async def test_the_ceiling_is_spread_over_the_second_not_spent_at_once(
+    vt_budget: EventTime,
+) -> None:
+    """100 a second means at most 10 in any tenth of a second, even after a pause, so a
+    server that sees arrivals bunched or counts a slightly shorter window is not overrun."""
+    budget = TokenBudget(100, 6000, 6000, clock=vt_budget.clock)
+    budget.pause(2.0)
+    grants = await traffic(budget, vt_budget, {Kind.READ: 150, Kind.WRITE: 150}, 0.0, 16)
+    both = grants[Kind.READ] + grants[Kind.WRITE]
+    assert most_in_any(both, 0.1) <= 10
+    assert most_in_any(both, 1.0) == 100  # and still the full rate
