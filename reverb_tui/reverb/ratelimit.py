@@ -271,9 +271,7 @@ class TokenBudget:
     # -- granting -------------------------------------------------------------------------------
 
     def _wait(self, kind: Kind, now: float) -> float:
-        wait = max(
-            self._paused_until[kind] - now, self._ceiling.wait(now), self._smooth.wait(now)
-        )
+        wait = max(self._paused_until[kind] - now, self._ceiling.wait(now), self._smooth.wait(now))
         for w in self._windows[kind]:
             wait = max(wait, w.wait(now))
         return wait

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import col, select
 
 from ..clock import Clock, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, Listing, fold, row_id
+from ..db.models import Channel, Listing, fold, row_id, table_of
 from ..domain import PlanAction
 from ..reverb.client import PER_PAGE
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError, ValidationError
@@ -286,24 +286,38 @@ class _Outcome:
 
 
 def _store_outcomes(engine, outcomes: list[_Outcome], now: datetime) -> None:  # noqa: ANN001
+    """A batch of push outcomes in two executemany UPDATEs (what Reverb now shows for the
+    written listings, the error of the failed ones); a value Reverb did not send is kept."""
     if not outcomes:
         return
+    t = table_of(Listing)
+    ok = [
+        {"b_id": o.pk, "b_inv": o.inventory, "b_has": o.has_inventory, "b_state": o.state}
+        for o in outcomes
+        if o.ok
+    ]
+    failed = [{"b_id": o.pk, "b_error": o.error} for o in outcomes if not o.ok]
     with session_scope(engine) as s:
-        for o in outcomes:
-            lst = s.get(Listing, o.pk)
-            if lst is None:
-                continue
-            if o.ok:
-                lst.inventory = o.inventory if o.inventory is not None else lst.inventory
-                if o.has_inventory is not None:
-                    lst.has_inventory = o.has_inventory
-                if o.state is not None:
-                    lst.state = o.state
-                lst.last_push_error = None
-                lst.pushed_at = now
-            else:
-                lst.last_push_error = o.error
-            s.add(lst)
+        if ok:
+            s.execute(
+                update(t)
+                .where(t.c.id == bindparam("b_id"))
+                .values(
+                    inventory=func.coalesce(bindparam("b_inv"), t.c.inventory),
+                    has_inventory=func.coalesce(bindparam("b_has"), t.c.has_inventory),
+                    state=func.coalesce(bindparam("b_state"), t.c.state),
+                    last_push_error=None,
+                    pushed_at=now,
+                ),
+                ok,
+            )
+        if failed:
+            s.execute(
+                update(t)
+                .where(t.c.id == bindparam("b_id"))
+                .values(last_push_error=bindparam("b_error")),
+                failed,
+            )
 
 
 def _clear_errors(  # noqa: ANN001
