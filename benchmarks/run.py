@@ -10,8 +10,9 @@ stderr and the other figures still run).
 ``--quick`` shrinks the data (600 orders, 300 listings, 20,000 orders for the Orders screen)
 and the sync interval (5 s) so the whole run takes well under a minute; ``make bench`` and
 tests/unit/test_benchmarks_quick.py run it. Full mode (the default) uses the sizes the
-issues ask for and the default 60 s interval, takes a few minutes, and also times the test
-suite unless ``--no-suite``.
+issues ask for and the default 60 s interval, adds the three network profiles of
+``profiles.py`` (LAN, internet, cautious: about ten minutes, most of it the cautious
+profile's 4 requests a second), and also times the test suite unless ``--no-suite``.
 
 Everything runs on loopback in a temporary directory (data, cache and config dirs included);
 every process and server started here is stopped before it returns.
@@ -227,6 +228,21 @@ def main(argv: list[str] | None = None) -> int:
                 ),
             )
         run.section("CLI: reverb-tui --help (issue 2)", lambda: cli_help_figure(3 if quick else 15))
+        import storage
+
+        run.section(
+            "Storage: order pages stored (issue 12)",
+            lambda: storage.storage_figures(1500 if quick else 6000, workdir=tmp),
+        )
+        if not quick:
+            import profiles
+
+            run.section(
+                "Sync at Reverb's limit on three networks, 429s, sale, idle (issue 12)",
+                lambda: asyncio.run(
+                    profiles.all_profile_figures(False, tmp / "profiles", emit=lambda _l: None)
+                ),
+            )
         if not quick and not args.no_suite:
             run.section("Test suite (issue 2)", suite_figure)
 

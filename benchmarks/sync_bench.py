@@ -104,6 +104,27 @@ class SimConfig:
     # from turning into 429s while the client still keeps to N per second (its own window).
     rate_window: float = 0.95
     seed: int = 11
+    latency_jitter: float = 0.0  # latency give or take this much (uniformly)
+    read_limit: int = 0  # the simulator's read budget per limit_window (0: none)
+    write_limit: int = 0
+    limit_window: float = 60.0
+    # What the client is set to (channels set --rate-limit/--read-rate/--write-rate); by
+    # default the simulator's per-second limit for both kinds, so it is the only bound.
+    client_rate_limit: float | None = None
+    client_reads: int | None = None
+    client_writes: int | None = None
+
+    @property
+    def ceiling(self) -> float:
+        return float(self.client_rate_limit or self.rate_limit)
+
+    @property
+    def reads_per_minute(self) -> int:
+        return self.client_reads or int(self.ceiling * 60)
+
+    @property
+    def writes_per_minute(self) -> int:
+        return self.client_writes or int(self.ceiling * 60)
 
 
 class SimProcess:
@@ -141,6 +162,14 @@ class SimProcess:
             str(cfg.rate_window),
             "--seed",
             str(cfg.seed),
+            "--latency-jitter",
+            str(cfg.latency_jitter),
+            "--read-limit",
+            str(cfg.read_limit),
+            "--write-limit",
+            str(cfg.write_limit),
+            "--limit-window",
+            str(cfg.limit_window),
         ]
         env = {**os.environ, TOKENS_ENV: ",".join(self.tokens)}  # tokens never in argv
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in __exit__
@@ -235,6 +264,10 @@ def serve(args: argparse.Namespace) -> int:
         latency=args.latency,
         rate_limit=args.rate_limit or None,
         rate_window=args.rate_window,
+        latency_jitter=args.latency_jitter,
+        read_limit=args.read_limit or None,
+        write_limit=args.write_limit or None,
+        limit_window=args.limit_window,
     )
     rng = random.Random(args.seed)
     for i, (token, name) in enumerate(zip(tokens, SHOP_NAMES, strict=True)):
@@ -276,8 +309,9 @@ def write_inventory_csv(path: Path, listings: int, on_hand: int) -> None:
 
 async def make_db(db_path: Path, sim: SimProcess, *, on_hand: int, interval: int = 60):  # noqa: ANN201 - Services
     """A database with the two simulator shops as integrations (added through the same
-    verify path as the wizard and ``channels add``), stock updates on, the simulator's rate
-    limit as each client's, and a local stock take that differs from every listing."""
+    verify path as the wizard and ``channels add``), stock updates on, the client's limits
+    as the simulator config says (``--rate-limit``, ``--read-rate``, ``--write-rate``), and
+    a local stock take that differs from every listing."""
     from reverb_tui.services.factory import build_services
 
     svc = build_services(str(db_path))
@@ -289,7 +323,9 @@ async def make_db(db_path: Path, sim: SimProcess, *, on_hand: int, interval: int
         svc.channels.update_settings(
             name,
             stock_updates=True,
-            rate_limit=float(sim.cfg.rate_limit),
+            rate_limit=sim.cfg.ceiling,
+            read_rate=sim.cfg.reads_per_minute,
+            write_rate=sim.cfg.writes_per_minute,
             interval_seconds=interval,
         )
     csv_path = db_path.with_suffix(".inventory.csv")
@@ -618,6 +654,10 @@ def main(argv: list[str] | None = None) -> int:
     srv.add_argument("--rate-limit", type=int, default=50)
     srv.add_argument("--rate-window", type=float, default=1.0)
     srv.add_argument("--seed", type=int, default=11)
+    srv.add_argument("--latency-jitter", type=float, default=0.0)
+    srv.add_argument("--read-limit", type=int, default=0)
+    srv.add_argument("--write-limit", type=int, default=0)
+    srv.add_argument("--limit-window", type=float, default=60.0)
     ap.add_argument("--quick", action="store_true", help="small data, a 5 s watch interval")
     args = ap.parse_args(argv)
     if args.cmd == "serve":

@@ -62,14 +62,18 @@ class RunKind(StrEnum):
     ORDERS = "orders"  # the order download only
     STOCK = "stock"  # listings and the stock push only
     DRY_RUN = "dry-run"  # listings and the push's plan; nothing written to Reverb
+    # The quick check between syncs: new orders, then a push of only the listings whose
+    # SKUs those orders moved (from the values last read; no listings re-read).
+    CHECK = "check"
 
     @property
     def downloads_orders(self) -> bool:
-        return self in (RunKind.SYNC, RunKind.ORDERS)
+        return self in (RunKind.SYNC, RunKind.ORDERS, RunKind.CHECK)
 
     @property
     def pushes_stock(self) -> bool:
-        return self is not RunKind.ORDERS
+        """Runs the whole listings step (read as needed, push every listing)."""
+        return self not in (RunKind.ORDERS, RunKind.CHECK)
 
 
 class RunStatus(StrEnum):

@@ -49,11 +49,19 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "reverb.db"
 
 
+class UnthrottledClient(ReverbClient):
+    """A client whose read and write budgets are lifted, as the factory lifts the ceiling:
+    tests check what is sent, not Reverb's pace (tests/unit/test_ratelimit.py does that)."""
+
+    def set_budgets(self, reads_per_minute: int, writes_per_minute: int) -> None:
+        super().set_budgets(max(reads_per_minute, 100_000), max(writes_per_minute, 100_000))
+
+
 def fast_client_factory(transport: httpx.AsyncBaseTransport | None = None):
     """A client factory with quick retries, optionally routed to a mock transport."""
 
     def factory(api_url: str, token: str, rate_limit: float) -> ReverbClient:
-        return ReverbClient(
+        return UnthrottledClient(
             api_url,
             token,
             rate_limit=max(rate_limit, 1000.0),

@@ -102,7 +102,10 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
         "set",
         parents=[parent],
         help="change an integration's settings",
-        description="Change stock-update, buffer, maximum, interval and rate-limit settings.",
+        description=(
+            "Change stock-update, buffer, maximum, interval, rate-limit and read/write budget "
+            "settings."
+        ),
     )
     p.add_argument("name", metavar="NAME")
     p.add_argument(
@@ -132,14 +135,35 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
         type=nonneg_int,
         default=None,
         metavar="SECONDS",
-        help="seconds between background syncs (10-86400)",
+        help="seconds between full background syncs: orders and the listings correction pass (10-86400)",
     )
     p.add_argument(
         "--rate-limit",
         type=_positive_float,
         default=None,
         metavar="REQUESTS_PER_SECOND",
-        help="at most N requests in any one second",
+        help="at most N requests (reads and writes together) in any one second",
+    )
+    p.add_argument(
+        "--read-rate",
+        type=nonneg_int,
+        default=None,
+        metavar="PER_MINUTE",
+        help="read budget: at most N reads a minute (default 1600, 80%% of Reverb's 2000)",
+    )
+    p.add_argument(
+        "--write-rate",
+        type=nonneg_int,
+        default=None,
+        metavar="PER_MINUTE",
+        help="write budget: at most N writes a minute (default 480, 80%% of Reverb's 600)",
+    )
+    p.add_argument(
+        "--orders-interval",
+        type=nonneg_int,
+        default=None,
+        metavar="SECONDS",
+        help="seconds between quick checks for new orders (default 10)",
     )
     p.add_argument("--currency", default=None, help="default currency")
     json_flag(p)
@@ -273,6 +297,9 @@ def cmd_set(args: argparse.Namespace) -> int:
         interval_seconds=args.interval,
         rate_limit=args.rate_limit,
         currency=args.currency,
+        read_rate=args.read_rate,
+        write_rate=args.write_rate,
+        orders_interval_seconds=args.orders_interval,
     )
     if args.json:
         _show(ch, True)

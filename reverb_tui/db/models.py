@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from .types import UTCDateTime
@@ -45,6 +45,14 @@ def row_id(row: _Stored) -> int:
     return row.id
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core ``Table`` of a model, for bulk statements (typed: SQLModel's stubs do not
+    declare ``__table__``)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
 def fold(value: str) -> str:
     """The case-insensitive key of a name or SKU: trimmed and case-folded."""
     return value.strip().casefold()
@@ -71,8 +79,21 @@ class Channel(SQLModel, table=True):
     orders_since: datetime = Field(sa_column=_ts(nullable=False))
     buffer: int = 0
     max_quantity: int | None = None
-    interval_seconds: int = 60
-    rate_limit: float = 4.0
+    interval_seconds: int = 60  # the full sync: orders, listings correction pass
+    # A per-second ceiling on requests of either kind (``--rate-limit``). High enough by
+    # default that the read and write budgets below are what binds.
+    rate_limit: float = 40.0
+    # Reverb's budgets as Reverb counts them, per minute (``--read-rate``, ``--write-rate``);
+    # 80 % of the reported 2,000 reads and 600 writes by default.
+    read_rate: int = Field(default=1600, sa_column_kwargs={"server_default": "1600"})
+    write_rate: int = Field(default=480, sa_column_kwargs={"server_default": "480"})
+    # What a 429 lowered each budget to (None: never lowered since it was last set); the
+    # budget in force is the lower of the two.
+    read_budget: int | None = None
+    write_budget: int | None = None
+    budget_lowered_at: datetime | None = Field(default=None, sa_column=_ts())
+    # The quick orders check between full syncs (one request when nothing is new).
+    orders_interval_seconds: int = Field(default=10, sa_column_kwargs={"server_default": "10"})
     needs_reauth: bool = False
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     error_count: int = 0
@@ -83,6 +104,15 @@ class Channel(SQLModel, table=True):
     lease_expires_at: datetime | None = Field(default=None, sa_column=_ts())
     created_at: datetime = Field(sa_column=_ts(nullable=False))
     removed_at: datetime | None = Field(default=None, sa_column=_ts())
+
+    @property
+    def reads_per_minute(self) -> int:
+        """The read budget in force: the setting, or lower if a 429 taught us so."""
+        return min(self.read_rate, self.read_budget or self.read_rate)
+
+    @property
+    def writes_per_minute(self) -> int:
+        return min(self.write_rate, self.write_budget or self.write_rate)
 
     @property
     def token_hint(self) -> str:

@@ -5,6 +5,8 @@ Each takes the caller's ``Session`` and never commits, so it joins the caller's 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
 from ..errors import NotFound
@@ -42,4 +44,28 @@ def mark_needs_reauth(s: Session, channel_id: int, message: str) -> None:
         s.add(ch)
 
 
-__all__ = ["channel_by_ref", "mark_needs_reauth"]
+def remember_budget(
+    s: Session,
+    ref: int | str,
+    *,
+    reads: int | None,
+    writes: int | None,
+    now: datetime,
+    floor: int = 1,
+) -> Channel:
+    """What a 429 taught: store the lowered read and/or write budget (per minute) of one
+    integration. It stays in force until a person sets that rate; it only ever lowers a
+    budget, never below ``floor``."""
+    ch = channel_by_ref(s, ref)
+    changed = False
+    if reads is not None and reads < ch.reads_per_minute:
+        ch.read_budget, changed = max(floor, reads), True
+    if writes is not None and writes < ch.writes_per_minute:
+        ch.write_budget, changed = max(floor, writes), True
+    if changed:
+        ch.budget_lowered_at = now
+        s.add(ch)
+    return ch
+
+
+__all__ = ["channel_by_ref", "mark_needs_reauth", "remember_budget"]

@@ -21,7 +21,7 @@ from ..errors import mask_token
 # The newest migration revision. A database already at head opens without loading Alembic's
 # script machinery, and only such a database is read here. tests/unit/test_migrations.py
 # checks it against the scripts: bump it with every new migration.
-HEAD = "0003"
+HEAD = "0004"
 
 # Column -> how the ORM would hand it over. The order and the names (token -> token_hint)
 # are those of reverb_tui.views.channel.ChannelView's fields.
@@ -42,7 +42,13 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
     ("buffer", "int"),
     ("max_quantity", "int?"),
     ("interval_seconds", "int"),
+    ("orders_interval_seconds", "int"),
     ("rate_limit", "float"),
+    ("read_rate", "int"),
+    ("write_rate", "int"),
+    ("read_budget", "int?"),
+    ("write_budget", "int?"),
+    ("budget_lowered_at", "time?"),
     ("last_order_sync_at", "time?"),
     ("last_stock_push_at", "time?"),
     ("needs_reauth", "bool"),

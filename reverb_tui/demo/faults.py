@@ -60,10 +60,14 @@ class FaultPick(NamedTuple):
 class FaultPlan(Knobs):
     """The fault knobs; every assignment is validated (ValueError, or TypeError if unknown).
 
-    - ``latency``: seconds added to every API request;
+    - ``latency``: seconds added to every API request, give or take ``latency_jitter``
+      (uniformly);
     - ``rate_limit``: requests per token allowed in any ``rate_window`` seconds; the next ones
       get 429 (None or 0 = unlimited); ``retry_after``: seconds sent as Retry-After with a 429
       (None = no header, like Reverb);
+    - ``read_limit`` / ``write_limit``: Reverb's budgets, reads (GET) and writes (the rest)
+      per token allowed in any ``limit_window`` seconds (None or 0 = unlimited); a refused
+      request does not count, so 429s last until the window that tripped has room again;
     - ``burst_429``: answer the next K requests with 429;
     - ``fail_rate``: fraction of requests answered 500/502/503;
     - ``slow_rate`` + ``slow_seconds``: delay that fraction of answers (past a client timeout);
@@ -73,8 +77,12 @@ class FaultPlan(Knobs):
     """
 
     latency: float = 0.0
+    latency_jitter: float = 0.0
     rate_limit: int | None = None
     rate_window: float = 1.0
+    read_limit: int | None = None
+    write_limit: int | None = None
+    limit_window: float = 60.0
     retry_after: float | None = None
     fail_rate: float = 0.0
     burst_429: int = 0
@@ -86,8 +94,12 @@ class FaultPlan(Knobs):
 
     CHECKS: ClassVar[dict[str, Check]] = {
         "latency": knobs.non_negative,
+        "latency_jitter": knobs.non_negative,
         "rate_limit": knobs.optional_limit,
         "rate_window": knobs.positive,
+        "read_limit": knobs.optional_limit,
+        "write_limit": knobs.optional_limit,
+        "limit_window": knobs.positive,
         "retry_after": knobs.optional_non_negative,
         "fail_rate": knobs.fraction,
         "burst_429": knobs.count,
@@ -121,6 +133,18 @@ class FaultInjector:
         self._rng = rng
         self._lock = lock
         self._windows: dict[str, deque[float]] = defaultdict(deque)  # token -> arrival times
+        # (token, "read" | "write") -> times of the requests admitted in the budget window
+        self._budgets: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._jitter = random.Random(0)  # its own: latency never shifts the seeded faults
+
+    def latency(self) -> float:
+        """This request's added latency: ``latency`` give or take ``latency_jitter``."""
+        plan = self.plan
+        if not plan.latency_jitter:
+            return plan.latency
+        with self._lock:
+            spread = self._jitter.uniform(-plan.latency_jitter, plan.latency_jitter)
+        return max(0.0, plan.latency + spread)
 
     def pick(self, method: str, token: str | None) -> FaultPick:
         """The faults of a request arriving now; each fault is counted."""
@@ -129,6 +153,9 @@ class FaultInjector:
             before: Fault | None = None
             after: Fault | None = None
             if plan.rate_limit and self._over_rate(token, plan.rate_limit):
+                before = Fault.RATE_LIMITED
+            budget = plan.read_limit if method in ("GET", "HEAD") else plan.write_limit
+            if before is None and budget and self._over_budget(token, method, budget):
                 before = Fault.RATE_LIMITED
             if before is None and plan.burst_429 > 0:
                 plan.burst_429 -= 1
@@ -147,6 +174,19 @@ class FaultInjector:
             if fault is not None:
                 self._counters.fault(fault.counter)
             return FaultPick(before, after)
+
+    def _over_budget(self, token: str | None, method: str, limit: int) -> bool:
+        """True when the token's reads (or writes) already fill the budget window; else
+        admit this one into it."""
+        kind = "read" if method in ("GET", "HEAD") else "write"
+        window = self._budgets[(token or "", kind)]
+        now = self.clock()
+        while window and now - window[0] >= self.plan.limit_window:
+            window.popleft()
+        if len(window) >= limit:
+            return True
+        window.append(now)
+        return False
 
     def _over_rate(self, token: str | None, limit: int) -> bool:
         """Record this arrival in the token's sliding window; True past ``limit``."""

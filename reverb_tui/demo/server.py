@@ -41,6 +41,9 @@ class SimulatorHooks(Protocol):
     def pick_faults(self, method: str, token: str | None) -> FaultPick:
         """The faults of this request (counted)."""
 
+    def latency_now(self) -> float:
+        """The latency to add to this request (``latency`` with its jitter)."""
+
     def serve(self, req: Request, token: str | None) -> Reply:
         """The endpoint's answer."""
 
@@ -171,7 +174,7 @@ class SimHandler(BaseHTTPRequestHandler):
         sim.record(token, kind, self.headers.get("Accept-Version"))
         plan = sim.fault_plan
         if plan.latency > 0:
-            sim.wait(plan.latency)
+            sim.wait(sim.latency_now())
         before, after = sim.pick_faults(method, token)
         if before is Fault.DROP:
             self.close_connection = True

@@ -58,8 +58,9 @@ class ReverbSimulator:
     """A simulated Reverb API on ``http://HOST:PORT/api`` (``base_url`` once started).
 
     Config knobs (attributes, or ``configure(**knobs)``; both validate): the fault knobs of
-    ``FaultPlan`` (latency, rate_limit, rate_window, retry_after, burst_429, fail_rate,
-    slow_rate, slow_seconds, drop_rate, malformed_rate, faults_on_writes) and the world's
+    ``FaultPlan`` (latency, latency_jitter, rate_limit, rate_window, read_limit,
+    write_limit, limit_window, retry_after, burst_429, fail_rate, slow_rate, slow_seconds,
+    drop_rate, malformed_rate, faults_on_writes) and the world's
     ``WorldSettings`` (link_style, restock_on_cancel, sale_chance, advance_chance).
     """
 
@@ -67,8 +68,12 @@ class ReverbSimulator:
     CONFIG_KEYS = FaultPlan.keys() + WorldSettings.keys()
 
     latency = _Knob()
+    latency_jitter = _Knob()
     rate_limit = _Knob()
     rate_window = _Knob()
+    read_limit = _Knob()
+    write_limit = _Knob()
+    limit_window = _Knob()
     retry_after = _Knob()
     fail_rate = _Knob()
     burst_429 = _Knob()
@@ -415,6 +420,10 @@ class ReverbSimulator:
 
     def pick_faults(self, method: str, token: str | None) -> FaultPick:
         return self._injector.pick(method, token)
+
+    def latency_now(self) -> float:
+        """The latency to add to the request arriving now (with its jitter)."""
+        return self._injector.latency()
 
     def serve(self, req: Request, token: str | None) -> Reply:
         """Answer an API request with the world's lock held; a simulator bug is a 500."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +38,15 @@ from .errors import (
     describe_body,
 )
 from .payload import next_href, positive
-from .ratelimit import SlidingWindowLimiter, limiter_for
+from .ratelimit import (
+    MAX_IN_FLIGHT,
+    InFlightGate,
+    Kind,
+    Pace,
+    TokenBudget,
+    budget_for,
+    kind_of,
+)
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 PER_PAGE = 50
@@ -71,11 +80,11 @@ class ReverbClient:
         token: str,
         *,
         rate_limit: float = 4.0,
-        max_concurrency: int = 4,
+        max_concurrency: int = MAX_IN_FLIGHT,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        limiter: SlidingWindowLimiter | None = None,
+        limiter: TokenBudget | None = None,
         sleep=asyncio.sleep,  # noqa: ANN001 - injectable for tests
     ) -> None:
         self.api_url = api_url.rstrip("/")
@@ -84,7 +93,16 @@ class ReverbClient:
         register_secret(token)
         self._rate_limit = rate_limit
         self._limiter = limiter
-        self._sem = asyncio.Semaphore(max_concurrency)
+        self._budgets: tuple[int, int] | None = None
+        # Requests in flight, per kind: rate × smoothed round trip (Little's law), at most
+        # ``max_concurrency``. Reads and writes have their own, so queued reads never hold a
+        # write back.
+        self.max_concurrency = max(1, max_concurrency)
+        self._pace = {
+            k: Pace(InFlightGate(min(4, self.max_concurrency))) for k in (Kind.READ, Kind.WRITE)
+        }
+        # Called with (kind, new budget per minute) when a 429 lowers this token's budget.
+        self.on_budget_lowered: Callable[[Kind, int], object] | None = None
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self.requests = 0  # every HTTP attempt made, retries included
@@ -145,10 +163,42 @@ class ReverbClient:
 
     # -- core request -----------------------------------------------------------------------
 
-    def _limiter_now(self) -> SlidingWindowLimiter:
+    def _limiter_now(self) -> TokenBudget:
         if self._limiter is None:
-            self._limiter = limiter_for(self._token, self._rate_limit)
+            self._limiter = budget_for(self._token, self._rate_limit)
+            if self._budgets is not None:
+                self._apply_budgets(self._limiter, *self._budgets)
         return self._limiter
+
+    @property
+    def budget(self) -> TokenBudget:
+        """This token's read and write budgets (shared by every client of the token)."""
+        return self._limiter_now()
+
+    def set_budgets(self, reads_per_minute: int, writes_per_minute: int) -> None:
+        """The integration's read and write budgets (per minute), as stored for it."""
+        self._budgets = (reads_per_minute, writes_per_minute)
+        if self._limiter is not None:
+            self._apply_budgets(self._limiter, reads_per_minute, writes_per_minute)
+
+    @staticmethod
+    def _apply_budgets(limiter: TokenBudget, reads: int, writes: int) -> None:
+        limiter.set_budget(Kind.READ, reads)
+        limiter.set_budget(Kind.WRITE, writes)
+
+    def in_flight_limit(self, kind: Kind) -> int:
+        """How many requests of ``kind`` may be in flight now."""
+        return self._pace[kind].gate.limit
+
+    def round_trip(self, kind: Kind) -> float:
+        """The smoothed round trip of ``kind`` (seconds)."""
+        return self._pace[kind].rtt
+
+    def peak_in_flight(self, kind: Kind) -> int:
+        return self._pace[kind].gate.peak
+
+    def _resize(self, kind: Kind) -> None:
+        self._pace[kind].resize(self._limiter_now().per_second(kind), self.max_concurrency)
 
     async def request(
         self,
@@ -177,7 +227,8 @@ class ReverbClient:
                 if waited + delay > policy.budget_seconds:
                     raise
                 if isinstance(exc, RateLimitedError):
-                    self._limiter_now().pause(delay)
+                    # Every request of this kind waits, not just this one.
+                    self._limiter_now().pause(delay, kind_of(method))
                 waited += delay
                 self.retries += 1
                 await self._sleep(delay)
@@ -199,11 +250,15 @@ class ReverbClient:
 
     async def _once(self, method: str, url: str, params: Any, json_body: Any) -> Any:
         headers = {"Authorization": f"Bearer {self._token}"}
-        async with self._sem:
+        kind = kind_of(method)
+        limiter = self._limiter_now()
+        pace = self._pace[kind]
+        async with pace.gate:
             # The rate-limit grant is taken only once a slot is free: a grant taken earlier and
             # then held while waiting for a slot would go out bunched with later grants.
-            await self._limiter_now().acquire()
+            granted = await limiter.acquire(kind)
             self.requests += 1
+            sent = time.monotonic()
             try:
                 resp = await self._http.request(
                     method,
@@ -233,7 +288,22 @@ class ReverbClient:
                 raise NetworkError(
                     f"The connection to Reverb at {self.host} failed: {type(exc).__name__}."
                 ) from None
-        return self._decode(resp, method, url)
+            pace.observe(time.monotonic() - sent)
+            self._resize(kind)
+        try:
+            return self._decode(resp, method, url)
+        except RateLimitedError:
+            self._rate_limited(kind, granted)
+            raise
+
+    def _rate_limited(self, kind: Kind, granted: float | None) -> None:
+        """A 429: lower this kind's budget (once per incident) and the in-flight limit."""
+        limiter = self._limiter_now()
+        if limiter.lower(kind, granted):
+            new = limiter.per_minute(kind)
+            self._resize(kind)
+            if self.on_budget_lowered is not None:
+                self.on_budget_lowered(kind, new)
 
     def _decode(self, resp: httpx.Response, method: str, url: str) -> Any:
         status = resp.status_code

@@ -18,9 +18,10 @@ from sqlmodel import col, select
 from ..clock import Clock, iso, utcnow
 from ..db.engine import session_scope
 from ..db.models import Channel, fold, row_id
-from ..db.queries import channel_by_ref
+from ..db.queries import channel_by_ref, remember_budget
 from ..errors import UserError
 from ..reverb.client import AccountInfo
+from ..reverb.ratelimit import MAX_PER_MINUTE, MIN_PER_MINUTE
 from ..reverb.sites import resolve_site, validate_currency
 from ..views.channel import ChannelView  # re-exported: defined where the TUI reads it cheaply
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from ..reverb.client import ClientFactory
 
 MAX_NAME = 60
+MIN_ORDERS_INTERVAL = 5
 DEFAULT_SINCE_DAYS = 30
 
 
@@ -91,7 +93,13 @@ def channel_json(ch: ChannelView | Channel) -> dict[str, Any]:
         "buffer": view.buffer,
         "max": view.max_quantity,
         "interval": view.interval_seconds,
+        "orders_interval": view.orders_interval_seconds,
         "rate_limit": view.rate_limit,
+        "read_rate": view.read_rate,
+        "write_rate": view.write_rate,
+        "read_budget": view.reads_per_minute,
+        "write_budget": view.writes_per_minute,
+        "budget_lowered_at": iso(view.budget_lowered_at),
         "last_order_sync_at": iso(view.last_order_sync_at),
         "last_stock_push_at": iso(view.last_stock_push_at),
         "needs_reauth": view.needs_reauth,
@@ -325,8 +333,14 @@ class ChannelService:
         interval_seconds: int | None = None,
         rate_limit: float | None = None,
         currency: str | None = None,
+        read_rate: int | None = None,
+        write_rate: int | None = None,
+        orders_interval_seconds: int | None = None,
     ) -> Channel:
-        """Additional settings. ``max_quantity=None`` clears the maximum; "keep" leaves it."""
+        """Additional settings. ``max_quantity=None`` clears the maximum; "keep" leaves it.
+
+        Setting a read or write rate (per minute) also forgets what a 429 lowered that budget
+        to: the person setting it has the last word."""
         if buffer is not None and (not isinstance(buffer, int) or buffer < 0):
             raise UserError("The buffer must be a whole number of 0 or more.")
         if max_quantity not in ("keep", None) and (
@@ -339,6 +353,23 @@ class ChannelService:
             raise UserError("The interval must be between 10 and 86400 seconds.")
         if rate_limit is not None and not 0.1 <= rate_limit <= 100:
             raise UserError("The rate limit must be between 0.1 and 100 requests per second.")
+        for label, per_minute in (("read", read_rate), ("write", write_rate)):
+            if per_minute is not None and (
+                not isinstance(per_minute, int)
+                or isinstance(per_minute, bool)
+                or not MIN_PER_MINUTE <= per_minute <= MAX_PER_MINUTE
+            ):
+                raise UserError(
+                    f"The {label} rate must be a whole number of requests a minute between "
+                    f"{MIN_PER_MINUTE} and {MAX_PER_MINUTE}."
+                )
+        if orders_interval_seconds is not None and (
+            not isinstance(orders_interval_seconds, int)
+            or not MIN_ORDERS_INTERVAL <= orders_interval_seconds <= 86_400
+        ):
+            raise UserError(
+                f"The orders interval must be between {MIN_ORDERS_INTERVAL} and 86400 seconds."
+            )
         cur = validate_currency(currency) if currency is not None else None
         with session_scope(self.engine) as s:
             ch = channel_by_ref(s, name_or_id)
@@ -354,5 +385,23 @@ class ChannelService:
                 ch.rate_limit = float(rate_limit)
             if cur is not None:
                 ch.currency = cur
+            if read_rate is not None:
+                ch.read_rate, ch.read_budget = read_rate, None
+            if write_rate is not None:
+                ch.write_rate, ch.write_budget = write_rate, None
+            if ch.read_budget is None and ch.write_budget is None:
+                ch.budget_lowered_at = None
+            if orders_interval_seconds is not None:
+                ch.orders_interval_seconds = orders_interval_seconds
             s.add(ch)
             return ch
+
+    def remember_budget(
+        self, name_or_id: str | int, *, reads: int | None = None, writes: int | None = None
+    ) -> Channel:
+        """What a 429 taught: the budget in force from now on, until a person sets the rate.
+        Only ever lowers a budget."""
+        with session_scope(self.engine) as s:
+            return remember_budget(
+                s, name_or_id, reads=reads, writes=writes, now=self.clock(), floor=MIN_PER_MINUTE
+            )

@@ -27,13 +27,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 
 from ..clock import Clock, parse_ts, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, Order
-from ..domain import SALE, UNDONE
+from ..db.models import Channel, Order, fold, table_of
 from ..reverb.client import PER_PAGE, ReverbClient
 from ..reverb.payload import next_href, positive, text
 
@@ -42,7 +42,7 @@ log = logging.getLogger("reverb_tui.sync")
 ORDERS_PATH = "/my/orders/selling/all"
 OVERLAP = timedelta(minutes=10)
 MAX_WALKS = 3  # concurrent walks before the last, sequential one
-PAGE_CONCURRENCY = 4
+PAGE_CONCURRENCY = 4  # pages asked for at once by a client that does not say
 
 
 @dataclass
@@ -55,6 +55,9 @@ class OrdersResult:
     errors: list[str] = field(default_factory=list)
     cursor: datetime | None = None
     complete: bool = False
+    # Local SKUs (folded) whose stock the stored orders may have moved: new orders, and
+    # orders whose status or quantity changed.
+    skus: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -145,8 +148,12 @@ UPDATABLE = (
 
 
 def store_orders(
-    engine, channel_id: int, raws: list[Any], now: datetime
-) -> tuple[int, int, list[str]]:  # noqa: ANN001
+    engine,  # noqa: ANN001
+    channel_id: int,
+    raws: list[Any],
+    now: datetime,
+    skus: set[str] | None = None,
+) -> tuple[int, int, list[str]]:
     """Upsert one page of orders in one transaction. Returns (new, updated, item errors).
 
     Safe to call again with the same page (a retry or an overlap): an order already stored is
@@ -155,7 +162,7 @@ def store_orders(
     downloaded after they were saved).
     """
     from ..db.models import ShippingMapping
-    from .stock import SkuResolver, apply_order_stock
+    from .stock import SkuResolver, apply_stock_bulk
 
     parsed: list[dict[str, Any]] = []
     errors: list[str] = []
@@ -174,65 +181,108 @@ def store_orders(
     new = updated = 0
     if not by_number:
         return new, updated, errors
+    t = table_of(Order)
     with session_scope(engine) as s:
-        # A page costs a handful of queries, not a few per order: SKUs, shipping mappings
-        # and the stored copies are read once, the new orders flushed together.
+        # A page is a handful of statements, not a few per order: the stored copies read
+        # once, the new orders inserted in one statement, the changed ones updated in one
+        # executemany, the stock ledger applied for the page at once (apply_stock_bulk).
         existing = {
-            o.order_number: o
-            for o in s.exec(
-                select(Order).where(
-                    col(Order.channel_id) == channel_id,
-                    col(Order.order_number).in_(list(by_number)),
-                )
-            ).all()
+            row.order_number: row
+            for row in s.execute(
+                select(t.c.id, t.c.order_number, t.c.sku, t.c.kit, *(t.c[k] for k in UPDATABLE))
+                .where(t.c.channel_id == channel_id)
+                .where(t.c.order_number.in_(list(by_number)))
+            )
         }
-        resolve_sku = SkuResolver(s, channel_id)
-        services = dict(
-            s.exec(
-                select(ShippingMapping.channel_service, ShippingMapping.shipping_service_id).where(
-                    col(ShippingMapping.channel_id) == channel_id
+        fresh = [d for n, d in by_number.items() if n not in existing]
+        inserts: list[dict[str, Any]] = []
+        if fresh:
+            keys = {fold(d["channel_sku"]) for d in fresh if d["channel_sku"]}
+            resolve_sku = SkuResolver(s, channel_id, keys)
+            services: dict[str, int] = {}
+            if any(d["channel_shipping_method"] for d in fresh):
+                services = dict(
+                    s.exec(
+                        select(
+                            ShippingMapping.channel_service, ShippingMapping.shipping_service_id
+                        ).where(col(ShippingMapping.channel_id) == channel_id)
+                    ).all()
                 )
-            ).all()
-        )
-        touched: list[Order] = []
-        for number, data in by_number.items():
-            order = existing.get(number)
-            if order is None:
+            for data in fresh:
                 sku, kit = resolve_sku(data["channel_sku"])
                 method = (data["channel_shipping_method"] or "").strip()
-                order = Order(
-                    channel_id=channel_id,
-                    sku=sku,
-                    kit=kit,
-                    shipping_service_id=services.get(method) if method else None,
-                    first_seen_at=now,
-                    **data,
+                inserts.append(
+                    {
+                        **data,
+                        "channel_id": channel_id,
+                        "sku": sku,
+                        "kit": kit,
+                        "shipping_service_id": services.get(method) if method else None,
+                        "first_seen_at": now,
+                    }
                 )
-                s.add(order)
-                new += 1
-                # A new order can only move stock by taking it now (it has no moves yet).
-                status = (order.status or "").strip().lower()
-                if sku and (status in SALE or status in UNDONE):
-                    touched.append(order)
-            else:
-                if not _newer_or_same(data.get("updated_at"), order.updated_at):
-                    continue  # a stale copy from a shifted page: keep ours
-                changed = False
-                for key in UPDATABLE:
-                    value = data[key]
-                    if value is None and key in ("created_at", "paid_at", "shipped_at"):
-                        continue  # never forget a timestamp we knew
-                    if getattr(order, key) != value:
-                        setattr(order, key, value)
-                        changed = True
-                if changed:
-                    s.add(order)
-                    updated += 1
-                    touched.append(order)
-        s.flush()
-        for order in touched:
-            apply_order_stock(s, order, now)
+        changes: list[dict[str, Any]] = []
+        touched: list[_Facts] = []
+        for number, data in by_number.items():
+            row = existing.get(number)
+            if row is None:
+                continue
+            if not _newer_or_same(data.get("updated_at"), row.updated_at):
+                continue  # a stale copy from a shifted page: keep ours
+            values = {key: getattr(row, key) for key in UPDATABLE}
+            changed = False
+            for key in UPDATABLE:
+                value = data[key]
+                if value is None and key in ("created_at", "paid_at", "shipped_at"):
+                    continue  # never forget a timestamp we knew
+                if values[key] != value:
+                    values[key] = value
+                    changed = True
+            if changed:
+                changes.append({"b_id": row.id, **{f"b_{k}": v for k, v in values.items()}})
+                touched.append(_Facts(row.id, row.sku, row.kit, values))
+        ids: dict[str, int] = {}
+        if inserts:
+            # One executemany: SQLAlchemy sends it as batched INSERT .. VALUES .. RETURNING
+            # with a statement it compiles once (a literal multi-row VALUES would not cache).
+            ids = {
+                n: i for i, n in s.execute(insert(t).returning(t.c.id, t.c.order_number), inserts)
+            }
+            new = len(inserts)
+            for values in inserts:
+                touched.append(
+                    _Facts(ids[values["order_number"]], values["sku"], values["kit"], values)
+                )
+        if changes:
+            s.execute(
+                update(t)
+                .where(t.c.id == bindparam("b_id"))
+                .values({k: bindparam(f"b_{k}") for k in UPDATABLE}),
+                changes,
+            )
+            updated = len(changes)
+        apply_stock_bulk(s, touched, now, fresh=set(ids.values()) if inserts else ())
+        if skus is not None:
+            skus.update(fold(f.sku) for f in touched if f.sku)
     return new, updated, errors
+
+
+class _Facts:
+    """What the stock rules read of one stored order (``stock.StockFacts``)."""
+
+    __slots__ = (
+        "created_at", "id", "kit", "paid_at", "quantity", "shipped_at", "sku", "status",
+    )  # fmt: skip
+
+    def __init__(self, oid: int, sku: str | None, kit: int, values: dict[str, Any]) -> None:
+        self.id = oid
+        self.sku = sku
+        self.kit = kit or 1
+        self.status = values["status"] or ""
+        self.quantity = values["quantity"]
+        self.paid_at = values["paid_at"]
+        self.created_at = values["created_at"]
+        self.shipped_at = values["shipped_at"]
 
 
 def _newer_or_same(a: datetime | None, b: datetime | None) -> bool:
@@ -242,13 +292,17 @@ def _newer_or_same(a: datetime | None, b: datetime | None) -> bool:
 
 
 def store_with_retry(
-    engine, channel_id: int, raws: list[Any], now: datetime
-) -> tuple[int, int, list[str]]:  # noqa: ANN001
+    engine,  # noqa: ANN001
+    channel_id: int,
+    raws: list[Any],
+    now: datetime,
+    skus: set[str] | None = None,
+) -> tuple[int, int, list[str]]:
     """``store_orders`` retried when another writer raced us or held the database lock."""
     delay = 0.2
     for attempt in range(6):
         try:
-            return store_orders(engine, channel_id, raws, now)
+            return store_orders(engine, channel_id, raws, now, skus)
         except IntegrityError:
             if attempt >= 2:
                 raise
@@ -291,7 +345,7 @@ class OrderDownloader:
         on_progress: Callable[[WalkProgress], None] | None = None,
         stop: asyncio.Event | None = None,
         overlap: timedelta = OVERLAP,
-        concurrency: int = PAGE_CONCURRENCY,
+        concurrency: int | None = None,
     ) -> None:
         self.client = client
         self.engine = engine
@@ -300,7 +354,7 @@ class OrderDownloader:
         self.on_progress = on_progress
         self.stop = stop
         self.overlap = overlap
-        self.concurrency = max(1, concurrency)
+        self.concurrency = None if concurrency is None else max(1, concurrency)
 
     def _start(self) -> datetime:
         with session_scope(self.engine) as s:
@@ -351,6 +405,9 @@ class OrderDownloader:
     async def _walk(
         self, start: datetime, result: OrdersResult, *, sequential: bool
     ) -> datetime | None:
+        """One walk of every page. Pages are stored one at a time, in order of arrival, by a
+        single storer (one short transaction per page, in a thread) while the next pages
+        download: the database never holds the network back, and writers never contend."""
         params = {"updated_start_date": _fmt(start), "per_page": PER_PAGE, "page": 1}
         first = await self._fetch(ORDERS_PATH, params)
         total = first.get("total")
@@ -358,13 +415,14 @@ class OrderDownloader:
         max_updated: datetime | None = None
         seen = 0
         pages_done = 0
+        stored: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
 
         async def absorb(body: dict[str, Any]) -> None:
             nonlocal max_updated, seen, pages_done
             orders = body.get("orders") or []
             now = self.clock()
             new, updated, errors = await asyncio.to_thread(
-                store_with_retry, self.engine, self.channel_id, orders, now
+                store_with_retry, self.engine, self.channel_id, orders, now, result.skus
             )
             result.new += new
             result.updated += updated
@@ -380,8 +438,44 @@ class OrderDownloader:
             if self.on_progress is not None:
                 self.on_progress(WalkProgress(pages_done, total_pages or pages_done, seen))
 
-        await absorb(first)
+        async def storer() -> None:
+            while (body := await stored.get()) is not None:
+                await absorb(body)
 
+        storing = asyncio.create_task(storer())
+        stored.put_nowait(first)
+        try:
+            shifted = await self._download(
+                first, params, total, total_pages, stored.put_nowait, sequential, storing
+            )
+        except Exception:
+            # Keep what was downloaded (the cursor does not move, so nothing is skipped).
+            stored.put_nowait(None)
+            await asyncio.gather(storing, return_exceptions=True)
+            raise
+        except BaseException:
+            storing.cancel()
+            await asyncio.gather(storing, return_exceptions=True)
+            raise
+        stored.put_nowait(None)
+        await storing
+        if shifted:
+            raise WalkShifted()
+        return max_updated
+
+    async def _download(
+        self,
+        first: dict[str, Any],
+        params: dict[str, Any],
+        total: Any,
+        total_pages: int | None,
+        deliver: Callable[[dict[str, Any]], None],
+        sequential: bool,
+        storing: asyncio.Task[None],
+    ) -> bool:
+        """Fetch the pages after ``first`` and hand each to ``deliver``; True when a page's
+        ``total`` differed from the first's (the walk shifted). Stops early if the storer
+        failed (its error is raised by the caller)."""
         if sequential or total_pages is None:
             # Follow the links one page at a time: a shift can only repeat an order here.
             # A server that keeps sending "next" forever must not keep us forever.
@@ -395,32 +489,34 @@ class OrderDownloader:
             )
             async with aclosing(walk) as pages:
                 async for body in pages:
+                    if storing.done():
+                        break
                     if body is first:
-                        continue  # absorbed above
-                    await absorb(body)
+                        continue  # delivered already
+                    deliver(body)
                     if not body.get("orders"):
                         break
-            return max_updated
+            return False
 
         if total_pages <= 1:
-            return max_updated
+            return False
         href = next_href(first)
         template = self.client.url(href) if href else None
-        sem = asyncio.Semaphore(self.concurrency)
+        sem = asyncio.Semaphore(self.concurrency or _offered(self.client))
         shifted = False
 
         async def one(page: int) -> None:
             nonlocal shifted
             async with sem:
-                if shifted:
+                if shifted or storing.done():
                     return
                 if template is not None:
                     body = await self._fetch(_page_url(template, page))
                 else:
                     body = await self._fetch(ORDERS_PATH, {**params, "page": page})
-                if body.get("total") != total:
-                    shifted = True
-                await absorb(body)
+            if body.get("total") != total:
+                shifted = True
+            deliver(body)
 
         tasks = [asyncio.create_task(one(p)) for p in range(2, total_pages + 1)]
         try:
@@ -430,6 +526,10 @@ class OrderDownloader:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
-        if shifted:
-            raise WalkShifted()
-        return max_updated
+        return shifted
+
+
+def _offered(client: Any) -> int:
+    """Pages requested at once: as many as the client may have in flight (it decides how
+    many go, from its read budget and the round trip)."""
+    return max(1, int(getattr(client, "max_concurrency", PAGE_CONCURRENCY)))

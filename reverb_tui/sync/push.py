@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import col, select
 
 from ..clock import Clock, utcnow
 from ..db.engine import session_scope
-from ..db.models import Channel, Listing, fold, row_id
+from ..db.models import Channel, Listing, fold, row_id, table_of
 from ..domain import PlanAction
 from ..reverb.client import PER_PAGE
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError, ValidationError
@@ -215,8 +215,11 @@ async def sync_listings(  # noqa: ANN001
 # -- the push -------------------------------------------------------------------------------------
 
 
-def _load_plan(engine, channel_id: int, dry_run: bool) -> tuple[bool, list[PlanRow], dict]:  # noqa: ANN001
-    """(runs?, plan, listing_id -> Listing primary key) for one channel."""
+def _load_plan(  # noqa: ANN001
+    engine, channel_id: int, dry_run: bool, only_skus: set[str] | None = None
+) -> tuple[bool, list[PlanRow], dict]:
+    """(runs?, plan, listing_id -> Listing primary key) for one channel; with ``only_skus``
+    (folded local SKUs), only the listings linked to those SKUs."""
     with session_scope(engine) as s:
         ch = s.get(Channel, channel_id)
         if ch is None or ch.removed_at is not None or not ch.enabled:
@@ -232,6 +235,12 @@ def _load_plan(engine, channel_id: int, dry_run: bool) -> tuple[bool, list[PlanR
             )
         )
         resolved = {lst.id: resolve(lst.sku) for lst in listings}
+        if only_skus is not None:
+            listings = [
+                lst
+                for lst in listings
+                if resolved[lst.id][0] and fold(resolved[lst.id][0] or "") in only_skus
+            ]
         keys = {fold(sku) for sku, _ in resolved.values() if sku}
         levels = stock_levels(s, keys) if keys else {}
         plan: list[PlanRow] = []
@@ -277,27 +286,43 @@ class _Outcome:
 
 
 def _store_outcomes(engine, outcomes: list[_Outcome], now: datetime) -> None:  # noqa: ANN001
+    """A batch of push outcomes in two executemany UPDATEs (what Reverb now shows for the
+    written listings, the error of the failed ones); a value Reverb did not send is kept."""
     if not outcomes:
         return
+    t = table_of(Listing)
+    ok = [
+        {"b_id": o.pk, "b_inv": o.inventory, "b_has": o.has_inventory, "b_state": o.state}
+        for o in outcomes
+        if o.ok
+    ]
+    failed = [{"b_id": o.pk, "b_error": o.error} for o in outcomes if not o.ok]
     with session_scope(engine) as s:
-        for o in outcomes:
-            lst = s.get(Listing, o.pk)
-            if lst is None:
-                continue
-            if o.ok:
-                lst.inventory = o.inventory if o.inventory is not None else lst.inventory
-                if o.has_inventory is not None:
-                    lst.has_inventory = o.has_inventory
-                if o.state is not None:
-                    lst.state = o.state
-                lst.last_push_error = None
-                lst.pushed_at = now
-            else:
-                lst.last_push_error = o.error
-            s.add(lst)
+        if ok:
+            s.execute(
+                update(t)
+                .where(t.c.id == bindparam("b_id"))
+                .values(
+                    inventory=func.coalesce(bindparam("b_inv"), t.c.inventory),
+                    has_inventory=func.coalesce(bindparam("b_has"), t.c.has_inventory),
+                    state=func.coalesce(bindparam("b_state"), t.c.state),
+                    last_push_error=None,
+                    pushed_at=now,
+                ),
+                ok,
+            )
+        if failed:
+            s.execute(
+                update(t)
+                .where(t.c.id == bindparam("b_id"))
+                .values(last_push_error=bindparam("b_error")),
+                failed,
+            )
 
 
-def _clear_errors(engine, pks: list[int], channel_id: int, now: datetime) -> None:  # noqa: ANN001
+def _clear_errors(  # noqa: ANN001
+    engine, pks: list[int], channel_id: int, now: datetime, whole: bool = True
+) -> None:
     with session_scope(engine) as s:
         for i in range(0, len(pks), 500):
             for lst in s.exec(
@@ -308,7 +333,7 @@ def _clear_errors(engine, pks: list[int], channel_id: int, now: datetime) -> Non
                 lst.last_push_error = None
                 s.add(lst)
         ch = s.get(Channel, channel_id)
-        if ch is not None:
+        if ch is not None and whole:  # a push of some SKUs only is not a whole push
             ch.last_stock_push_at = now
             s.add(ch)
 
@@ -325,8 +350,9 @@ async def push_stock(
     dry_run: bool = False,
     on_error: ErrorFn | None = None,
     on_progress: ProgressFn | None = None,
-    concurrency: int = 4,
+    concurrency: int | None = None,
     clock: Clock = utcnow,
+    only_skus: set[str] | None = None,
 ) -> PushResult:
     """Write each linked listing's target quantity where it differs from Reverb's.
 
@@ -334,13 +360,16 @@ async def push_stock(
     needs it enabled). One failing listing never stops the rest: its error is stored on the
     listing, reported through ``on_error(label, message)`` and counted. A 401/403 stops the
     push and propagates (the caller marks the channel "reauthorise needed"). A dry run
-    writes nothing anywhere and returns the plan.
+    writes nothing anywhere and returns the plan. ``only_skus`` (folded local SKUs) limits
+    the push to the listings of those SKUs, from the values last read or written (the quick
+    correction after a sale: no listings re-read); it does not count as a whole push.
 
-    ``concurrency`` PUTs are in flight at once; keep it at most the client's own
-    ``max_concurrency`` (4 by default): a request that has its rate-limit grant but waits for
-    the client's semaphore goes out late, bunched with later ones (see benchmarks/push.py).
+    ``concurrency`` PUTs are offered at once (default: the client's ``max_concurrency``);
+    the client decides how many are in flight (its write budget × the measured round trip)
+    and takes a rate-limit grant only once a request may go, so offering more never bunches
+    requests.
     """
-    ran, plan, pks = await asyncio.to_thread(_load_plan, engine, channel_id, dry_run)
+    ran, plan, pks = await asyncio.to_thread(_load_plan, engine, channel_id, dry_run, only_skus)
     result = PushResult(plan=plan, dry_run=dry_run, seen=len(plan), ran=ran)
     if not ran:
         return result
@@ -412,12 +441,14 @@ async def push_stock(
                 fatal.append(exc)
                 return
 
+    if concurrency is None:
+        concurrency = int(getattr(client, "max_concurrency", 4))
     await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, total or 1)))))
     await flush(force=True)
     if fatal:
         raise fatal[0]
     same = [pks[r.listing_id] for r in plan if r.action == PlanAction.SAME]
-    await asyncio.to_thread(_clear_errors, engine, same, channel_id, clock())
+    await asyncio.to_thread(_clear_errors, engine, same, channel_id, clock(), only_skus is None)
     return result
 
 

@@ -31,10 +31,11 @@ from ..db.models import (
     SyncRun,
     row_id,
 )
-from ..db.queries import channel_by_ref, mark_needs_reauth
+from ..db.queries import channel_by_ref, mark_needs_reauth, remember_budget
 from ..domain import RunKind, RunStatus, SyncPhase
 from ..errors import AppError, UserError
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError
+from ..reverb.ratelimit import MIN_PER_MINUTE, Kind
 from .lease import Lease, new_holder
 from .orders import OrderDownloader, WalkProgress, WalkStopped
 
@@ -150,6 +151,9 @@ class _Job:
     listings: asyncio.Task | None = None  # a listings read started beside the order download
     skipped_stock: bool = False  # nothing changed since the last push: no request made
     stock_started_at: datetime | None = None
+    lowered: dict[Kind, int] = field(default_factory=dict)  # budgets a 429 lowered
+    skus: set[str] = field(default_factory=set)  # local SKUs the downloaded orders moved
+    downloaded: bool = False  # the order download completed
 
     @property
     def channel_id(self) -> int:
@@ -162,6 +166,66 @@ ProgressCallback = Callable[[SyncProgress], object]
 ChannelSelector = str | Collection[int] | None
 
 
+@dataclass(frozen=True)
+class Due:
+    """When an integration's next quick check and next full sync are due (watch loop)."""
+
+    check: datetime | None  # None: no quick checks (its orders interval is not shorter)
+    full: datetime
+
+
+@dataclass
+class WatchPlan:
+    full: list[int]  # integrations whose full sync is due now
+    check: list[int]  # integrations whose quick check is due now (and no full sync)
+    next: dict[int, Due]  # when each enabled integration is next due
+
+
+def plan_watch(
+    channels: list[Channel],
+    now: datetime,
+    interval: float | None,
+    full: dict[int, datetime],
+    checked: dict[int, datetime],
+) -> WatchPlan:
+    """What the watch loop runs now, from the last attempts it made (``full``, ``checked``)
+    and the last completed order download of each integration."""
+    plan = WatchPlan([], [], {})
+    for c in channels:
+        if c.needs_reauth:
+            continue
+        cid = row_id(c)
+        every = float(interval if interval is not None else c.interval_seconds)
+        last_full = full.get(cid)
+        due_full = now if last_full is None else last_full + timedelta(seconds=every)
+        if due_full <= now:
+            plan.full.append(cid)
+        due_check: datetime | None = None
+        quick = float(c.orders_interval_seconds)
+        if quick < every:
+            last = max(
+                (t for t in (c.last_order_sync_at, checked.get(cid)) if t is not None),
+                default=None,
+            )
+            due_check = now if last is None else last + timedelta(seconds=quick)
+            if due_check <= now and due_full > now:
+                plan.check.append(cid)
+        plan.next[cid] = Due(due_check, due_full)
+    return plan
+
+
+def eventful(summary: ChannelSummary) -> bool:
+    """Did this run find or do anything (worth telling the screen about)?"""
+    return bool(
+        summary.orders_new
+        or summary.orders_updated
+        or summary.listings_pushed
+        or summary.listings_failed
+        or summary.errors
+        or summary.status not in (RunStatus.OK,)
+    )
+
+
 class SyncService:
     def __init__(
         self, engine: Engine, client_factory: ClientFactory, clock: Clock = utcnow
@@ -169,6 +233,9 @@ class SyncService:
         self.engine = engine
         self.client_factory = client_factory
         self.clock = clock
+        # When each integration's next check and full sync are due, as the watch loop last
+        # planned them (empty until it runs): what the screens show as "next check".
+        self.schedule: dict[int, Due] = {}
         # Each run takes leases under its own holder id (new_holder), so two runs in one
         # process (the background loop and a preview, say) exclude each other like two
         # processes do.
@@ -250,6 +317,8 @@ class SyncService:
                         j.listings = asyncio.create_task(self._read_listings(j, on_progress))
             if kind.downloads_orders:
                 await asyncio.gather(*(self._orders(j, on_progress, stop) for j in jobs))
+            if kind is RunKind.CHECK:
+                await self._correct(jobs, summaries, holder, on_progress, stop)
             if kind.pushes_stock:
                 orders_changed = any(j.summary.orders_new or j.summary.orders_updated for j in jobs)
                 await asyncio.gather(
@@ -280,6 +349,40 @@ class SyncService:
                     on_progress(SyncProgress(j.channel_id, j.channel.name, SyncPhase.DONE))
         return summaries
 
+    async def _correct(
+        self,
+        jobs: list[_Job],
+        summaries: list[ChannelSummary],
+        holder: str,
+        on_progress: ProgressCallback | None,
+        stop: asyncio.Event | None,
+    ) -> None:
+        """The quick correction of a check run: push the listings of the SKUs the new orders
+        moved, on every integration with stock updates on (those not checked in this run
+        too: a sale on A corrects B), from the listing values last read or written."""
+        skus = set().union(*(j.skus for j in jobs))
+        if not skus or (stop is not None and stop.is_set()):
+            return
+        have = {j.channel_id for j in jobs}
+        others = [
+            c
+            for c in await asyncio.to_thread(self._channels, None)
+            if c.stock_updates and row_id(c) not in have
+        ]
+        for ch in others:
+            started = await self._start(ch, RunKind.CHECK, 0.0, holder)
+            if isinstance(started, _Job):
+                jobs.append(started)
+                summaries.append(started.summary)
+            # else busy (another sync holds it: it corrects this SKU too) or reauth needed
+        await asyncio.gather(
+            *(
+                self._stock(j, False, on_progress, stop, only_skus=skus)
+                for j in jobs
+                if not j.fatal and j.channel.stock_updates
+            )
+        )
+
     async def _start(
         self, ch: Channel, kind: RunKind, wait: float, holder: str
     ) -> _Job | ChannelSummary:
@@ -298,7 +401,20 @@ class SyncService:
             return summary
         run_id = await asyncio.to_thread(self._new_run, channel_id, kind, holder)
         client = self.client_factory(ch.api_url, ch.token, ch.rate_limit)
-        return _Job(ch, summary, run_id, lease, client, time.monotonic())
+        client.set_budgets(ch.reads_per_minute, ch.writes_per_minute)
+        job = _Job(ch, summary, run_id, lease, client, time.monotonic())
+
+        def lowered(kind: Kind, per_minute: int) -> None:
+            job.lowered[kind] = per_minute
+            log.warning(
+                "%s: Reverb answered 429; %s budget lowered to %d a minute",
+                ch.name,
+                kind,
+                per_minute,
+            )
+
+        client.on_budget_lowered = lowered
+        return job
 
     def _new_run(self, channel_id: int, kind: RunKind, holder: str) -> int:
         with session_scope(self.engine) as s:
@@ -379,6 +495,8 @@ class SyncService:
             return
         job.summary.orders_new += result.new
         job.summary.orders_updated += result.updated
+        job.skus |= result.skus
+        job.downloaded = True
         for e in result.errors:
             await asyncio.to_thread(self._record_error, job, "order", e)
 
@@ -438,8 +556,10 @@ class SyncService:
         *,
         explicit: bool = False,
         orders_changed: bool = False,
+        only_skus: set[str] | None = None,
     ) -> None:
-        """Listings and the stock push of one channel.
+        """Listings and the stock push of one channel (of ``only_skus``' listings only, from
+        the stored listing values, when given).
 
         Diff-only twice over: a periodic run with nothing new anywhere (no order, sale, count
         or mapping since the last push, listings read recently) makes no request at all, and
@@ -463,7 +583,9 @@ class SyncService:
         # The push is good for every change made before this moment (see _stock_changed).
         job.stock_started_at = self.clock()
         try:
-            if job.listings is not None:
+            if only_skus is not None:
+                pass  # the quick correction: the listings as last read or written
+            elif job.listings is not None:
                 await job.listings
             elif explicit or (
                 pushing and (orders_changed or await asyncio.to_thread(self._stock_changed, ch))
@@ -485,6 +607,7 @@ class SyncService:
                     on_error=lambda item, message: failures.append((item, message)),
                     on_progress=self._progress(ch, SyncPhase.PUSH, on_progress),
                     clock=self.clock,
+                    only_skus=only_skus,
                 )
             finally:
                 for item, message in failures:
@@ -523,6 +646,8 @@ class SyncService:
             await job.client.aclose()
         finally:
             await asyncio.to_thread(self._close_run, job, kind)
+            if job.lowered:
+                await asyncio.to_thread(self._remember_budget, job)
             await job.lease.release()
         log.info(
             "%s %s: %s in %.1fs; orders %d new %d updated; listings %d seen %d pushed "
@@ -541,11 +666,30 @@ class SyncService:
             f"; {len(s.errors)} errors, first: {s.errors[0]}" if s.errors else "",
         )
 
+    def _remember_budget(self, job: _Job) -> None:
+        """A 429 lowered a budget during the run: it holds for the next runs too."""
+        with session_scope(self.engine) as s:
+            remember_budget(
+                s,
+                job.channel_id,
+                reads=job.lowered.get(Kind.READ),
+                writes=job.lowered.get(Kind.WRITE),
+                now=self.clock(),
+                floor=MIN_PER_MINUTE,
+            )
+
     def _close_run(self, job: _Job, kind: RunKind) -> None:
         s = job.summary
         now = self.clock()
+        quiet = kind is RunKind.CHECK and not (
+            s.orders_new or s.orders_updated or s.listings_pushed or s.listings_failed or s.errors
+        )
         with session_scope(self.engine) as sess:
             run = sess.get(SyncRun, job.run_id)
+            if run is not None and quiet:
+                # A check that found nothing leaves no row: six a minute would bury the log.
+                sess.delete(run)
+                run = None
             if run is not None:
                 run.finished_at = now
                 run.status = s.status
@@ -557,7 +701,7 @@ class SyncService:
                 sess.add(run)
             ch = sess.get(Channel, job.channel_id)
             if ch is not None and kind is not RunKind.DRY_RUN:
-                if kind.downloads_orders and job.orders_ok:
+                if job.downloaded:
                     ch.last_order_sync_at = now
                 if (
                     kind.pushes_stock
@@ -566,8 +710,10 @@ class SyncService:
                     and job.stock_started_at
                 ):
                     ch.last_stock_push_at = job.stock_started_at
-                ch.error_count = len(s.errors)
-                ch.last_error = s.errors[-1] if s.errors else None
+                if kind is not RunKind.CHECK or s.errors:
+                    # A quiet check does not clear what the last sync found wrong.
+                    ch.error_count = len(s.errors)
+                    ch.last_error = s.errors[-1] if s.errors else None
                 sess.add(ch)
 
     # -- the daemon ----------------------------------------------------------------------------
@@ -583,14 +729,24 @@ class SyncService:
         wanted: SyncQueue | None = None,
         auto: bool = True,
     ) -> None:
-        """Sync each enabled integration when due (its own interval, or ``interval``), and
-        whatever is asked for through ``wanted`` ("Sync now"), until ``stop`` is set.
+        """Sync each enabled integration on two rhythms until ``stop`` is set, and whatever
+        is asked for through ``wanted`` ("Sync now"):
 
-        An integration is due when its interval has passed since its last attempt, failed or
-        not, so an unreachable Reverb is retried once an interval, not once a tick. A run in
-        progress stops between pages when ``stop`` is set.
+        - a full sync (orders, listings re-read when stale, the whole stock push when
+          anything changed) every ``interval_seconds`` of the integration (or ``interval``),
+          the first one at once;
+        - between them, a quick check every ``orders_interval_seconds``: one request when no
+          order is new, and a push of only the listings whose SKUs new orders moved (on
+          every integration with stock updates), so a sale on one account corrects the
+          others within seconds.
+
+        Each is due when its interval has passed since its last attempt, failed or not, so an
+        unreachable Reverb is retried once an interval, not once a tick. ``on_run`` hears of
+        every full sync and requested run, and of checks that found or did something. A run
+        in progress stops between pages when ``stop`` is set.
         """
-        attempts: dict[int, datetime] = {}
+        full: dict[int, datetime] = {}  # last full sync attempt per integration
+        checked: dict[int, datetime] = {}  # last check attempt (a full sync is one too)
         while not stop.is_set():
             request = wanted.pop() if wanted is not None else None
             if request is not None:
@@ -599,35 +755,30 @@ class SyncService:
                 )
                 now = self.clock()
                 for s in summaries:
-                    attempts[s.channel_id] = now
+                    full[s.channel_id] = checked[s.channel_id] = now
                 if on_run is not None:
                     on_run(summaries, request)
                 continue
             if auto:
                 now = self.clock()
                 channels = await asyncio.to_thread(self._channels, None)
-                due = []
-                for c in channels:
-                    every = interval if interval is not None else c.interval_seconds
-                    last = max(
-                        (
-                            t
-                            for t in (c.last_order_sync_at, attempts.get(row_id(c)))
-                            if t is not None
-                        ),
-                        default=None,
-                    )
-                    if not c.needs_reauth and (
-                        last is None or (now - last).total_seconds() >= every
-                    ):
-                        due.append(c)
-                if due:
-                    for c in due:
-                        attempts[row_id(c)] = now
+                plan = plan_watch(channels, now, interval, full, checked)
+                self.schedule = plan.next
+                if plan.full:
+                    for cid in plan.full:
+                        full[cid] = checked[cid] = now
                     summaries = await self._run_logged(
-                        RunKind.SYNC, [row_id(c) for c in due], on_progress=on_progress, stop=stop
+                        RunKind.SYNC, plan.full, on_progress=on_progress, stop=stop
                     )
                     if on_run is not None:
+                        on_run(summaries, None)
+                elif plan.check:
+                    for cid in plan.check:
+                        checked[cid] = now
+                    summaries = await self._run_logged(
+                        RunKind.CHECK, plan.check, on_progress=on_progress, stop=stop
+                    )
+                    if on_run is not None and any(eventful(s) for s in summaries):
                         on_run(summaries, None)
             waiter = wanted.event if wanted is not None else stop
             try:

@@ -10,15 +10,16 @@ there first) rolls back only that savepoint.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ..db.models import InventoryItem, Order, SkuMapping, StockMove, fold, row_id
+from ..db.models import InventoryItem, Order, SkuMapping, StockMove, fold, row_id, table_of
 from ..domain import PENDING, SALE, SHIPPED, UNDONE, OrderStatus
 
 # Ledger reasons. "shipped" is a zero-delta marker: it remembers that an order which took stock
@@ -70,20 +71,29 @@ def resolve_sku(
 
 
 class SkuResolver:
-    """``resolve_sku`` for many channel SKUs of one channel with two queries in all."""
+    """``resolve_sku`` for many channel SKUs of one channel with two queries in all.
 
-    def __init__(self, session: Session, channel_id: int) -> None:
-        self.items: dict[str, str] = {
-            key: sku for key, sku in session.exec(select(InventoryItem.sku_key, InventoryItem.sku))
-        }
+    With ``keys`` (folded channel SKUs), only what those SKUs can resolve to is read: a page
+    of 50 orders reads a few rows, not the whole catalogue."""
+
+    def __init__(
+        self, session: Session, channel_id: int, keys: Iterable[str] | None = None
+    ) -> None:
+        mq = select(SkuMapping.channel_sku_key, SkuMapping.sku_key, SkuMapping.kit).where(
+            col(SkuMapping.channel_id) == channel_id
+        )
+        iq = select(InventoryItem.sku_key, InventoryItem.sku)
+        wanted: list[str] | None = None
+        if keys is not None:
+            wanted = sorted(set(keys))
+            mq = mq.where(col(SkuMapping.channel_sku_key).in_(wanted))
         self.mappings: dict[str, tuple[str, int]] = {
-            ck: (sk, kit)
-            for ck, sk, kit in session.exec(
-                select(SkuMapping.channel_sku_key, SkuMapping.sku_key, SkuMapping.kit).where(
-                    col(SkuMapping.channel_id) == channel_id
-                )
-            )
+            ck: (sk, kit) for ck, sk, kit in session.exec(mq)
         }
+        if wanted is not None:
+            targets = sorted(set(wanted) | {sk for sk, _ in self.mappings.values()})
+            iq = iq.where(col(InventoryItem.sku_key).in_(targets))
+        self.items: dict[str, str] = {key: sku for key, sku in session.exec(iq)}
 
     def __call__(self, channel_sku: str | None) -> tuple[str | None, int]:
         if channel_sku is None or not channel_sku.strip():
@@ -159,7 +169,7 @@ def _whole_second(dt: datetime) -> datetime:
     return dt.replace(microsecond=0)
 
 
-def _after_count(order: Order, counted_at: datetime | None) -> bool:
+def _after_count(order: StockFacts, counted_at: datetime | None) -> bool:
     """Was the order paid after the SKU's last count? Same second counts as after; when the
     order carries no time at all, take stock (it errs against overselling)."""
     if counted_at is None:
@@ -210,6 +220,150 @@ def apply_order_stock(session: Session, order: Order, now: datetime) -> int:
             if _record(session, order.id, REASON_CANCEL, sale.sku_key, delta, now):
                 net += delta
     return net
+
+
+class StockFacts(Protocol):
+    """What the stock rules read of an order (an ``Order``, or a row of one)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def sku(self) -> str | None: ...
+    @property
+    def kit(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def paid_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime | None: ...
+    @property
+    def shipped_at(self) -> datetime | None: ...
+
+
+def apply_stock_bulk(
+    session: Session,
+    orders: Sequence[StockFacts],
+    now: datetime,
+    fresh: Collection[int] = (),
+) -> int:
+    """``apply_order_stock`` for a page of stored orders with a handful of statements: the
+    existing moves and the SKUs' counts read once, the new moves inserted together (a move
+    another writer recorded first is skipped by the unique (order, reason) pair, as the
+    one-at-a-time version's savepoint does), and one on-hand update per SKU for the moves
+    actually inserted, in the caller's transaction. Same rules, same result; returns the net
+    on-hand change. ``fresh``: ids of orders inserted in this transaction (they have no
+    moves yet, so none are looked up)."""
+    linked = [o for o in orders if o.id is not None and o.sku]
+    if not linked:
+        return 0
+    ids = [row_id(o) for o in linked if o.id not in fresh]
+    moves = _moves_of(session, ids) if ids else {}
+    keys = sorted({fold(o.sku or "") for o in linked})
+    counted = dict(
+        session.exec(
+            select(InventoryItem.sku_key, InventoryItem.counted_at).where(
+                col(InventoryItem.sku_key).in_(keys)
+            )
+        ).all()
+    )
+
+    # Phase 1: sales not recorded yet.
+    sales: list[dict[str, Any]] = []
+    for o in linked:
+        oid, status = row_id(o), (o.status or "").strip().lower()
+        if (oid, REASON_SALE) in moves:
+            continue
+        if status in SALE or (status in UNDONE and o.paid_at):
+            key = fold(o.sku or "")
+            if key in counted and _after_count(o, counted[key]):
+                delta = -max(0, int(o.quantity or 0)) * max(1, int(o.kit or 1))
+                sales.append(_move_row(oid, REASON_SALE, key, delta, now))
+    inserted = _insert_moves(session, sales)
+    if len(inserted) < len(sales):  # another writer recorded some first: read theirs
+        moves.update(_moves_of(session, [r["order_id"] for r in sales]))
+    for r in sales:
+        if (r["order_id"], REASON_SALE) in inserted:
+            moves[(r["order_id"], REASON_SALE)] = (r["sku_key"], r["delta"])
+
+    # Phase 2: the shipped marker and the cancellation of orders that took stock.
+    later: list[dict[str, Any]] = []
+    for o in linked:
+        oid, status = row_id(o), (o.status or "").strip().lower()
+        sale = moves.get((oid, REASON_SALE))
+        if sale is None:
+            continue
+        if status in SHIPPED and (oid, REASON_SHIPPED) not in moves:
+            later.append(_move_row(oid, REASON_SHIPPED, sale[0], 0, now))
+        if (
+            status == OrderStatus.CANCELLED
+            and o.shipped_at is None
+            and (oid, REASON_SHIPPED) not in moves
+            and (oid, REASON_CANCEL) not in moves
+        ):
+            later.append(_move_row(oid, REASON_CANCEL, sale[0], -sale[1], now))
+    inserted |= _insert_moves(session, later)
+
+    deltas: dict[str, int] = {}
+    for r in (*sales, *later):
+        if (r["order_id"], r["reason"]) in inserted and r["delta"]:
+            deltas[r["sku_key"]] = deltas.get(r["sku_key"], 0) + r["delta"]
+    if deltas:
+        t = table_of(InventoryItem)
+        session.execute(
+            update(t)
+            .where(t.c.sku_key == bindparam("k"))
+            .values(on_hand=t.c.on_hand + bindparam("d"), updated_at=now),
+            [{"k": k, "d": d} for k, d in sorted(deltas.items())],
+        )
+    return sum(deltas.values())
+
+
+def _move_row(order_id: int, reason: str, sku_key: str, delta: int, now: datetime) -> dict:
+    return {
+        "order_id": order_id,
+        "reason": reason,
+        "sku_key": sku_key,
+        "delta": delta,
+        "created_at": now,
+    }
+
+
+def _moves_of(session: Session, order_ids: list[int]) -> dict[tuple[int, str], tuple[str, int]]:
+    out: dict[tuple[int, str], tuple[str, int]] = {}
+    for i in range(0, len(order_ids), 500):
+        for oid, reason, key, delta in session.exec(
+            select(StockMove.order_id, StockMove.reason, StockMove.sku_key, StockMove.delta).where(
+                col(StockMove.order_id).in_(order_ids[i : i + 500])
+            )
+        ):
+            if oid is not None:
+                out[(oid, reason)] = (key, delta)
+    return out
+
+
+def _insert_moves(session: Session, rows: list[dict[str, Any]]) -> set[tuple[int, str]]:
+    """Insert ledger moves, skipping any whose (order, reason) exists; the inserted pairs."""
+    if not rows:
+        return set()
+    t = table_of(StockMove)
+    dialect = session.get_bind().dialect.name
+    stmt: Any
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(t).on_conflict_do_nothing(index_elements=["order_id", "reason"])
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(t).on_conflict_do_nothing(index_elements=["order_id", "reason"])
+    else:  # pragma: no cover - the two supported databases are above
+        raise NotImplementedError(f"no bulk ledger insert for {dialect}")
+    stmt = stmt.returning(t.c.order_id, t.c.reason)
+    done = {(oid, reason) for oid, reason in session.execute(stmt, rows)}
+    return done
 
 
 def _was_shipped(session: Session, order: Order) -> bool:
@@ -288,6 +442,7 @@ __all__ = [
     "StockLevel",
     "SkuResolver",
     "apply_order_stock",
+    "apply_stock_bulk",
     "resolve_sku",
     "stock_levels",
     "target_quantity",

@@ -35,7 +35,13 @@ class ChannelView:
     buffer: int
     max_quantity: int | None
     interval_seconds: int
+    orders_interval_seconds: int
     rate_limit: float
+    read_rate: int
+    write_rate: int
+    read_budget: int | None
+    write_budget: int | None
+    budget_lowered_at: datetime | None
     last_order_sync_at: datetime | None
     last_stock_push_at: datetime | None
     needs_reauth: bool
@@ -63,7 +69,13 @@ class ChannelView:
             buffer=ch.buffer,
             max_quantity=ch.max_quantity,
             interval_seconds=ch.interval_seconds,
+            orders_interval_seconds=ch.orders_interval_seconds,
             rate_limit=ch.rate_limit,
+            read_rate=ch.read_rate,
+            write_rate=ch.write_rate,
+            read_budget=ch.read_budget,
+            write_budget=ch.write_budget,
+            budget_lowered_at=ch.budget_lowered_at,
             last_order_sync_at=ch.last_order_sync_at,
             last_stock_push_at=ch.last_stock_push_at,
             needs_reauth=ch.needs_reauth,
@@ -71,6 +83,15 @@ class ChannelView:
             error_count=ch.error_count,
             created_at=ch.created_at,
         )
+
+    @property
+    def reads_per_minute(self) -> int:
+        """The read budget in force: the setting, or lower if a 429 taught us so."""
+        return min(self.read_rate, self.read_budget or self.read_rate)
+
+    @property
+    def writes_per_minute(self) -> int:
+        return min(self.write_rate, self.write_budget or self.write_rate)
 
 
 # The names of ChannelView's fields, in order (reverb_tui/db/quick.py reads exactly these).

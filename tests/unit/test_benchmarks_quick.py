@@ -54,6 +54,10 @@ FIGURES = [
         rf": {NUM} MB \(target <= 250 MB\)",
     ),
     ("reverb-tui --help wall time (median)", rf": {NUM} ms \(target <= 100 ms\)"),
+    (
+        "orders stored per second (new orders, pages of 50)",
+        rf": {NUM} orders/s \(target >= 5,000\)",
+    ),
 ]
 
 

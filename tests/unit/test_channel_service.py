@@ -386,6 +386,10 @@ async def test_update_settings_persist(svc, reverb) -> None:
         ({"rate_limit": 1000.0}, "rate limit"),
         ({"rate_limit": float("nan")}, "rate limit"),
         ({"currency": "BTC"}, "Unknown currency"),
+        ({"read_rate": 0}, "read rate"),
+        ({"read_rate": 1.5}, "read rate"),
+        ({"write_rate": 200_000}, "write rate"),
+        ({"orders_interval_seconds": 1}, "orders interval"),
     ],
 )
 async def test_update_settings_refusals_change_nothing(svc, reverb, kw, words) -> None:
@@ -423,3 +427,35 @@ async def test_name_taken_between_check_and_insert_is_refused(svc, reverb) -> No
     assert "already exists" in one_sentence(ei.value)
     assert ei.value.__cause__ is None and ei.value.__suppress_context__
     assert [c.name for c in svc.channels.list()] == ["Main Shop"]
+
+
+async def test_budgets_default_to_80_percent_of_reverbs_limits_and_are_settable(
+    svc, reverb
+) -> None:
+    await add(svc)
+    ch = svc.channels.get("Main Shop")
+    assert (ch.read_rate, ch.write_rate, ch.orders_interval_seconds) == (1600, 480, 10)
+    assert (ch.reads_per_minute, ch.writes_per_minute) == (1600, 480)
+    svc.channels.update_settings(
+        "Main Shop", read_rate=1200, write_rate=300, orders_interval_seconds=30
+    )
+    ch = svc.channels.get("Main Shop")
+    assert (ch.reads_per_minute, ch.writes_per_minute, ch.orders_interval_seconds) == (
+        1200,
+        300,
+        30,
+    )
+
+
+async def test_a_remembered_budget_only_lowers_and_a_new_setting_forgets_it(svc, reverb) -> None:
+    await add(svc)
+    svc.channels.remember_budget("Main Shop", writes=384)
+    ch = svc.channels.get("Main Shop")
+    assert (ch.write_rate, ch.write_budget, ch.writes_per_minute) == (480, 384, 384)
+    assert ch.budget_lowered_at is not None and ch.reads_per_minute == 1600
+    svc.channels.remember_budget("Main Shop", writes=450, reads=5000)  # never raises one
+    ch = svc.channels.get("Main Shop")
+    assert (ch.writes_per_minute, ch.reads_per_minute) == (384, 1600)
+    svc.channels.update_settings("Main Shop", write_rate=500)
+    ch = svc.channels.get("Main Shop")
+    assert (ch.write_budget, ch.writes_per_minute, ch.budget_lowered_at) == (None, 500, None)

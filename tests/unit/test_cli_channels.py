@@ -510,3 +510,32 @@ def test_help_imports_nothing_heavy() -> None:
     assert proc.returncode == 0, proc.stderr
     count, loaded = proc.stderr.strip().splitlines()[-1].split(" ", 1)
     assert int(count) == len(command_paths()) and loaded == "[]", proc.stderr
+
+
+def test_set_read_and_write_rates_and_the_orders_interval(cli, reverb) -> None:
+    cli.add()
+    row = cli.json("channels", "list")[0]
+    assert (row["read_rate"], row["write_rate"], row["orders_interval"]) == (1600, 480, 10)
+    assert (row["read_budget"], row["write_budget"], row["budget_lowered_at"]) == (
+        1600,
+        480,
+        None,
+    )
+    code, out, _ = cli(
+        "channels",
+        "set",
+        "Main Shop",
+        "--read-rate",
+        "1000",
+        "--write-rate",
+        "240",
+        "--orders-interval",
+        "20",
+        "--json",
+    )
+    assert code == 0
+    doc = json.loads(out)
+    assert (doc["read_rate"], doc["write_rate"], doc["orders_interval"]) == (1000, 240, 20)
+    assert (doc["read_budget"], doc["write_budget"]) == (1000, 240)
+    code, _, err = cli("channels", "set", "Main Shop", "--write-rate", "0")
+    assert code == 2 and "write rate" in err

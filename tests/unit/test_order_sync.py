@@ -489,3 +489,88 @@ async def test_periodic_run_with_nothing_new_makes_one_request(make_services) ->
     before = len(fake.requests)
     [stale] = await svc.sync.run()
     assert stale.listings_seen == 1 and len(fake.requests) - before == 2
+
+
+# -- storage that keeps up (PRODUCT.md §3 "Throughput at Reverb's limit") -----------------------
+
+
+async def test_a_page_is_stored_with_a_handful_of_statements(svc, fake) -> None:
+    """Bulk statements, not a few per order: storing 50 new orders (half of them sales that
+    take stock) costs the same few statements as storing 5."""
+    from sqlalchemy import event
+
+    from reverb_tui.db.models import InventoryItem
+    from reverb_tui.sync.orders import store_orders
+
+    for i in range(50):
+        fake.add_order(status="paid" if i % 2 else "unpaid", sku=f"SKU-{i % 7}")
+    cid = add_channel(svc, fake)
+    with session_scope(svc.engine) as s:
+        for k in range(7):
+            s.add(InventoryItem(sku=f"SKU-{k}", sku_key=f"sku-{k}", on_hand=100, updated_at=NOW))
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *_a) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(svc.engine, "before_cursor_execute", count)
+    try:
+        new, updated, errors = store_orders(svc.engine, cid, fake.orders, NOW)
+        first = len(statements)
+        statements.clear()
+        for o in fake.orders:
+            o["status"] = "shipped"
+            o["updated_at"] = (NOW + timedelta(minutes=1)).isoformat()
+        skus: set[str] = set()
+        assert store_orders(svc.engine, cid, fake.orders, NOW, skus)[:2] == (0, 50)
+        second = len(statements)
+    finally:
+        event.remove(svc.engine, "before_cursor_execute", count)
+    assert (new, updated, errors) == (50, 0, [])
+    assert first <= 10 and second <= 10, (first, second)
+    assert skus == {f"sku-{k}" for k in range(7)}  # what the changed orders may have moved
+    with session_scope(svc.engine) as s:
+        on_hand = {i.sku: i.on_hand for i in s.exec(select(InventoryItem))}
+    # 25 sales (paid, then shipped) took stock once each; the 25 unpaid ones became shipped
+    # sales in the second pass and took theirs then.
+    assert sum(100 - v for v in on_hand.values()) == 50
+
+
+async def test_pages_are_stored_one_at_a_time_while_the_next_download(
+    svc, fake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reverb_tui.sync import orders as orders_mod
+
+    for _ in range(400):
+        fake.add_order()
+    cid = add_channel(svc, fake)
+    real = orders_mod.store_with_retry
+    inside = peak = 0
+    fetched_while_storing = 0
+    lock = __import__("threading").Lock()
+
+    def watched(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+        nonlocal inside, peak
+        with lock:
+            inside += 1
+            peak = max(peak, inside)
+        try:
+            return real(*args, **kw)
+        finally:
+            with lock:
+                inside -= 1
+
+    def note(request: httpx.Request) -> None:
+        nonlocal fetched_while_storing
+        if inside:
+            fetched_while_storing += 1
+
+    monkeypatch.setattr(orders_mod, "store_with_retry", watched)
+    fake.before.append(note)
+    client = fast_client_factory(fake.transport)(API, fake.token, 100)
+    result = await OrderDownloader(client, svc.engine, cid, clock=clock).run()
+    await client.aclose()
+    assert result.new == 400 and len(orders_in_db(svc, cid)) == 400
+    assert peak == 1  # one writer: pages never contend for the database
+    assert fetched_while_storing > 0  # the download did not wait for the database

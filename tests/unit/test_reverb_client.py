@@ -29,6 +29,7 @@ from reverb_tui.reverb.errors import (
     ServerError,
     ValidationError,
 )
+from reverb_tui.reverb.ratelimit import Kind
 from reverb_tui.reverb.sites import (
     CURRENCIES,
     PRODUCTION_URL,
@@ -42,15 +43,29 @@ API = "https://api.reverb.com/api"
 
 
 class FakeLimiter:
+    """A ``TokenBudget`` stand-in that grants at once and records pauses and lowerings."""
+
     def __init__(self) -> None:
         self.acquired = 0
         self.pauses: list[float] = []
+        self.lowered: list[Kind] = []
 
-    async def acquire(self) -> None:
+    async def acquire(self, kind: Kind = Kind.READ) -> float:
         self.acquired += 1
+        return float(self.acquired)
 
-    def pause(self, seconds: float) -> None:
+    def pause(self, seconds: float, kind: Kind | None = None) -> None:
         self.pauses.append(seconds)
+
+    def lower(self, kind: Kind, granted_at: float | None = None) -> bool:
+        self.lowered.append(kind)
+        return True
+
+    def per_minute(self, kind: Kind) -> int:
+        return 600
+
+    def per_second(self, kind: Kind) -> float:
+        return 10.0
 
 
 class Harness:

@@ -456,6 +456,38 @@ def test_rate_window_is_configurable(sim: ReverbSimulator) -> None:
     assert (first, inside, outside) == (200, 429, 200)
 
 
+def test_read_and_write_limits_are_separate_budgets_per_window() -> None:
+    """Reverb's budgets: reads and writes counted apart, per token, over ``limit_window``; a
+    refused request does not count, so the next one fits once the window has room."""
+    lock = threading.RLock()
+    now = [0.0]
+    plan = FaultPlan(read_limit=3, write_limit=2, limit_window=60)
+    injector = FaultInjector(
+        plan, Counters(lock), rng=random.Random(1), lock=lock, clock=lambda: now[0]
+    )
+    reads = [injector.pick("GET", "tok_a").before for _ in range(4)]
+    writes = [injector.pick("PUT", "tok_a").before for _ in range(3)]
+    assert reads == [None, None, None, Fault.RATE_LIMITED]
+    assert writes == [None, None, Fault.RATE_LIMITED]  # reads did not use the write budget
+    assert injector.pick("GET", "tok_b").before is None  # per token
+    now[0] = 59.9
+    assert injector.pick("GET", "tok_a").before is Fault.RATE_LIMITED
+    now[0] = 60.0  # the first three reads leave the window; the refused ones never counted
+    assert [injector.pick("GET", "tok_a").before for _ in range(4)] == [None] * 3 + [
+        Fault.RATE_LIMITED
+    ]
+
+
+def test_latency_jitter_spreads_answers_around_the_latency() -> None:
+    lock = threading.RLock()
+    plan = FaultPlan(latency=0.25, latency_jitter=0.05)
+    injector = FaultInjector(plan, Counters(lock), rng=random.Random(1), lock=lock)
+    samples = [injector.latency() for _ in range(500)]
+    assert 0.2 <= min(samples) < 0.21 and 0.29 < max(samples) <= 0.3
+    plan.latency_jitter = 0.0
+    assert injector.latency() == 0.25
+
+
 def test_burst_429_then_normal(sim: ReverbSimulator) -> None:
     sim.burst_429 = 2
     with http(sim) as c:
