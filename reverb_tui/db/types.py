@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Float, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -25,3 +27,33 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+class db_now(FunctionElement):  # noqa: N801  (an SQL function, named like one)
+    """The database server's clock as UTC, plus ``seconds`` (default 0).
+
+    Hosts sharing one database need one clock: PostgreSQL's ``now()`` (the transaction's
+    start), SQLite's ``'now'`` (the one host's, to the millisecond). Rendered naive UTC in the
+    same text form as ``UTCDateTime`` stores on SQLite, so comparisons with stored times hold.
+    """
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        super().__init__(literal(float(seconds), Float()))
+
+
+@compiles(db_now, "postgresql")
+def _db_now_postgresql(element: db_now, compiler, **kw) -> str:  # noqa: ANN001
+    seconds = compiler.process(element.clauses, **kw)
+    return (
+        f"((now() AT TIME ZONE 'UTC') + make_interval(secs => CAST({seconds} AS double precision)))"
+    )
+
+
+@compiles(db_now, "sqlite")
+def _db_now_sqlite(element: db_now, compiler, **kw) -> str:  # noqa: ANN001
+    seconds = compiler.process(element.clauses, **kw)
+    # %f is "SS.SSS"; three zeros make the six-digit fraction SQLAlchemy stores.
+    return f"strftime('%Y-%m-%d %H:%M:%f000', 'now', ({seconds}) || ' seconds')"
