@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "inventory",
     "skus",
     "demo",
+    "db",
 )
 
 
