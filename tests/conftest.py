@@ -76,25 +76,33 @@ def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
 
 
 # UI tests drive screens over the same services the unit tests cover on both backends; they
-# run on SQLite only unless REVERB_TUI_TEST_UI_PG=1 (see CONTRIBUTING.md).
-_SQLITE_ONLY_DIRS = ("tests/ui/", "tests/snapshots/")
+# run on SQLite only unless REVERB_TUI_TEST_UI_PG=1 (see CONTRIBUTING.md). The snapshot
+# pictures always do: their file names are the test names, which a [pg] id would change.
+_UI_DIRS = ("tests/ui/",)
+_SQLITE_ONLY_DIRS = ("tests/snapshots/",)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "db_backend" not in metafunc.fixturenames:
+    """Tests that use the database run as [sqlite] and [pg] when there is a server."""
+    if "db_backend" not in metafunc.fixturenames or pg.server().url is None:
         return
-    backends = ["sqlite"]
     rel = Path(str(metafunc.definition.path)).as_posix()
-    ui = any(d in rel for d in _SQLITE_ONLY_DIRS) and os.environ.get(
-        "REVERB_TUI_TEST_UI_PG", ""
-    ) not in ("1", "true")
-    if (
-        pg.server().url is not None
-        and not ui
-        and metafunc.definition.get_closest_marker("sqlite_only") is None
+    if any(d in rel for d in _SQLITE_ONLY_DIRS):
+        return
+    if any(d in rel for d in _UI_DIRS) and os.environ.get("REVERB_TUI_TEST_UI_PG") not in (
+        "1",
+        "true",
     ):
-        backends.append("pg")
-    metafunc.parametrize("db_backend", backends, scope="function")
+        return
+    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+        return
+    metafunc.parametrize("db_backend", ["sqlite", "pg"], scope="function")
+
+
+@pytest.fixture
+def db_backend() -> str:
+    """The backend of a test that runs on one only (no server, a UI test, sqlite_only)."""
+    return "sqlite"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, func, inspect, select, text
+from sqlalchemy import Table, Text, func, inspect, select, text, type_coerce
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import StorageError, UserError
@@ -132,9 +132,16 @@ class TableSum:
 
 
 def _rows(conn: Connection, table: Table) -> Iterator[tuple]:
-    """Every row of ``table`` in primary-key order, in batches."""
+    """Every row of ``table`` in primary-key order, in batches, as stored: encrypted tokens
+    stay encrypted (a copy needs no key and reveals nothing; the target stores them as is)."""
+    from .crypto import EncryptedToken
+
     order = list(table.primary_key.columns)
-    result = conn.execution_options(yield_per=BATCH).execute(select(table).order_by(*order))
+    cols = [
+        type_coerce(c, Text()).label(c.name) if isinstance(c.type, EncryptedToken) else c
+        for c in table.columns
+    ]
+    result = conn.execution_options(yield_per=BATCH).execute(select(*cols).order_by(*order))
     for part in result.partitions():
         yield from (tuple(r) for r in part)
 

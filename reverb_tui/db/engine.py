@@ -136,6 +136,9 @@ def make_engine(target: str, *, migrate: bool = True) -> Engine:
                 _check_sqlite_is_ours(conn, where)
         if migrate:
             _migrate(engine, where)
+            from .crypto import encrypt_plain_tokens
+
+            encrypt_plain_tokens(engine)  # and refuse, changing nothing, without the key
         if path is not None:
             _restrict_file(path)
     except StorageError:
