@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "skus",
     "demo",
     "db",
+    "cluster",
 )
 
 
