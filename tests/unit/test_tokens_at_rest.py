@@ -141,3 +141,22 @@ def test_a_copy_keeps_the_tokens_encrypted(db_path, tmp_path: Path) -> None:  # 
         assert svc.channels.list()[0].token == SECRET_TOKEN
     finally:
         svc.close()
+
+
+def test_the_key_files_contents_as_reverb_tui_secret_are_the_same_key(
+    db_path,  # noqa: ANN001
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """How a team moves up (README): the first host's key file becomes everyone's secret."""
+    engine = make_engine(str(db_path))
+    add_channel(engine, "Shop A")
+    engine.dispose()
+    secret = crypto.key_path().read_text().strip()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "second-host"))
+    monkeypatch.setenv(crypto.ENV, secret)
+    svc = build_services(str(db_path))
+    try:
+        assert svc.channels.list()[0].token == SECRET_TOKEN
+    finally:
+        svc.close()
