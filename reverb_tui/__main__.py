@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "completion",
     "serve",
     "paths",
+    "db",
+    "cluster",
 )
 
 

@@ -1,7 +1,16 @@
-"""Shared fixtures: every test gets its own data dir and temp-file database."""
+"""Shared fixtures: every test gets its own data dir and its own database.
+
+A test that asks for ``db_path`` (directly or through ``make_services``) runs twice: on a
+temporary SQLite file and on a PostgreSQL database of its own (tests/pg.py), so section 6 of
+the product ("everything holds on PostgreSQL exactly as on SQLite") is proven by the same
+tests. ``db_path`` is then a ``Path`` or a URL ``str``; pass ``str(db_path)`` wherever a
+``--db`` or ``build_services`` target is wanted. A test about the SQLite file itself (its
+permissions, its bytes) is marked ``@pytest.mark.sqlite_only``.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +19,7 @@ import pytest
 
 from reverb_tui.reverb.client import RetryPolicy, ReverbClient
 from reverb_tui.services.factory import Services, build_services
+from tests import pg
 
 # A token that must never appear in full anywhere (logs, output, snapshots).
 SECRET_TOKEN = "tok_SECRET_4f9a1c2b7e6d5a3f8b0c1d2e9f7a6b5c"
@@ -44,9 +54,67 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: about the SQLite file itself; no PostgreSQL leg"
+    )
+    config.addinivalue_line(
+        "markers",
+        "empty_database: db_path is a database with no schema at all (default: at head on "
+        "PostgreSQL, a file not yet created on SQLite)",
+    )
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # the controller checked already
+    status = pg.server()
+    if status.url is None and os.environ.get("CI", "").lower() == "true" and not status.off:
+        raise pytest.UsageError(f"CI=true and the PostgreSQL leg cannot run: {status.reason}")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+    status = pg.server()
+    if status.url is None:
+        terminalreporter.write_line(f"PostgreSQL leg skipped: {status.reason}", yellow=True)
+
+
+# UI tests drive screens over the same services the unit tests cover on both backends; they
+# run on SQLite only unless REVERB_TUI_TEST_UI_PG=1 (see CONTRIBUTING.md). The snapshot
+# pictures always do: their file names are the test names, which a [pg] id would change.
+_UI_DIRS = ("tests/ui/",)
+_SQLITE_ONLY_DIRS = ("tests/snapshots/",)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests that use the database run as [sqlite] and [pg] when there is a server."""
+    if "db_backend" not in metafunc.fixturenames or pg.server().url is None:
+        return
+    rel = Path(str(metafunc.definition.path)).as_posix()
+    if any(d in rel for d in _SQLITE_ONLY_DIRS):
+        return
+    if any(d in rel for d in _UI_DIRS) and os.environ.get("REVERB_TUI_TEST_UI_PG") not in (
+        "1",
+        "true",
+    ):
+        return
+    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+        return
+    metafunc.parametrize("db_backend", ["sqlite", "pg"], scope="function")
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "reverb.db"
+def db_backend() -> str:
+    """The backend of a test that runs on one only (no server, a UI test, sqlite_only)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def db_path(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator:
+    """The test's own database: a SQLite file (not yet created) or a PostgreSQL URL."""
+    if db_backend == "sqlite":
+        yield tmp_path / "data" / "reverb.db"
+        return
+    empty = request.node.get_closest_marker("empty_database") is not None
+    with pg.database(empty=empty) as url:
+        yield url
 
 
 class UnthrottledClient(ReverbClient):

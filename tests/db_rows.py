@@ -12,6 +12,7 @@ engine, to ``T0``. Any column can be overridden by keyword::
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -95,3 +96,33 @@ def add_order(target: Services | Engine, channel_id: int, number: str, **kw: Any
         s.add(o)
         s.flush()
         return o.id
+
+
+# -- reading back what a process wrote, on either backend ----------------------------------
+
+
+def is_sqlite(target: Any) -> bool:
+    """Is the test's ``db_path`` a SQLite file (rather than a PostgreSQL URL)?"""
+    return "://" not in str(target)
+
+
+def read(target: Any, sql: str, **params: Any) -> list[tuple]:
+    """Rows of ``sql`` read straight from the test's database (a path or URL), through a
+    connection of its own, as another process would see them."""
+    from sqlalchemy import create_engine, text
+
+    from reverb_tui.db.engine import to_url
+
+    engine = create_engine(to_url(str(target)))
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def untouched(target: Any) -> bool:
+    """Nothing was created: no SQLite file, or no table in the (empty) PostgreSQL database."""
+    if is_sqlite(target):
+        return not Path(target).exists()
+    return not read(target, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")

@@ -17,9 +17,18 @@ from ..errors import StorageError
 BUSY_TIMEOUT_MS = 15_000
 
 
+# PostgreSQL URLs without a driver name mean psycopg 3, the driver the `postgres` extra
+# installs (SQLAlchemy alone would pick psycopg2); `postgres://` is the form many hosts print.
+_PG_SCHEMES = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg"}
+PG_DRIVER_HINT = "pip install 'reverb-tui[postgres]'"
+
+
 def to_url(target: str) -> str:
     """A SQLAlchemy URL for a path or URL given by the user."""
     if "://" in target:
+        scheme, rest = target.split("://", 1)
+        if scheme.lower() in _PG_SCHEMES:
+            target = f"{_PG_SCHEMES[scheme.lower()]}://{rest}"
         try:
             make_url(target)
         except ArgumentError as exc:
@@ -104,7 +113,17 @@ def make_engine(target: str, *, migrate: bool = True) -> Engine:
     else:
         try:
             engine = create_engine(url, pool_pre_ping=True)
-        except Exception as exc:  # missing driver, bad URL parts
+        except ImportError as exc:  # the URL's driver is not installed
+            backend = make_url(url).get_backend_name()
+            if backend == "postgresql":
+                raise StorageError(
+                    "The database is PostgreSQL, but its driver is not installed: run "
+                    f"{PG_DRIVER_HINT}."
+                ) from exc
+            raise StorageError(
+                f"The database URL needs a driver that is not installed ({exc.name or exc})."
+            ) from exc
+        except Exception as exc:  # bad URL parts
             raise StorageError(
                 f"Cannot open the database {make_url(url).render_as_string()}: {exc}."
             ) from exc
@@ -117,6 +136,9 @@ def make_engine(target: str, *, migrate: bool = True) -> Engine:
                 _check_sqlite_is_ours(conn, where)
         if migrate:
             _migrate(engine, where)
+            from .crypto import encrypt_plain_tokens
+
+            encrypt_plain_tokens(engine)  # and refuse, changing nothing, without the key
         if path is not None:
             _restrict_file(path)
     except StorageError:
@@ -129,7 +151,9 @@ def make_engine(target: str, *, migrate: bool = True) -> Engine:
             raise StorageError(f"{where} is not a reverb-tui database (not SQLite).") from exc
         if isinstance(exc, OperationalError) and "readonly" in msg:
             raise StorageError(f"Cannot write the database at {where}: it is read-only.") from exc
-        raise StorageError(f"Cannot open the database at {where}: {msg}.") from exc
+        # PostgreSQL's messages run over several lines (DETAIL, HINT): the first one says it.
+        first = msg.strip().splitlines()[0].rstrip(".") if msg.strip() else type(exc).__name__
+        raise StorageError(f"Cannot open the database at {where}: {first}.") from exc
     return engine
 
 

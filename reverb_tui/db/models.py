@@ -16,7 +16,7 @@ from typing import Protocol
 from sqlalchemy import Column, Index, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from .types import UTCDateTime
+from .types import EncryptedToken, UTCDateTime
 
 # Named constraints, so later batch migrations on SQLite can find and alter them.
 SQLModel.metadata.naming_convention = {
@@ -72,7 +72,8 @@ class Channel(SQLModel, table=True):
     currency: str = "USD"
     site: str = "production"  # production | sandbox | a custom API URL
     api_url: str
-    token: str = Field(sa_column=Column(Text, nullable=False))
+    # Encrypted at rest (db/crypto.py); the attribute is the plain token.
+    token: str = Field(sa_column=Column(EncryptedToken(), nullable=False))
     seller_id: str | None = None
     shop_name: str | None = None
     shop_currency: str | None = None

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import mask_token
+from ..errors import StorageError, mask_token
 
 # The newest migration revision. A database already at head opens without loading Alembic's
 # script machinery, and only such a database is read here. tests/unit/test_migrations.py
@@ -88,8 +88,10 @@ def _convert(kind: str, value: Any) -> Any:
         return bool(value)
     if kind == "float":
         return float(value)
-    if kind == "hint":
-        return mask_token(value)
+    if kind == "hint":  # the token is encrypted at rest (db/crypto.py)
+        from .crypto import decrypt
+
+        return mask_token(decrypt(value))
     return _utc(value)
 
 
@@ -112,7 +114,7 @@ def read_channels(path: Path) -> list[dict[str, Any]] | None:
         names = [name if name != "token" else "token_hint" for name, _ in _COLUMNS]
         kinds = [kind for _, kind in _COLUMNS]
         return [dict(zip(names, map(_convert, kinds, row), strict=True)) for row in rows]
-    except (sqlite3.Error, ValueError, TypeError):
-        return None  # not ours, not SQLite, or not what this version wrote: the normal path
+    except (sqlite3.Error, ValueError, TypeError, StorageError):
+        return None  # not ours (or no key to read its tokens), not SQLite, or not what this version wrote: the normal path
     finally:
         conn.close()

@@ -23,7 +23,7 @@ from ..clock import Clock, utcnow
 from ..db.engine import session_scope
 from ..db.models import Channel, InventoryItem, SkuMapping, fold
 from ..errors import AppError, NotFound, UserError
-from ..sync.stock import StockLevel, stock_levels
+from ..sync.stock import StockLevel, lock_item, record_count, stock_levels
 from ..text_safety import csv_cell, csv_uncell
 
 if TYPE_CHECKING:
@@ -180,13 +180,9 @@ class InventoryService:
         n = parse_count(on_hand)
         key = fold(sku or "")
         with session_scope(self.engine) as s:
-            item = self._item(s, key)
-            if item is None:
+            if lock_item(s, key) is None:
                 raise NotFound(f"There is no local SKU {str(sku).strip()!r}.")
-            now = self.clock()
-            item.on_hand, item.counted_at, item.updated_at = n, now, now
-            s.add(item)
-            s.flush()
+            record_count(s, key, n, self.clock())
             return stock_levels(s, [key])[key]
 
     def upsert(self, sku: str, title: str | None = None, on_hand: Any = None) -> StockLevel:
@@ -204,16 +200,17 @@ class InventoryService:
     def _upsert(s: Session, sku: str, title: str | None, on_hand: int | None, now) -> bool:  # noqa: ANN001
         """True when created. The stored spelling of an existing SKU is kept: orders refer
         to it."""
-        item = s.exec(select(InventoryItem).where(col(InventoryItem.sku_key) == fold(sku))).first()
+        item = lock_item(s, fold(sku))
         created = item is None
         if item is None:
             item = InventoryItem(sku=sku, sku_key=fold(sku), title=title or "", on_hand=0)
         if title is not None:
             item.title = title
-        if on_hand is not None:
-            item.on_hand, item.counted_at = on_hand, now
         item.updated_at = now
         s.add(item)
+        if on_hand is not None:
+            s.flush()
+            record_count(s, item.sku_key, on_hand, now)
         return created
 
     def delete(self, sku: str) -> None:

@@ -3,6 +3,11 @@
 Taking the lease is one conditional UPDATE, atomic on every database: it succeeds when the
 lease is free, expired, or already ours. The holder renews it while it works; a holder that
 died stops renewing and its lease is taken over once it expires (TTL, well under a minute).
+
+Every lease time is the database's clock (``db_now``), never a host's: hosts sharing one
+PostgreSQL database may disagree by minutes, and a host whose clock runs ahead must neither
+see a live lease as expired (and sync beside its holder) nor stamp its own lease with an
+expiry far in the future (and keep it for minutes after it died).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import logging
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Engine
@@ -20,6 +25,7 @@ from sqlmodel import col
 
 from ..clock import Clock
 from ..db.models import Channel
+from ..db.types import db_now
 
 log = logging.getLogger("reverb_tui.sync")
 
@@ -31,9 +37,7 @@ def new_holder(kind: str = "sync") -> str:
     return f"{kind}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def try_acquire(
-    engine: Engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL
-) -> bool:
+def try_acquire(engine: Engine, channel_id: int, holder: str, ttl: timedelta = LEASE_TTL) -> bool:
     stmt = (
         update(Channel)
         .where(col(Channel.id) == channel_id)
@@ -42,10 +46,10 @@ def try_acquire(
                 col(Channel.lease_holder).is_(None),
                 col(Channel.lease_holder) == holder,
                 col(Channel.lease_expires_at).is_(None),
-                col(Channel.lease_expires_at) < now,
+                col(Channel.lease_expires_at) < db_now(),
             )
         )
-        .values(lease_holder=holder, lease_expires_at=now + ttl)
+        .values(lease_holder=holder, lease_expires_at=db_now(ttl.total_seconds()))
     )
     with engine.begin() as conn:
         return conn.execute(stmt).rowcount == 1
@@ -78,7 +82,7 @@ def holder_is_dead(holder: str | None) -> bool:
 
 
 def take_over_dead(
-    engine: Engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL
+    engine: Engine, channel_id: int, holder: str, ttl: timedelta = LEASE_TTL
 ) -> bool:
     """Take the lease from a holder whose process is gone (same host only)."""
     with engine.connect() as conn:
@@ -90,7 +94,7 @@ def take_over_dead(
     stmt = (
         update(Channel)
         .where(col(Channel.id) == channel_id, col(Channel.lease_holder) == current)
-        .values(lease_holder=holder, lease_expires_at=now + ttl)
+        .values(lease_holder=holder, lease_expires_at=db_now(ttl.total_seconds()))
     )
     with engine.begin() as conn:
         taken = conn.execute(stmt).rowcount == 1
@@ -103,13 +107,12 @@ def take_over_dead(
     return taken
 
 
-def renew(
-    engine: Engine, channel_id: int, holder: str, now: datetime, ttl: timedelta = LEASE_TTL
-) -> bool:
+def renew(engine: Engine, channel_id: int, holder: str, ttl: timedelta = LEASE_TTL) -> bool:
+    """The heartbeat: push the expiry one TTL past the database's now (False if lost)."""
     stmt = (
         update(Channel)
         .where(col(Channel.id) == channel_id, col(Channel.lease_holder) == holder)
-        .values(lease_expires_at=now + ttl)
+        .values(lease_expires_at=db_now(ttl.total_seconds()))
     )
     with engine.begin() as conn:
         return conn.execute(stmt).rowcount == 1
@@ -126,19 +129,23 @@ def release(engine: Engine, channel_id: int, holder: str) -> None:
 
 
 class Lease:
-    """Async context: renews the lease in the background while the body runs."""
+    """Async context: renews the lease in the background while the body runs.
+
+    ``clock`` is accepted for the callers' sake and not used: lease times are the database's.
+    """
 
     def __init__(
         self,
         engine: Engine,
         channel_id: int,
         holder: str,
-        clock: Clock,
+        clock: Clock | None = None,
         ttl: timedelta = LEASE_TTL,
         renew_every: float = RENEW_EVERY,
     ) -> None:
+        del clock
         self.engine, self.channel_id, self.holder = engine, channel_id, holder
-        self.clock, self.ttl, self.renew_every = clock, ttl, renew_every
+        self.ttl, self.renew_every = ttl, renew_every
         self._task: asyncio.Task | None = None
         self.lost = False
 
@@ -147,9 +154,9 @@ class Lease:
         deadline = loop.time() + wait
         while True:
             ok = await asyncio.to_thread(
-                try_acquire, self.engine, self.channel_id, self.holder, self.clock(), self.ttl
+                try_acquire, self.engine, self.channel_id, self.holder, self.ttl
             ) or await asyncio.to_thread(
-                take_over_dead, self.engine, self.channel_id, self.holder, self.clock(), self.ttl
+                take_over_dead, self.engine, self.channel_id, self.holder, self.ttl
             )
             if ok:
                 self._task = asyncio.create_task(self._renew_loop())
@@ -163,7 +170,7 @@ class Lease:
             await asyncio.sleep(self.renew_every)
             try:
                 ok = await asyncio.to_thread(
-                    renew, self.engine, self.channel_id, self.holder, self.clock(), self.ttl
+                    renew, self.engine, self.channel_id, self.holder, self.ttl
                 )
             except Exception as exc:  # a locked database now and then: try again next tick
                 log.warning(

@@ -6,6 +6,12 @@ Every function here is synchronous and takes the caller's ``Session``; nothing c
 and "comes back exactly once" hold across re-runs, crashes and concurrent writers: the move and
 the ``on_hand`` change are written in one SAVEPOINT, and a duplicate move (another writer got
 there first) rolls back only that savepoint.
+
+Hosts sharing one database also race a count against a sale: whoever touches a SKU's stock
+locks its row first (``lock_item``: ``SELECT … FOR UPDATE`` on PostgreSQL, the write lock on
+SQLite), so a sale decides "paid after the last count?" against the count that will stand,
+and a count (``record_count``) sees every sale already stored. A sale paid after the count
+moment but stored before it is kept off the counted figure, so neither write is lost.
 """
 
 from __future__ import annotations
@@ -165,6 +171,50 @@ def _ensure_begun(session: Session, sku_key: str) -> None:
         )
 
 
+def lock_item(session: Session, sku_key: str) -> InventoryItem | None:
+    """The local SKU's row, read fresh and locked until the caller's transaction ends.
+
+    PostgreSQL: ``SELECT … FOR UPDATE``, so a count and a sale of one SKU on two hosts take
+    turns. SQLite: the database's write lock (``_ensure_begun``), which serialises writers.
+    """
+    _ensure_begun(session, sku_key)
+    return session.exec(
+        select(InventoryItem)
+        .where(col(InventoryItem.sku_key) == sku_key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def record_count(session: Session, sku_key: str, on_hand: int, now: datetime) -> InventoryItem:
+    """A person counted ``on_hand`` of a SKU at ``now``; returns the updated row.
+
+    On hand becomes the count plus the net moves of orders paid at or after the count moment
+    that are already stored (another host, or the same second, got there first): those sales
+    are after the count by the rule of ``apply_order_stock`` and are not in the counted figure.
+    Orders paid before the count are in it, and orders stored later move on-hand themselves.
+    """
+    item = lock_item(session, sku_key)
+    if item is None:
+        raise LookupError(f"no local SKU {sku_key!r}")
+    counted = _whole_second(now)
+    paid = func.coalesce(Order.paid_at, Order.created_at)
+    after = session.exec(
+        select(func.coalesce(func.sum(StockMove.delta), 0))
+        .join(Order, col(Order.id) == col(StockMove.order_id))
+        .where(
+            col(StockMove.sku_key) == sku_key,
+            or_(paid.is_(None), paid >= counted),
+        )
+    ).one()
+    item.on_hand = on_hand + int(after or 0)
+    item.counted_at = now
+    item.updated_at = now
+    session.add(item)
+    session.flush()
+    return item
+
+
 def _whole_second(dt: datetime) -> datetime:
     return dt.replace(microsecond=0)
 
@@ -199,9 +249,7 @@ def apply_order_stock(session: Session, order: Order, now: datetime) -> int:
     # below gives it back unless it was shipped. Otherwise on-hand stays too high and oversells.
     if sale is None and (status in SALE or (status in UNDONE and order.paid_at)):
         sku_key = fold(order.sku)
-        item = session.exec(
-            select(InventoryItem).where(col(InventoryItem.sku_key) == sku_key)
-        ).first()
+        item = lock_item(session, sku_key)
         if item is not None and _after_count(order, item.counted_at):
             delta = -max(0, int(order.quantity or 0)) * max(1, int(order.kit or 1))
             if _record(session, order.id, REASON_SALE, sku_key, delta, now):
@@ -262,11 +310,16 @@ def apply_stock_bulk(
     ids = [row_id(o) for o in linked if o.id not in fresh]
     moves = _moves_of(session, ids) if ids else {}
     keys = sorted({fold(o.sku or "") for o in linked})
+    # The SKUs' rows locked until the caller commits, in key order (no deadlock between two
+    # storers), as ``lock_item`` does for one: a count on another host waits for these moves,
+    # or these moves see its count moment. SQLite: its write lock, taken first.
+    _ensure_begun(session, keys[0])
     counted = dict(
         session.exec(
-            select(InventoryItem.sku_key, InventoryItem.counted_at).where(
-                col(InventoryItem.sku_key).in_(keys)
-            )
+            select(InventoryItem.sku_key, InventoryItem.counted_at)
+            .where(col(InventoryItem.sku_key).in_(keys))
+            .order_by(col(InventoryItem.sku_key))
+            .with_for_update()
         ).all()
     )
 
@@ -443,6 +496,8 @@ __all__ = [
     "SkuResolver",
     "apply_order_stock",
     "apply_stock_bulk",
+    "lock_item",
+    "record_count",
     "resolve_sku",
     "stock_levels",
     "target_quantity",

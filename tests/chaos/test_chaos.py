@@ -34,7 +34,6 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -49,6 +48,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests import db_rows
 
 SEED = int(os.environ.get("REVERB_CHAOS_SEED", "6"))
 CHAOS_SECONDS = float(os.environ.get("REVERB_CHAOS_SECONDS", "30"))
@@ -469,16 +470,25 @@ def explain_sku(
 # -- the test -------------------------------------------------------------------------------------
 
 
-def read_db(db: Path, sql: str, *params: Any) -> list[tuple]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+def read_db(db: Path, sql: str) -> list[tuple]:
+    return db_rows.read(db, sql)
+
+
+def table_columns(db: Path) -> dict[str, list[str]]:
+    from sqlalchemy import create_engine, inspect
+
+    from reverb_tui.db.engine import to_url
+
+    engine = create_engine(to_url(str(db)))
     try:
-        return con.execute(sql, params).fetchall()
+        insp = inspect(engine)
+        return {t: [c["name"] for c in insp.get_columns(t)] for t in insp.get_table_names()}
     finally:
-        con.close()
+        engine.dispose()
 
 
 @pytest.mark.slow  # about a minute of faults, kills and sales
-async def test_chaos_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_chaos_run(tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reverb_tui.app import ReverbApp
     from reverb_tui.screens.channel_list import ChannelListScreen
     from reverb_tui.services.factory import build_services
@@ -487,7 +497,7 @@ async def test_chaos_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     rng = random.Random(SEED)
     workdir = tmp_path / "chaos"
     workdir.mkdir()
-    db = tmp_path / "data" / "reverb.db"
+    db = db_path
     ctx = Ctx(workdir, db, Outputs())
     sim = SimProcess(workdir, SEED)
     killer: DaemonKiller | None = None
@@ -508,8 +518,9 @@ async def test_chaos_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
                 "2020-01-01",
                 token=token,
             )
-        assert stat.S_IMODE(db.stat().st_mode) == 0o600
-        assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+        if db_rows.is_sqlite(db):
+            assert stat.S_IMODE(db.stat().st_mode) == 0o600
+            assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
 
         listings = {
             name: sim.call("GET", "/listings", shop=shop)["listings"] for name, shop, *_ in SHOPS
@@ -779,9 +790,9 @@ async def test_chaos_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         sim_out, sim_err = sim.stop()
         ctx.outputs.add("simulator stdout", sim_out)
         ctx.outputs.add("simulator stderr", sim_err)
-        for (table,) in read_db(db, "SELECT name FROM sqlite_master WHERE type = 'table'"):
-            cols = [r[1] for r in read_db(db, f"PRAGMA table_info('{table}')") if r[1] != "token"]
-            rows_text = read_db(db, f"SELECT {', '.join(cols)} FROM '{table}'")
+        for table, all_cols in table_columns(db).items():
+            cols = [c for c in all_cols if c != "token"]
+            rows_text = read_db(db, f'SELECT {", ".join(cols)} FROM "{table}"')
             ctx.outputs.add(f"table {table}", "\n".join(map(repr, rows_text)))
         leaks = []
         for token in (TOKEN_NORTH, TOKEN_HARBOUR):

@@ -17,6 +17,7 @@ import pytest
 from reverb_tui.__main__ import main
 from reverb_tui.reverb.sites import PRODUCTION_URL, SANDBOX_URL
 from reverb_tui.services import factory
+from tests import db_rows
 from tests.conftest import CHANNEL_KEYS, SECRET_TOKEN, fast_client_factory
 from tests.fakes.reverb import Account, FakeReverb
 
@@ -152,6 +153,7 @@ def test_add_with_token_on_stdin_wins_over_env(cli, reverb) -> None:
     assert OTHER_TOKEN not in json.dumps(doc)
 
 
+@pytest.mark.empty_database
 def test_token_as_an_argument_is_refused(cli, reverb, db_path: Path) -> None:
     code, out, err = cli(
         "channels", "add", "--name", "X", "--currency", "USD", "--token", SECRET_TOKEN
@@ -160,7 +162,7 @@ def test_token_as_an_argument_is_refused(cli, reverb, db_path: Path) -> None:
     line = one_error_line(err)
     assert "--token-stdin" in line and "REVERB_TOKEN" in line
     assert reverb.tokens == []
-    assert not db_path.exists()  # refused before anything was opened
+    assert db_rows.untouched(db_path)  # refused before anything was opened
     code, _, err = cli("channels", "reauthorise", "Main Shop", "--token", SECRET_TOKEN)
     assert code == 2 and "shell history" in one_error_line(err)
 
@@ -441,6 +443,8 @@ HELP_COMMANDS = [
 ]
 
 
+# Help never opens a database: the PostgreSQL leg would only repeat the argument parsing.
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("argv", HELP_COMMANDS, ids=lambda a: " ".join(a) or "top")
 def test_help_everywhere(argv, capsys, db_path: Path) -> None:
     with pytest.raises(SystemExit) as ei:
@@ -448,7 +452,7 @@ def test_help_everywhere(argv, capsys, db_path: Path) -> None:
     assert ei.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: reverb-tui") and "--db" in out
-    assert not db_path.exists()
+    assert db_rows.untouched(db_path)
 
 
 def command_paths() -> list[list[str]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import db_rows
 from tests.conftest import CHANNEL_KEYS, SECRET_TOKEN
 from tests.fakes.reverb import Account, FakeReverb, FakeReverbServer
 
@@ -95,7 +95,8 @@ def test_lifecycle_against_a_local_reverb(server: FakeReverbServer, db_path: Pat
     assert headers["Accept-Version"] == "3.0"
     assert headers["Accept"] == "application/hal+json"
     assert headers["Authorization"] == f"Bearer {SECRET_TOKEN}"
-    assert stat_mode(db_path) == 0o600 and stat_mode(db_path.parent) == 0o700
+    if db_rows.is_sqlite(db_path):
+        assert stat_mode(db_path) == 0o600 and stat_mode(db_path.parent) == 0o700
 
     # A token Reverb refuses, piped on stdin: exit 2, one sentence, nothing added.
     code, out, err = run(
@@ -142,12 +143,8 @@ def test_lifecycle_against_a_local_reverb(server: FakeReverbServer, db_path: Pat
 
 
 def db_row(db: Path, columns: str):  # noqa: ANN201
-    """Read the single channel row straight from the file the process wrote."""
-    con = sqlite3.connect(db)
-    try:
-        (row,) = con.execute(f"SELECT {columns} FROM channel").fetchall()
-    finally:
-        con.close()
+    """Read the single channel row straight from the database the process wrote."""
+    (row,) = db_rows.read(db, f"SELECT {columns} FROM channel")
     return row[0] if len(row) == 1 else row
 
 

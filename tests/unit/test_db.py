@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -36,6 +37,7 @@ def one_sentence(exc: BaseException) -> str:
 # -- creation and permissions ----------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # the SQLite file and its pragmas
 def test_fresh_path_creates_private_dir_and_file(db_path: Path) -> None:
     assert not db_path.parent.exists()
     engine = make_engine(str(db_path))
@@ -59,6 +61,7 @@ def test_nested_fresh_path_and_wal_sidecars_stay_private(tmp_path: Path) -> None
         engine.dispose()
 
 
+@pytest.mark.sqlite_only  # the SQLite file and its pragmas
 def test_existing_database_with_loose_mode_is_made_private(db_path: Path) -> None:
     make_engine(str(db_path)).dispose()
     os.chmod(db_path, 0o644)
@@ -66,6 +69,7 @@ def test_existing_database_with_loose_mode_is_made_private(db_path: Path) -> Non
     assert mode(db_path) == 0o600
 
 
+@pytest.mark.sqlite_only  # the SQLite file and its pragmas
 def test_wal_busy_timeout_and_foreign_keys(db_path: Path) -> None:
     engine = make_engine(str(db_path))
     try:
@@ -318,3 +322,32 @@ def test_unique_name_key_is_enforced_by_the_schema(db_path: Path) -> None:
         assert ("name_key",) in uniques
     finally:
         engine.dispose()
+
+
+# -- PostgreSQL URLs ---------------------------------------------------------------------------
+
+
+def test_postgresql_urls_mean_the_psycopg_driver() -> None:
+    for given in ("postgresql://u@db.example/shop", "postgres://u@db.example/shop"):
+        assert to_url(given) == "postgresql+psycopg://u@db.example/shop"
+    assert to_url("postgresql+psycopg://u@h/d") == "postgresql+psycopg://u@h/d"
+
+
+def test_a_postgresql_url_without_the_driver_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg -> ImportError
+    with pytest.raises(StorageError) as ei:
+        make_engine("postgresql://someone@127.0.0.1:1/shop")
+    assert one_sentence(ei.value) == (
+        "The database is PostgreSQL, but its driver is not installed: run "
+        "pip install 'reverb-tui[postgres]'."
+    )
+
+
+def test_an_unreachable_postgresql_server_is_one_sentence_without_the_password() -> None:
+    with pytest.raises(StorageError) as ei:
+        make_engine("postgresql://someone:hunter2@127.0.0.1:1/shop?connect_timeout=2")
+    msg = one_sentence(ei.value)
+    assert msg.startswith("Cannot open the database at postgresql+psycopg://someone:***@")
+    assert "hunter2" not in msg

@@ -80,7 +80,7 @@ def run(capsys: pytest.CaptureFixture[str], db: Path, *argv: str) -> tuple[int, 
 
 @pytest.fixture
 def db(
-    tmp_path: Path,
+    db_path: Path,
     sim: ReverbSimulator,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -88,7 +88,7 @@ def db(
     """The hostile shop connected and synced once, then a push Reverb refuses with a hostile
     error text; a local SKU and a shipping service with hostile text beside them. (The CLI
     refuses to map a SKU with control characters, so the plain listing is the mapped one.)"""
-    path = tmp_path / "hostile.db"
+    path = db_path
     monkeypatch.setenv("REVERB_TOKEN", TOKEN)
     code, _out, err = run(
         capsys, path, "channels", "add", "--name", "Main", "--currency", "USD",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -27,14 +28,15 @@ def insert_0001_channel(engine) -> None:  # noqa: ANN001
                 "INSERT INTO channel (name, name_key, type, enabled, stock_updates, currency, "
                 "site, api_url, token, seller_id, shop_name, shop_currency, orders_since, buffer, "
                 "max_quantity, interval_seconds, rate_limit, needs_reauth, last_error, "
-                "error_count, created_at) VALUES ('Old Shop', 'old shop', 'reverb', 1, 1, 'EUR', "
+                "error_count, created_at) VALUES ('Old Shop', 'old shop', 'reverb', TRUE, TRUE, 'EUR', "
                 "'sandbox', 'https://sandbox.reverb.com/api', 'tok_old_row_12345678', '4242', "
-                "'Old Shop Ltd', 'EUR', '2026-01-01 00:00:00', 2, 5, 120, 2.0, 0, NULL, 0, "
+                "'Old Shop Ltd', 'EUR', '2026-01-01 00:00:00', 2, 5, 120, 2.0, FALSE, NULL, 0, "
                 "'2026-01-02 03:04:05')"
             )
         )
 
 
+@pytest.mark.empty_database
 def test_database_at_0001_upgrades_on_start_and_keeps_its_rows(db_path: Path) -> None:
     old = make_engine(str(db_path), migrate=False)
     upgrade(old, "0001")

@@ -504,7 +504,7 @@ async def test_a_page_is_stored_with_a_handful_of_statements(svc, fake) -> None:
 
     for i in range(50):
         fake.add_order(status="paid" if i % 2 else "unpaid", sku=f"SKU-{i % 7}")
-    cid = add_channel(svc, fake)
+    cid = add_channel(svc, "Shop A", orders_since=SINCE).id
     with session_scope(svc.engine) as s:
         for k in range(7):
             s.add(InventoryItem(sku=f"SKU-{k}", sku_key=f"sku-{k}", on_hand=100, updated_at=NOW))
@@ -544,7 +544,7 @@ async def test_pages_are_stored_one_at_a_time_while_the_next_download(
 
     for _ in range(400):
         fake.add_order()
-    cid = add_channel(svc, fake)
+    cid = add_channel(svc, "Shop A", orders_since=SINCE).id
     real = orders_mod.store_with_retry
     inside = peak = 0
     fetched_while_storing = 0

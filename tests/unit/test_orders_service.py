@@ -167,11 +167,17 @@ def test_exception_flag_and_json_agree_with_the_sql_filter(svc, book) -> None:
 
 
 def test_the_exceptions_filter_uses_the_partial_index(svc, book) -> None:
+    query = (
+        f"SELECT id FROM reverb_order WHERE ({EXCEPTION_SQL}) "
+        "ORDER BY created_at DESC, id DESC LIMIT 10"
+    )
     with svc.engine.connect() as conn:
-        plan = conn.exec_driver_sql(
-            "EXPLAIN QUERY PLAN SELECT id FROM reverb_order WHERE "
-            f"({EXCEPTION_SQL}) ORDER BY created_at DESC, id DESC LIMIT 10"
-        ).all()
+        if conn.dialect.name == "sqlite":
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query).all()
+        else:
+            # A table this small is read whole; the index must still be one it can use.
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = conn.exec_driver_sql("EXPLAIN " + query).all()
     assert any("ix_order_exception_created" in str(row[-1]) for row in plan), plan
 
 

@@ -436,11 +436,12 @@ async def test_killed_before_storing_converges_on_the_next_run(engine, client, r
     def die(*_a, **_k):
         raise SystemExit("killed")
 
-    monkeypatch.setattr(push_mod, "_store_outcomes", die)
-    with pytest.raises(SystemExit):
-        await push_stock(client, engine, ch)
+    # (monkeypatch.context, not undo(): undo would also drop conftest's isolated XDG dirs.)
+    with monkeypatch.context() as m:
+        m.setattr(push_mod, "_store_outcomes", die)
+        with pytest.raises(SystemExit):
+            await push_stock(client, engine, ch)
     assert reverb.puts  # Reverb got writes that were never stored
-    monkeypatch.undo()
     reverb.puts.clear()
     result = await push_stock(client, engine, ch)
     assert result.failed == 0

@@ -26,6 +26,9 @@ from reverb_tui.views.channel import VIEW_FIELDS, ChannelView
 from tests.conftest import SECRET_TOKEN
 from tests.db_rows import add_channel
 
+# The quick read is for SQLite files (other URLs take the normal path): no PostgreSQL leg.
+pytestmark = pytest.mark.sqlite_only
+
 
 def service_rows(svc: Services) -> list[ChannelView]:
     return [ChannelView.of(ch) for ch in svc.channels.list()]

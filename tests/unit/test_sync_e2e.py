@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from reverb_tui.demo.simulator import ReverbSimulator
+from tests import db_rows
 
 # Real reverb-tui processes against the simulator: several seconds each.
 pytestmark = pytest.mark.slow
@@ -58,11 +59,7 @@ def spawn(db: Path, *args: str) -> subprocess.Popen:
 
 
 def stored_orders(db: Path) -> list[tuple[int, str, str]]:
-    con = sqlite3.connect(db, timeout=30)
-    try:
-        return con.execute("SELECT channel_id, order_number, status FROM reverb_order").fetchall()
-    finally:
-        con.close()
+    return db_rows.read(db, "SELECT channel_id, order_number, status FROM reverb_order")
 
 
 def expected_orders(sim: ReverbSimulator, shop: str) -> dict[str, str]:
@@ -93,8 +90,8 @@ def sim():
 
 
 @pytest.fixture
-def db(tmp_path: Path, sim: ReverbSimulator) -> Path:
-    path = tmp_path / "e2e.db"
+def db(db_path: Path, sim: ReverbSimulator) -> Path:
+    path = db_path
     since = "2020-01-01"
     cli(
         path,
@@ -162,9 +159,7 @@ def test_daemon_logs_a_line_per_run_and_stops_cleanly_on_sigterm(db: Path, sim) 
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            con = sqlite3.connect(db, timeout=30)
-            runs = con.execute("SELECT count(*) FROM sync_run WHERE status='ok'").fetchone()[0]
-            con.close()
+            ((runs,),) = db_rows.read(db, "SELECT count(*) FROM sync_run WHERE status='ok'")
             if runs >= 4:  # two passes over two integrations
                 break
             time.sleep(0.2)
@@ -214,6 +209,7 @@ def test_two_sync_processes_at_once(db: Path, sim) -> None:
     assert_exactly_once(db, sim, ["Shop A", "Shop B"])
 
 
+@pytest.mark.sqlite_only  # SQLite's whole-database lock; PostgreSQL locks rows
 def test_database_locked_for_a_few_seconds(db: Path, sim) -> None:
     con = sqlite3.connect(db, timeout=30, isolation_level=None)
     con.execute("BEGIN EXCLUSIVE")

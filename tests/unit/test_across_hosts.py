@@ -1,0 +1,224 @@
+"""Exactly once across hosts (PRODUCT.md section 6), on SQLite and PostgreSQL.
+
+Each "host" is an engine of its own on the test's database (its own connections, as another
+process would have). The races are made deterministic: one host's transaction is held open
+at the critical point while the other host's write arrives, then let go.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from reverb_tui.db.engine import make_engine, session_scope
+from reverb_tui.db.models import InventoryItem, Order, StockMove
+from reverb_tui.services.inventory import InventoryService
+from reverb_tui.sync.orders import store_with_retry
+from reverb_tui.sync.stock import apply_order_stock, record_count
+from tests.db_rows import add_channel, add_order
+from tests.fakes.reverb import FakeReverb
+
+COUNT_AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)  # the moment host A's count is recorded
+EARLIER = COUNT_AT - timedelta(days=1)
+
+
+@pytest.fixture
+def hosts(db_path) -> Iterator[tuple]:  # noqa: ANN001
+    a, b = make_engine(str(db_path)), make_engine(str(db_path))
+    yield a, b
+    a.dispose()
+    b.dispose()
+
+
+def add_item(engine, sku: str, on_hand: int, counted_at: datetime = EARLIER) -> None:  # noqa: ANN001
+    with session_scope(engine) as s:
+        s.add(InventoryItem(sku=sku, sku_key=sku.lower(), on_hand=on_hand, counted_at=counted_at))
+
+
+def on_hand(engine, sku: str) -> int:  # noqa: ANN001
+    with session_scope(engine) as s:
+        item = s.exec(select(InventoryItem).where(InventoryItem.sku_key == sku.lower())).one()
+        return item.on_hand
+
+
+def sale_moves(engine) -> int:  # noqa: ANN001
+    with session_scope(engine) as s:
+        return s.exec(select(func.count()).where(StockMove.reason == "sale")).one()
+
+
+def held_open(engine, work: Callable) -> tuple[threading.Thread, threading.Event, list]:  # noqa: ANN001
+    """Run ``work(session)`` in a transaction on another thread and hold it open, uncommitted,
+    until the returned event is set. Returns once the work is done (its locks are held)."""
+    done, go, errors = threading.Event(), threading.Event(), []
+
+    def run() -> None:
+        try:
+            with session_scope(engine) as s:
+                work(s)
+                done.set()
+                assert go.wait(30)
+        except BaseException as exc:  # reported by the test
+            errors.append(exc)
+            done.set()
+
+    t = threading.Thread(target=run)
+    t.start()
+    assert done.wait(30)
+    return t, go, errors
+
+
+def in_thread(fn: Callable) -> tuple[threading.Thread, list]:
+    out: list = []
+
+    def run() -> None:
+        try:
+            out.append(fn())
+        except BaseException as exc:
+            out.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, out
+
+
+def blocked(t: threading.Thread) -> bool:
+    """The other host's write is waiting for the held transaction (not done on its own)."""
+    time.sleep(0.4)
+    return t.is_alive()
+
+
+def test_a_count_arriving_while_a_later_sale_commits_keeps_the_sale(hosts) -> None:  # noqa: ANN001
+    """Host B stores a sale paid after the count moment; host A records the count meanwhile.
+    The count must not overwrite the sale: 10 counted, one sold after -> 9."""
+    a, b = hosts
+    cid = add_channel(a, "Shop A").id
+    add_item(a, "GTR", 5)
+    oid = add_order(
+        a, cid, "1001", sku="GTR", status="paid", paid_at=COUNT_AT + timedelta(minutes=1)
+    )
+
+    def sale(s) -> None:  # noqa: ANN001
+        apply_order_stock(s, s.get(Order, oid), COUNT_AT)
+
+    t_sale, go, errors = held_open(b, sale)
+    t_count, out = in_thread(
+        lambda: InventoryService(a, clock=lambda: COUNT_AT).set_on_hand("GTR", 10)
+    )
+    try:
+        assert blocked(t_count)
+    finally:
+        go.set()
+        t_sale.join(30)
+        t_count.join(30)
+    assert not errors and not isinstance(out[0], BaseException), (errors, out)
+    assert on_hand(a, "GTR") == 9
+    assert out[0].on_hand == 9
+    assert sale_moves(a) == 1
+
+
+def test_a_sale_arriving_while_a_count_commits_sees_the_count(hosts) -> None:  # noqa: ANN001
+    """Host A is recording a count; host B stores a sale paid before the count moment. The
+    count already has it (the guitar was gone when counted): 10 stays 10, no stock taken."""
+    a, b = hosts
+    cid = add_channel(a, "Shop A").id
+    add_item(a, "GTR", 5)
+    oid = add_order(
+        a, cid, "1001", sku="GTR", status="paid", paid_at=COUNT_AT - timedelta(minutes=1)
+    )
+    t_count, go, errors = held_open(a, lambda s: record_count(s, "gtr", 10, COUNT_AT))
+
+    def sale() -> int:
+        with session_scope(b) as s:
+            return apply_order_stock(s, s.get(Order, oid), COUNT_AT)
+
+    t_sale, out = in_thread(sale)
+    try:
+        assert blocked(t_sale)
+    finally:
+        go.set()
+        t_count.join(30)
+        t_sale.join(30)
+    assert not errors and out == [0], (errors, out)
+    assert on_hand(a, "GTR") == 10
+    assert sale_moves(a) == 0
+
+
+def test_a_later_sale_during_a_count_lands_once_whichever_commits_first(hosts) -> None:  # noqa: ANN001
+    """The same later sale with the count held open instead: B waits, then takes it."""
+    a, b = hosts
+    cid = add_channel(a, "Shop A").id
+    add_item(a, "GTR", 5)
+    oid = add_order(
+        a, cid, "1001", sku="GTR", status="paid", paid_at=COUNT_AT + timedelta(minutes=1)
+    )
+    t_count, go, errors = held_open(a, lambda s: record_count(s, "gtr", 10, COUNT_AT))
+
+    def sale() -> int:
+        with session_scope(b) as s:
+            return apply_order_stock(s, s.get(Order, oid), COUNT_AT)
+
+    t_sale, out = in_thread(sale)
+    try:
+        assert blocked(t_sale)
+    finally:
+        go.set()
+        t_count.join(30)
+        t_sale.join(30)
+    assert not errors and out == [-1], (errors, out)
+    assert on_hand(a, "GTR") == 9
+    assert sale_moves(a) == 1
+
+
+def test_a_csv_import_count_keeps_a_later_sale_stored_by_another_host(hosts, tmp_path) -> None:  # noqa: ANN001
+    a, b = hosts
+    cid = add_channel(a, "Shop A").id
+    add_item(a, "GTR", 5)
+    oid = add_order(
+        a, cid, "1001", sku="GTR", status="paid", paid_at=COUNT_AT + timedelta(minutes=1)
+    )
+    with session_scope(b) as s:
+        apply_order_stock(s, s.get(Order, oid), COUNT_AT)  # stored first, paid after the count
+    csv = tmp_path / "count.csv"
+    csv.write_text("sku,title,on_hand\nGTR,Guitar,10\n")
+    InventoryService(a, clock=lambda: COUNT_AT).import_csv(csv)
+    assert on_hand(a, "GTR") == 9
+
+
+def test_two_hosts_storing_the_same_pages_store_each_order_once(hosts) -> None:  # noqa: ANN001
+    """Order upserts never duplicate: two hosts store the same pages at once (an overlap, or
+    a lease taken over mid-walk), each order is one row and takes stock once."""
+    a, b = hosts
+    cid = add_channel(a, "Shop A").id
+    add_item(a, "SKU-1", 100)
+    fake = FakeReverb()
+    for _ in range(120):
+        fake.add_order(created=COUNT_AT + timedelta(hours=1))
+    pages = [fake.orders[i : i + 20] for i in range(0, 120, 20)]
+    barrier = threading.Barrier(2)
+    results: list = []
+
+    def host(engine) -> None:  # noqa: ANN001
+        barrier.wait()
+        try:
+            for page in pages:
+                results.append(store_with_retry(engine, cid, page, COUNT_AT))
+        except BaseException as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=host, args=(e,)) for e in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    with session_scope(a) as s:
+        numbers = s.exec(select(Order.order_number).where(Order.channel_id == cid)).all()
+    assert len(numbers) == len(set(numbers)) == 120
+    assert sum(r[0] for r in results) == 120  # each stored as new by exactly one host
+    assert sale_moves(a) == 120 and on_hand(a, "SKU-1") == -20
