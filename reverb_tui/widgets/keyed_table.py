@@ -30,6 +30,23 @@ class KeyedTable(DataTable):
 
     # Unscoped: the rules reach the placeholder, a sibling of the table.
     SCOPED_CSS = False
+
+    # DataTable measures new cells on its next idle; a frame drawn before that caches lines
+    # at the header's widths under keys without the widths, so values stayed cut ("Reve" for
+    # "Reverb") until a row changed. When measuring widens a column, drop those lines.
+    def _update_dimensions(self, new_rows: Any) -> None:
+        before = [column.content_width for column in self.ordered_columns]
+        super()._update_dimensions(new_rows)
+        if [column.content_width for column in self.ordered_columns] != before:
+            self._clear_caches()
+            self.refresh()
+
+    def _update_column_widths(self, updated_cells: Any) -> None:
+        before = [column.content_width for column in self.ordered_columns]
+        super()._update_column_widths(updated_cells)
+        if [column.content_width for column in self.ordered_columns] != before:
+            self._clear_caches()
+            self.refresh()
     DEFAULT_CSS = """
     .empty-state {
         display: none;
