@@ -60,6 +60,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
+        "postgres_too: a UI test that needs its PostgreSQL leg (e.g. LISTEN/NOTIFY live screens)",
+    )
+    config.addinivalue_line(
+        "markers",
         "empty_database: db_path is a database with no schema at all (default: at head on "
         "PostgreSQL, a file not yet created on SQLite)",
     )
@@ -90,9 +94,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     rel = Path(str(metafunc.definition.path)).as_posix()
     if any(d in rel for d in _SQLITE_ONLY_DIRS):
         return
-    if any(d in rel for d in _UI_DIRS) and os.environ.get("REVERB_TUI_TEST_UI_PG") not in (
-        "1",
-        "true",
+    if (
+        any(d in rel for d in _UI_DIRS)
+        and os.environ.get("REVERB_TUI_TEST_UI_PG") not in ("1", "true")
+        and metafunc.definition.get_closest_marker("postgres_too") is None
     ):
         return
     if metafunc.definition.get_closest_marker("sqlite_only") is not None:
