@@ -125,30 +125,34 @@ class ChannelDetailScreen(ReverbScreen):
             with Horizontal(id="stock-actions", classes="form-buttons"):
                 yield UnlinkedCountsButton(self.channel_id)
                 yield Button("Preview stock push", id="preview-stock-push")
-            # The sections come after the first frame (_mount_sections), and each one's
-            # contents when first expanded (_build_section): built at once they were most of
-            # this screen's widgets, and opening an integration took over 100 ms.
-            with Horizontal(id="detail-actions", classes="form-buttons"):
-                yield Button("Cancel", id="detail-cancel", classes="cancel")
+            # The sections and Cancel come after the first frame (_mount_sections), and each
+            # section's contents when first expanded (_build_section): built at once they were
+            # most of this screen's widgets, and opening an integration took over 100 ms.
         yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.view.name if self.view else LIST_TITLE
         self.load_channel()
-        # The title and summary paint first; the four section headers (a fifth of the first
-        # frame's work while a sync runs) follow in the next frame, below the stock actions.
+        # The title and summary paint first; the four section headers and Cancel (over a
+        # quarter of the first frame's work while a sync runs) follow in the next frame.
         self.call_after_refresh(self._mount_sections)
 
     async def _mount_sections(self) -> None:
-        """Mount the (collapsed, empty) sections once; every caller waits until they are."""
+        """Mount the (collapsed, empty) sections and the Cancel row once; every caller waits
+        until they are."""
         if self._sections is None:
-            self._sections = self.body.mount_all(
-                [
-                    Collapsible(title=title, id=section, collapsed=True)
-                    for section, title in SECTIONS.items()
-                ],
-                after="#stock-actions",
+            below: list[Widget] = [
+                Collapsible(title=title, id=section, collapsed=True)
+                for section, title in SECTIONS.items()
+            ]
+            below.append(
+                Horizontal(
+                    Button("Cancel", id="detail-cancel", classes="cancel"),
+                    id="detail-actions",
+                    classes="form-buttons",
+                )
             )
+            self._sections = self.body.mount_all(below)
         await self._sections
 
     # -- loading --------------------------------------------------------------------------------
