@@ -10,12 +10,12 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.events import Resize
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import (
     Button,
     Collapsible,
@@ -65,8 +65,14 @@ TWO_COLUMN_LINES: list[tuple[str, ...]] = [
 LEFT_VALUE_WIDTH = 16
 RIGHT_LABEL_WIDTH = 17  # "Default currency" and a space
 TWO_COLUMNS_FROM = 76  # columns: narrower, one column (and the screen scrolls)
-# Collapsible sections whose contents are built when first opened (see _build_section).
-SECTIONS = ("reauthorise", "shipping-mapping", "sku-mapping", "settings")
+# Collapsible sections (id: title), mounted after the first frame (_mount_sections), their
+# contents built when first opened (_build_section).
+SECTIONS = {
+    "reauthorise": "Reauthorise",
+    "shipping-mapping": "Shipping mapping",
+    "sku-mapping": "SKU mapping",
+    "settings": "Additional settings",
+}
 
 
 def stock_text(view: ChannelView) -> Text:
@@ -91,6 +97,7 @@ class ChannelDetailScreen(ReverbScreen):
         Binding("p", "preview_stock", "Preview stock push", id="channel-detail.preview-stock"),
     ]
     AUTO_FOCUS = "#back-link"
+    body = getters.query_one("#detail-body", VerticalScroll)
 
     def __init__(self, channel_id: int, view: ChannelView | None = None) -> None:
         """``view``: the integration as the list last read it, so the first frame shows it;
@@ -99,6 +106,7 @@ class ChannelDetailScreen(ReverbScreen):
         self.channel_id = channel_id
         self.view: ChannelView | None = view
         self.two_columns = False  # the summary's layout (on_resize)
+        self._sections: AwaitMount | None = None  # _mount_sections
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -117,20 +125,35 @@ class ChannelDetailScreen(ReverbScreen):
             with Horizontal(id="stock-actions", classes="form-buttons"):
                 yield UnlinkedCountsButton(self.channel_id)
                 yield Button("Preview stock push", id="preview-stock-push")
-            # Every section is built when first expanded (see _build_section): built at once
-            # they were most of this screen's widgets, and opening an integration took over
-            # 100 ms.
-            yield Collapsible(title="Reauthorise", id="reauthorise", collapsed=True)
-            yield Collapsible(title="Shipping mapping", id="shipping-mapping", collapsed=True)
-            yield Collapsible(title="SKU mapping", id="sku-mapping", collapsed=True)
-            yield Collapsible(title="Additional settings", id="settings", collapsed=True)
-            with Horizontal(id="detail-actions", classes="form-buttons"):
-                yield Button("Cancel", id="detail-cancel", classes="cancel")
+            # The sections and Cancel come after the first frame (_mount_sections), and each
+            # section's contents when first expanded (_build_section): built at once they were
+            # most of this screen's widgets, and opening an integration took over 100 ms.
         yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.view.name if self.view else LIST_TITLE
         self.load_channel()
+        # The title and summary paint first; the four section headers and Cancel (over a
+        # quarter of the first frame's work while a sync runs) follow in the next frame.
+        self.call_after_refresh(self._mount_sections)
+
+    async def _mount_sections(self) -> None:
+        """Mount the (collapsed, empty) sections and the Cancel row once; every caller waits
+        until they are."""
+        if self._sections is None:
+            below: list[Widget] = [
+                Collapsible(title=title, id=section, collapsed=True)
+                for section, title in SECTIONS.items()
+            ]
+            below.append(
+                Horizontal(
+                    Button("Cancel", id="detail-cancel", classes="cancel"),
+                    id="detail-actions",
+                    classes="form-buttons",
+                )
+            )
+            self._sections = self.body.mount_all(below)
+        await self._sections
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -287,6 +310,7 @@ class ChannelDetailScreen(ReverbScreen):
 
     async def _build_section(self, section: str) -> Widget | None:
         """Mount the section's contents unless they are there: the new widget, else None."""
+        await self._mount_sections()  # a key (ctrl+r, e) can come before the next frame
         body = self.query_one(f"#{section}", Collapsible).query_one(Collapsible.Contents)
         if body.children:  # built, or being built (mount() adds the child at once)
             return None
