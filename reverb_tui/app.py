@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
@@ -43,6 +45,7 @@ from .messages import (
     SyncRequested,
 )
 from .screens.channel_list import ChannelListScreen
+from .text_safety import safe_text
 from .textual_fixes import apply as apply_textual_fixes
 from .ui_workers import GROUP_DB, GROUP_SYNC, WorkerFailed, WorkerName
 from .views.channel import ChannelView
@@ -363,6 +366,33 @@ class ReverbApp(App[None]):
                 "Remove this integration (asks OK / Cancel first)",
                 screen.action_remove,
             )
+
+    # -- text from strangers: notifications and the header ------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification (``Widget.notify`` comes here too) with its message and title
+        made safe: an API error text or a buyer name cannot put a control character on the
+        terminal through a toast. The program's own line breaks in the message stay."""
+        super().notify(
+            safe_text(message, newlines=True),
+            title=safe_text(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's title and sub-title made safe (a screen's sub-title can name a
+        channel or an order)."""
+        return super().format_title(safe_text(title), safe_text(sub_title))
 
     # -- the one handler for failed workers ----------------------------------------------------
 

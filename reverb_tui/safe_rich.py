@@ -36,4 +36,15 @@ def safe_rich_text(
     )
 
 
-__all__ = ["safe_rich_text"]
+def safe_prompt(value: object) -> str | Text:
+    """A Select option's label (Textual reads a plain ``str`` there as markup): ordinary text
+    stays a ``str`` made safe, text holding a ``[`` becomes a literal ``Text`` so markup in
+    it is shown as typed. Both look the same on screen; the ``str`` keeps the option list
+    what it was before for everyone who reads it back."""
+    text = safe_text(value)
+    if "[" in text:
+        return Text(text, no_wrap=True, overflow="ellipsis")
+    return text
+
+
+__all__ = ["safe_prompt", "safe_rich_text"]

@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 
 from ..messages import ChangeKind, ChannelChanged, ChannelLoaded, ChannelRemoved
 from ..reverb.sites import SITE_LABELS
+from ..text_safety import safe_text
 from ..widgets.badges import (
     errors_text,
     logo_badge,
@@ -115,7 +116,7 @@ class ChannelDetailScreen(ReverbScreen):
                 yield Button(f"← {LIST_TITLE}", id="back-link", classes="link")
             with Horizontal(id="detail-heading"):
                 yield Static(
-                    self.view.name if self.view else "",
+                    safe_text(self.view.name) if self.view else "",
                     id="detail-title",
                     classes="screen-title",
                     markup=False,
@@ -170,7 +171,7 @@ class ChannelDetailScreen(ReverbScreen):
             return  # what the list handed over and the first frame shows: no second layout
         first = self.view is None
         self.view = view = message.view
-        self.query_one("#detail-title", Static).update(view.name)
+        self.query_one("#detail-title", Static).update(safe_text(view.name))
         self.sub_title = view.name
         self.query_one("#channel-summary", Static).update(self._summary(view))
         if first:  # a form opened before anything was read: fill it in now
@@ -194,14 +195,14 @@ class ChannelDetailScreen(ReverbScreen):
         badge.append(" " + type_label(view.type), style="")
         since = view.orders_since.astimezone(UTC).date().isoformat()
         row = {
-            "Name": Text(view.name),
+            "Name": Text(safe_text(view.name)),
             "Type": badge,
             "Status": status_text(view.enabled),
-            "Shop name": Text(view.shop_name or "—"),
-            "Seller ID": Text(view.seller_id or "—"),
-            "Site": Text(site_text(view.site, view.api_url)),
-            "Access token": Text(view.token_hint),  # the last four characters at most
-            "Default currency": Text(view.currency),
+            "Shop name": Text(safe_text(view.shop_name) or "—"),
+            "Seller ID": Text(safe_text(view.seller_id) or "—"),
+            "Site": Text(safe_text(site_text(view.site, view.api_url))),
+            "Access token": Text(safe_text(view.token_hint)),  # the last four characters at most
+            "Default currency": Text(safe_text(view.currency)),
             "Orders since": Text(since),
             "Last orders": Text(relative_time(view.last_order_sync_at, now)),
             "Last stock push": Text(relative_time(view.last_stock_push_at, now)),

@@ -16,6 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from ..text_safety import safe_text
+
 Variant = Literal["primary", "warning", "error"]
 
 
@@ -36,8 +38,10 @@ class ConfirmModal(ModalScreen[bool]):
         width: int = 72,
     ) -> None:
         super().__init__()
-        self.title_text = title
-        self.text = text
+        # The texts quote names (an integration, a SKU, a listing title) that can come from
+        # Reverb: shown safe, the question's own line breaks kept.
+        self.title_text = safe_text(title)
+        self.text = safe_text(text, newlines=True)
         self.ok_label = ok_label
         self.variant = variant
         self.width = width

@@ -21,6 +21,7 @@ from textual.widgets import Button, DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from ..messages import SyncRequested
+from ..text_safety import safe_text
 from ..ui_text import typing_pause
 from ..widgets.footer import AppFooter
 from ..widgets.keyed_table import KeyedTable
@@ -53,8 +54,8 @@ def level_cells(level: Any) -> tuple[Text, ...]:
     if level.available <= 0:
         available.stylize("bold red")
     return (
-        Text(level.sku, style="bold"),
-        Text(level.title or ""),
+        Text(safe_text(level.sku), style="bold"),
+        Text(safe_text(level.title)),
         Text(f"{level.on_hand:,}", justify="right"),
         Text(f"{level.reserved:,}", justify="right", style="dim" if not level.reserved else ""),
         available,
@@ -158,7 +159,7 @@ class InventoryScreen(ReverbScreen):
         table.select_key(keep)
         note = self.query_one("#inventory-empty", Static)
         if not message.rows and self.search_text.strip():
-            note.update(f"No local SKU matches {self.search_text.strip()!r}.")
+            note.update(safe_text(f"No local SKU matches {self.search_text.strip()!r}."))
         else:
             note.update(EMPTY_TEXT)
         self._show_page()

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
+from ..text_safety import safe_text
 from ..widgets.form_error import FormError
 from .base import GROUP_DB, FormModal
 
@@ -29,9 +30,13 @@ class OnHandModal(FormModal):
     def compose(self) -> ComposeResult:
         lv = self.level
         with Vertical(classes="inventory-dialog"):
-            yield Static(f"Edit on hand — {lv.sku}", classes="inventory-dialog-title", markup=False)
             yield Static(
-                f"{lv.title or '(no title)'}\nOn hand {lv.on_hand}, reserved {lv.reserved}, "
+                f"Edit on hand — {safe_text(lv.sku)}",
+                classes="inventory-dialog-title",
+                markup=False,
+            )
+            yield Static(
+                f"{safe_text(lv.title or '(no title)')}\nOn hand {lv.on_hand}, reserved {lv.reserved}, "
                 f"available {lv.available}.\n\nType how many you have now. Saving records the "
                 "moment of the count: orders paid after it take stock from it; orders paid "
                 "before it are already counted.",

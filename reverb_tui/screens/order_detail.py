@@ -33,7 +33,9 @@ from textual.widgets import (
 from textual.worker import Worker, WorkerState
 
 from ..clock import parse_ts
+from ..safe_rich import safe_prompt
 from ..services.shipping import channel_service_label
+from ..text_safety import safe_text
 from ..widgets.footer import AppFooter
 from ..widgets.form_error import FormError
 from .base import GROUP_DB, GROUP_VERIFY, ReverbScreen
@@ -84,7 +86,7 @@ def _when(view: dict[str, Any], key: str) -> str:
 def _text(value: Any) -> Text:
     if value is None or value == "":
         return Text("—", style="dim")
-    return Text(str(value))
+    return Text(safe_text(value))
 
 
 def fields_table(view: dict[str, Any]) -> Table:
@@ -96,7 +98,7 @@ def fields_table(view: dict[str, Any]) -> Table:
     sku = view.get("sku")
     kit = view.get("kit") or 1
     if sku:
-        local_sku = Text(sku + (f" (kit of {kit})" if kit > 1 else ""))
+        local_sku = Text(safe_text(sku) + (f" (kit of {kit})" if kit > 1 else ""))
     elif view.get("channel_sku"):
         local_sku = Text("unlinked: no local SKU", style=EXCEPTION_STYLE)
     else:
@@ -105,7 +107,9 @@ def fields_table(view: dict[str, Any]) -> Table:
     service = view.get("shipping_service")
     if service:
         carrier = view.get("shipping_service_carrier")
-        local_service = Text(service + (f" (carrier {carrier})" if carrier else ""))
+        local_service = Text(
+            safe_text(service) + (f" (carrier {safe_text(carrier)})" if carrier else "")
+        )
     elif method:
         local_service = Text("unmapped: no local shipping service", style=EXCEPTION_STYLE)
     else:
@@ -118,7 +122,7 @@ def fields_table(view: dict[str, Any]) -> Table:
     )
     rows: list[tuple[str, Text]] = [
         ("Integration", _text(view.get("channel"))),
-        ("Order number", Text(view["order_number"], style="bold")),
+        ("Order number", Text(safe_text(view["order_number"]), style="bold")),
         ("Status", status_text(view.get("status"))),
         ("Title", _text(view.get("title"))),
         ("Listing (product) ID", _text(view.get("product_id"))),
@@ -177,7 +181,11 @@ class OrderDetailScreen(ReverbScreen):
         with VerticalScroll(id="order-body"):
             with Horizontal(id="order-nav"):
                 yield Button("← Orders", id="order-back", classes="link")
-            yield Static(f"Order {self.order_number}", id="order-title", classes="screen-title")
+            yield Static(
+                Text(f"Order {safe_text(self.order_number)}"),
+                id="order-title",
+                classes="screen-title",
+            )
             yield Static("", id="order-exception")
             with Horizontal(id="order-exception-actions", classes="form-buttons"):
                 yield Button("Apply current mappings", id="order-apply", variant="primary")
@@ -228,7 +236,11 @@ class OrderDetailScreen(ReverbScreen):
         first = self.view is None
         self.view = view = message.view
         self.query_one("#order-title", Static).update(
-            Text.assemble(("Order ", ""), (view["order_number"], "bold"), f" · {view['channel']}")
+            Text.assemble(
+                ("Order ", ""),
+                (safe_text(view["order_number"]), "bold"),
+                f" · {safe_text(view['channel'])}",
+            )
         )
         self.sub_title = f"Order {view['order_number']}"
         self.query_one("#order-fields", Static).update(fields_table(view))
@@ -236,7 +248,7 @@ class OrderDetailScreen(ReverbScreen):
         exception = self.query_one("#order-exception", Static)
         if reasons:
             text = Text("Exception: ", style=EXCEPTION_STYLE)
-            text.append(" ".join(reasons))
+            text.append(safe_text(" ".join(reasons)))
             text.append(
                 " Map it in the integration's mapping sections, then apply the current "
                 "mappings to this order (a mapping never changes orders already downloaded "
@@ -249,7 +261,9 @@ class OrderDetailScreen(ReverbScreen):
         self.set_class(bool(reasons), "-exception")
         self.set_class(shippable, "-shippable")
         self.query_one("#ship-refusal", Static).update(
-            "" if shippable else f"Mark shipped is not available: {view.get('ship_refusal')}"
+            ""
+            if shippable
+            else safe_text(f"Mark shipped is not available: {view.get('ship_refusal')}")
         )
         self.refresh_bindings()  # s and a follow the order (check_action)
         default = view.get("default_provider") or "Other"
@@ -262,7 +276,7 @@ class OrderDetailScreen(ReverbScreen):
     def _set_carriers(self, providers: list[str], choose: str) -> None:
         names = list(dict.fromkeys([*providers, choose]))
         select = self.query_one("#ship-carrier", Select)
-        select.set_options([(n, n) for n in names])
+        select.set_options([(safe_prompt(n), n) for n in names])
         select.value = choose
 
     def on_providers_loaded(self, message: ProvidersLoaded) -> None:
@@ -270,7 +284,7 @@ class OrderDetailScreen(ReverbScreen):
         select = self.query_one("#ship-carrier", Select)
         current = select.value if select.value is not Select.NULL else "Other"
         self._set_carriers(message.providers, str(current))
-        self.query_one("#ship-carrier-note", Static).update(message.note or "")
+        self.query_one("#ship-carrier-note", Static).update(safe_text(message.note))
 
     # -- actions ---------------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """How the Orders screen and the order detail show an order's values (plain functions), and
 the Orders table's columns and cells.
 
-Rich ``Text`` in, nothing else: a table cell, a Static and a test can all use them.
+Rich ``Text`` in, nothing else: a table cell, a Static and a test can all use them. Every
+value that came from Reverb goes through ``safe_text`` here (a ``Text`` already keeps markup
+literal; ``safe_text`` replaces the control characters).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from rich.text import Text
 
 from ..domain import OrderStatus
 from ..services.shipping import channel_service_label
+from ..text_safety import safe_text
 
 # Reverb's order statuses (reverb-api.md 2.3.1): always offered by the status filter, with
 # any other status seen on a stored order after them.
@@ -38,7 +41,9 @@ def status_label(status: str | None) -> str:
 
 
 def status_text(status: str | None) -> Text:
-    return Text(status_label(status), style=STATUS_STYLES.get((status or "").lower(), ""))
+    return Text(
+        safe_text(status_label(status)), style=STATUS_STYLES.get((status or "").lower(), "")
+    )
 
 
 def status_options(seen: list[str]) -> list[tuple[str, str]]:
@@ -82,7 +87,7 @@ def exception_text(order: Any) -> Text:
 
 def local_sku_text(order: Any) -> Text:
     if order.sku:
-        return Text(order.sku + (f" ×{order.kit}" if (order.kit or 1) > 1 else ""))
+        return Text(safe_text(order.sku) + (f" ×{order.kit}" if (order.kit or 1) > 1 else ""))
     if order.channel_sku:
         return Text("unlinked", style=EXCEPTION_STYLE)
     return Text("—", style="dim")
@@ -91,10 +96,10 @@ def local_sku_text(order: Any) -> Text:
 def shipping_text(method: str | None, service_name: str | None) -> Text:
     """``Standard shipping → UPS Ground``, or ``… → unmapped`` when no mapping applied."""
     if not method:
-        return Text(service_name or "—", style="" if service_name else "dim")
-    text = Text(channel_service_label(method) + " → ")
+        return Text(safe_text(service_name) or "—", style="" if service_name else "dim")
+    text = Text(safe_text(channel_service_label(method)) + " → ")
     if service_name:
-        text.append(service_name)
+        text.append(safe_text(service_name))
     else:
         text.append("unmapped", style=EXCEPTION_STYLE)
     return text
@@ -127,11 +132,11 @@ def row_cells(row: Any, marked: bool) -> tuple[Text, ...]:
     o = row.order
     return (
         MARK if marked else NO_MARK,
-        Text(row.channel_name),
-        Text(o.order_number, style="bold"),
+        Text(safe_text(row.channel_name)),
+        Text(safe_text(o.order_number), style="bold"),
         status_text(o.status),
         Text(local_time(o.created_at)),
-        Text(o.channel_sku or "—", style="" if o.channel_sku else "dim"),
+        Text(safe_text(o.channel_sku) or "—", style="" if o.channel_sku else "dim"),
         local_sku_text(o),
         Text(str(o.quantity), justify="right"),
         Text(money(o.total_cents, o.currency), justify="right"),

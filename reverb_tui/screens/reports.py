@@ -21,7 +21,9 @@ from textual.widgets import Button, DataTable, Header, Input, Label, Select, Sta
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..errors import UserError
+from ..safe_rich import safe_prompt
 from ..services.reports import format_cents, parse_day, resolve_range
+from ..text_safety import safe_text
 from ..widgets.footer import AppFooter
 from ..widgets.form_error import FormError
 from ..widgets.report_chart import ReportChart
@@ -258,9 +260,12 @@ class ReportsScreen(ReverbScreen):
 
     def _update_channel_options(self, names: list[str]) -> None:
         select = self.query_one("#report-channel", Select)
-        options = [("All integrations", ALL), *((n, n) for n in names)]
+        options: list[tuple[str | Text, str]] = [
+            ("All integrations", ALL),
+            *((safe_prompt(n), n) for n in names),
+        ]
         if self.channel_filter is not None and self.channel_filter not in names:
-            options.append((self.channel_filter, self.channel_filter))
+            options.append((safe_prompt(self.channel_filter), self.channel_filter))
         if getattr(self, "_channel_options", None) == options:
             return
         self._channel_options = options
@@ -275,8 +280,8 @@ class ReportsScreen(ReverbScreen):
             label_style = "dim" if block["removed"] else ""
             for cur, t in block["totals"].items():
                 table.add_row(
-                    Text(block["label"], style=label_style),
-                    Text(cur),
+                    Text(safe_text(block["label"]), style=label_style),
+                    Text(safe_text(cur)),
                     _num(t["orders"]),
                     _num(t["units"]),
                     Text(format_cents(t["revenue_cents"]), justify="right"),
@@ -287,7 +292,7 @@ class ReportsScreen(ReverbScreen):
             for cur, t in report["totals"].items():
                 table.add_row(
                     Text("All integrations", style="bold"),
-                    Text(cur, style="bold"),
+                    Text(safe_text(cur), style="bold"),
                     _num(t["orders"]),
                     _num(t["units"]),
                     Text(format_cents(t["revenue_cents"]), justify="right", style="bold"),
@@ -312,7 +317,7 @@ class ReportsScreen(ReverbScreen):
         for block in report["channels"]:
             slug = _slug(block)
             heading = Static(
-                f"{block['label']} · {block['orders']:,} orders · {block['units']:,} units · "
+                f"{safe_text(block['label'])} · {block['orders']:,} orders · {block['units']:,} units · "
                 f"{money({c: t['revenue_cents'] for c, t in block['totals'].items()})}",
                 classes="report-heading" + (" report-removed" if block["removed"] else ""),
                 markup=False,
@@ -363,7 +368,7 @@ class ReportsScreen(ReverbScreen):
         table.add_column("Units", key="units")
         table.add_column("Revenue", key="revenue")
         for entry in block["top_skus"]:
-            sku = Text(entry["sku"])
+            sku = Text(safe_text(entry["sku"]))
             if not entry["linked"]:
                 sku.append(" (unlinked)", style="dim")
             table.add_row(

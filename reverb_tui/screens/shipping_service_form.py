@@ -18,7 +18,9 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker
 
+from ..safe_rich import safe_prompt
 from ..sync.shipping import FALLBACK_PROVIDERS
+from ..text_safety import safe_text
 from ..widgets.form_error import FormError
 from .base import GROUP_DB, ReverbModal
 
@@ -66,7 +68,7 @@ class ShippingServiceModal(ReverbModal):
             title = TITLES[self.mode]
             if self.service is not None:
                 title += f": {self.service.name}"
-            yield Static(title, id="service-dialog-title", markup=False)
+            yield Static(safe_text(title), id="service-dialog-title", markup=False)
             if self.mode in ("add", "rename"):
                 yield Label("Name", classes="field-label")
                 yield Input(
@@ -123,10 +125,10 @@ class ShippingServiceModal(ReverbModal):
         current = select.value if select.value is not Select.NULL else self._carrier_now
         names = list(dict.fromkeys([*message.providers, str(current)]))
         with select.prevent(Select.Changed):
-            select.set_options([(n, n) for n in names])
+            select.set_options([(safe_prompt(n), n) for n in names])
             select.value = current
         if message.note:
-            self.query_one("#service-carrier-note", Static).update(message.note)
+            self.query_one("#service-carrier-note", Static).update(safe_text(message.note))
 
     # -- saving ----------------------------------------------------------------------------------
 
@@ -187,7 +189,7 @@ class ShippingServiceModal(ReverbModal):
             return True
         if worker.name == "load-carriers":
             self.query_one("#service-carrier-note", Static).update(
-                f"{message} Showing Reverb's documented carriers."
+                safe_text(f"{message} Showing Reverb's documented carriers.")
             )
             return True
         return False

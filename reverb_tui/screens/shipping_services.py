@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Button, Header, Static
 from textual.worker import Worker, get_current_worker
 
+from ..text_safety import safe_text
 from ..widgets.footer import AppFooter
 from ..widgets.form_error import FormError
 from ..widgets.keyed_table import KeyedTable
@@ -65,9 +66,9 @@ def in_use_refusal(info: Any) -> str | None:
 
 def row_cells(info: Any) -> tuple[Text, ...]:
     return (
-        Text(info.name, style="bold"),
-        Text(info.carrier),
-        Text(info.code or "—", style="" if info.code else "dim"),
+        Text(safe_text(info.name), style="bold"),
+        Text(safe_text(info.carrier)),
+        Text(safe_text(info.code) or "—", style="" if info.code else "dim"),
         Text(str(info.mappings), justify="right", style="" if info.mappings else "dim"),
         Text(f"{info.orders:,}", justify="right", style="" if info.orders else "dim"),
     )

@@ -23,6 +23,7 @@ from textual.widgets import Button, DataTable, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
 from ..domain import RunKind
+from ..text_safety import safe_text
 from ..widgets.form_error import FormError
 from .base import GROUP_VERIFY, ReverbModal
 
@@ -154,10 +155,12 @@ class StockPreviewModal(ReverbModal):
             _order, label, style = ACTIONS.get(row["action"], (9, row["action"], ""))
             new = row.get("new")
             table.add_row(
-                str(row["listing_id"]),
-                row.get("sku") or Text("(no SKU)", style="dim italic"),
-                row.get("title") or "",
-                row.get("local_sku") or "",
+                Text(safe_text(row["listing_id"])),
+                Text(safe_text(row.get("sku")))
+                if row.get("sku")
+                else Text("(no SKU)", style="dim italic"),
+                Text(safe_text(row.get("title"))),
+                Text(safe_text(row.get("local_sku"))),
                 str(row.get("current")),
                 Text("—", style="dim") if new is None else Text(str(new), style="bold"),
                 Text(label, style=style),

@@ -25,6 +25,8 @@ from textual.worker import Worker, get_current_worker
 from ..clock import parse_ts
 from ..errors import NotFound, UserError
 from ..messages import SyncRequested
+from ..safe_rich import safe_prompt
+from ..text_safety import safe_text
 from ..widgets.footer import AppFooter
 from ..widgets.keyed_table import KeyedTable
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
@@ -97,7 +99,7 @@ def duration_text(seconds: float | None, status: str) -> str:
 
 
 def status_text(status: str) -> Text:
-    return Text(status, style=STATUS_STYLES.get(status, "bold"))
+    return Text(safe_text(status), style=STATUS_STYLES.get(status, "bold"))
 
 
 def _count(value: int | None, *, alert: bool = False) -> Text:
@@ -110,8 +112,8 @@ def run_cells(run: dict[str, Any]) -> tuple[Text, ...]:
     return (
         Text(str(run["id"]), style="dim", justify="right"),
         Text(started_text(run["started_at"])),
-        Text(run["channel"]),
-        Text(run["kind"]),
+        Text(safe_text(run["channel"])),
+        Text(safe_text(run["kind"])),
         status_text(run["status"]),
         _count(len(run["errors"]), alert=True),
         Text(duration_text(run["seconds"], run["status"]), justify="right"),
@@ -129,7 +131,7 @@ def run_detail(run: dict[str, Any]) -> Group:
     """The panel under the table: the run's counts, then every error with its full message."""
     head = Text()
     head.append(f"Run {run['id']}", style="bold")
-    head.append(f" · {run['channel']} · {run['kind']} · ")
+    head.append(f" · {safe_text(run['channel'])} · {safe_text(run['kind'])} · ")
     head.append_text(status_text(run["status"]))
     if run["seconds"] is None:
         took = "still running" if run["status"] == "running" else "did not finish"
@@ -158,8 +160,10 @@ def run_detail(run: dict[str, Any]) -> Group:
             if when is not None:
                 line.append(when.strftime("%H:%M:%S") + "  ", style="dim")
             if e.get("item"):
-                line.append(f"{e['item']}: ", style="bold")
-            line.append(e["message"])  # the API's message in full, never parsed as markup
+                line.append(f"{safe_text(e['item'])}: ", style="bold")
+            # The API's message in full, never parsed as markup, its control characters
+            # replaced (its line breaks kept).
+            line.append(safe_text(e["message"], newlines=True))
             lines.append(line)
     if run["status"] in RETRYABLE:
         lines.append(Text("Press t (or Retry) to sync this integration again.", style="dim"))
@@ -183,7 +187,7 @@ class SyncLogScreen(ReverbScreen):
     class FilterLoaded(Message):
         """The integrations to filter by: (name, id) pairs."""
 
-        def __init__(self, options: list[tuple[str, int]]) -> None:
+        def __init__(self, options: list[tuple[str | Text, int]]) -> None:
             super().__init__()
             self.options = options
 
@@ -246,13 +250,13 @@ class SyncLogScreen(ReverbScreen):
 
     @work(group=GROUP_DB, thread=True, exit_on_error=False, name="load-log-filter")
     def load_filter(self) -> None:
-        options = [(ch.name, int(ch.id)) for ch in self.services.channels.list()]
+        options = [(safe_prompt(ch.name), int(ch.id)) for ch in self.services.channels.list()]
         self.post_message(self.FilterLoaded(options))
 
     def on_sync_log_screen_filter_loaded(self, message: SyncLogScreen.FilterLoaded) -> None:
         message.stop()
         select = self.query_one("#sync-log-filter", Select)
-        options = [("All integrations", ALL), *message.options]
+        options: list[tuple[str | Text, int]] = [("All integrations", ALL), *message.options]
         current = select.value
         with self.prevent(Select.Changed):
             select.set_options(options)

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import Button, Header, Label, Static
 
 from ..messages import SyncRequested
+from ..text_safety import safe_text
 from ..ui_text import plural
 from ..widgets.footer import AppFooter
 from ..widgets.keyed_table import KeyedTable
@@ -128,7 +129,9 @@ class UnlinkedScreen(ReverbScreen):
         message.stop()
         self.channel_name = message.channel_name
         self.sub_title = f"{message.channel_name} · Unlinked"
-        self.query_one("#unlinked-back", Button).label = f"← {message.channel_name}"
+        self.query_one("#unlinked-back", Button).label = Text(
+            f"← {safe_text(message.channel_name)}"
+        )
         r = message.report
         self.query_one("#unlinked-counts", Static).update(
             counts_label(r.listing_count, r.order_count)
@@ -142,11 +145,11 @@ class UnlinkedScreen(ReverbScreen):
         self.query_one("#unlinked-listings", KeyedTable).sync(
             {
                 f"listing:{x.listing_id}": (
-                    x.listing_id,
-                    Text(x.sku) if x.sku else Text("(no SKU)", style="dim italic"),
-                    x.title or "",
+                    Text(safe_text(x.listing_id)),
+                    Text(safe_text(x.sku)) if x.sku else Text("(no SKU)", style="dim italic"),
+                    Text(safe_text(x.title)),
                     str(x.inventory),
-                    x.state or "",
+                    Text(safe_text(x.state)),
                 )
                 for x in r.listings
             }
@@ -154,10 +157,12 @@ class UnlinkedScreen(ReverbScreen):
         self.query_one("#unlinked-orders", KeyedTable).sync(
             {
                 f"order:{o.order_number}": (
-                    o.order_number,
-                    Text(o.channel_sku) if o.channel_sku else Text("(no SKU)", style="dim italic"),
-                    o.title or "",
-                    o.status,
+                    Text(safe_text(o.order_number)),
+                    Text(safe_text(o.channel_sku))
+                    if o.channel_sku
+                    else Text("(no SKU)", style="dim italic"),
+                    Text(safe_text(o.title)),
+                    Text(safe_text(o.status)),
                     str(o.quantity),
                     o.created_at.strftime("%Y-%m-%d %H:%M") if o.created_at else "",
                 )

@@ -9,6 +9,8 @@ from datetime import datetime
 
 from rich.text import Text
 
+from ..text_safety import safe_text
+
 REVERB_ORANGE = "#f26b21"
 STATUS_BLUE = "#3d8ee8"
 STATUS_GREY = "#8a8a8a"
@@ -66,7 +68,9 @@ def errors_text(count: int, last_error: str | None, width: int = 40) -> Text:
         return Text("0", style="dim")
     text = str(count)
     if last_error:
+        # An API error text (it can quote a stranger's text): made safe before it is cut.
         first_line = last_error.strip().splitlines()[0] if last_error.strip() else ""
+        first_line = safe_text(first_line)
         if len(first_line) > width:
             first_line = first_line[: width - 1].rstrip() + "…"
         text = f"{count} · {first_line}" if first_line else text

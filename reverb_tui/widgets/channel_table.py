@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 
+from ..text_safety import safe_text
 from .badges import errors_text, logo_badge, reauth_text, status_text, time_text, type_label
 from .keyed_table import KeyedTable
 
@@ -54,7 +55,7 @@ def row_cells(
     return {
         "logo": logo_badge(row.type),
         "type": Text(type_label(row.type)),
-        "name": Text(row.name, style="bold underline"),
+        "name": Text(safe_text(row.name), style="bold underline"),
         "status": status_text(row.enabled),
         "last-orders": Text(progress, style="italic #f5a623")
         if progress

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from ..text_safety import safe_text
+
 
 class FormError(Static):
     DEFAULT_CSS = """
@@ -21,6 +23,8 @@ class FormError(Static):
         self.message = ""
 
     def show(self, message: str) -> None:
+        # An API error text can quote what a stranger typed: shown safe, line breaks kept.
+        message = safe_text(message, newlines=True)
         self.message = message
         self.update(message)
         self.display = bool(message)

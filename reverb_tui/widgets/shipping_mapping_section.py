@@ -22,6 +22,8 @@ from textual.message import Message
 from textual.widgets import Button, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
+from ..safe_rich import safe_prompt
+from ..text_safety import safe_text
 from ..ui_workers import GROUP_DB, WorkerRouting
 from ..views.pending_edits import PendingEdits
 from .form_error import FormError
@@ -87,13 +89,13 @@ class UnmapButton(Button):
 
 def entry_text(entry: Entry) -> Text:
     text = Text()
-    text.append(entry.label, style="bold")
+    text.append(safe_text(entry.label), style="bold")
     if entry.label != entry.key:
-        text.append(f" ({entry.key})", style="dim")
+        text.append(f" ({safe_text(entry.key)})", style="dim")
     text.append("  →  ")
-    text.append(entry.service)
+    text.append(safe_text(entry.service))
     if entry.carrier:
-        text.append(f" · {entry.carrier}", style="dim")
+        text.append(f" · {safe_text(entry.carrier)}", style="dim")
     if entry.state == "remove":
         text.stylize("strike")
         text.append("   deleted when you Save", style="italic #f5a623")
@@ -192,11 +194,14 @@ class ShippingMappingSection(WorkerRouting, Vertical):
         self._carriers = {s.name: s.carrier for s in self._services}
         self._set_options(
             self.query_one("#shipping-channel-service", Select),
-            [(f"{label} ({key})" if label != key else key, key) for key, label in message.choices],
+            [
+                (safe_prompt(f"{label} ({key})" if label != key else key), key)
+                for key, label in message.choices
+            ],
         )
         self._set_options(
             self.query_one("#shipping-local-service", Select),
-            [(f"{s.name} · {s.carrier}", s.name) for s in self._services],
+            [(safe_prompt(f"{s.name} · {s.carrier}"), s.name) for s in self._services],
         )
         error = self.query_one("#shipping-mapping-error", FormError)
         if not self._services:
@@ -210,7 +215,7 @@ class ShippingMappingSection(WorkerRouting, Vertical):
         return {m.channel_service: m.service for m in mappings}
 
     @staticmethod
-    def _set_options(select: Select, options: list[tuple[str, str]]) -> None:
+    def _set_options(select: Select, options: list[tuple[str | Text, str]]) -> None:
         current = select.value
         with select.prevent(Select.Changed):
             select.set_options(options)

@@ -27,6 +27,7 @@ from textual.widgets import Button, Input, Label, Static
 from ..db.models import fold
 from ..errors import AppError, NotFound, UserError
 from ..messages import SyncRequested
+from ..text_safety import safe_text
 from ..ui_workers import GROUP_DB, WorkerRouting
 from ..views.pending_edits import PendingEdits
 from .form_error import FormError
@@ -284,10 +285,10 @@ class SkuMappingSection(WorkerRouting, Vertical):
     def _cells(r: Any, change: str, colour: str, *, strike: bool = False) -> tuple[Any, ...]:
         style = "strike dim" if strike else ""
         return (
-            Text(r.channel_sku, style=style),
+            Text(safe_text(r.channel_sku), style=style),
             Text("→", style="dim"),
-            Text(r.sku, style=style),
-            Text(r.title or "", style=style or "dim"),
+            Text(safe_text(r.sku), style=style),
+            Text(safe_text(r.title), style=style or "dim"),
             Text(f"×{r.kit}", style=style),
             Text(change, style=colour),
             Text(" ↶ " if strike else " X ", style="bold red" if not strike else "bold"),

@@ -28,6 +28,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..db.models import fold
+from ..text_safety import safe_text
 from ..ui_text import typing_pause
 from ..ui_workers import WorkerRouting
 
@@ -43,9 +44,9 @@ class SkuChoice:
     detail: str = ""
 
     def prompt(self) -> Text:
-        text = Text(self.value, style="bold", no_wrap=True, overflow="ellipsis")
+        text = Text(safe_text(self.value), style="bold", no_wrap=True, overflow="ellipsis")
         if self.detail:
-            text.append("  " + self.detail, style="dim")
+            text.append("  " + safe_text(self.detail), style="dim")
         return text
 
 

@@ -205,3 +205,19 @@ def test_safe_rich_text_is_literal() -> None:
     lines = safe_rich_text("\x1b]0;pwned\x07 " + "long " * 10).wrap(console, 20)
     assert [line.plain for line in lines] == ["␛]0;pwned␇ long lon…"]
     assert unicodedata.name(safe_rich_text("\x1b").plain) == "SYMBOL FOR ESCAPE"
+
+
+def test_safe_prompt_keeps_ordinary_labels_str_and_makes_markup_literal() -> None:
+    from rich.text import Text
+    from textual.content import Content
+
+    from reverb_tui.safe_rich import safe_prompt
+
+    assert safe_prompt("Royal Mail") == "Royal Mail"  # what option lists held before
+    assert safe_prompt("UPS\x1b]0;pwned\x07\u202e") == "UPS␛]0;pwned␇\ufffd"
+    marked = safe_prompt("[b]Bold[/b] [@click=app.quit]x[/]\x9b")
+    assert isinstance(marked, Text)
+    assert marked.plain == "[b]Bold[/b] [@click=app.quit]x[/]\ufffd"
+    assert marked.spans == []
+    # What Textual would make of the same label as a str: markup read, so it must not be one.
+    assert Content.from_markup("[b]Bold[/b]").plain == "Bold"
