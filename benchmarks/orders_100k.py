@@ -142,7 +142,7 @@ def build(path: Path, n: int, seed: int = 7) -> float:
     return time.perf_counter() - t0
 
 
-def timed(fn, repeat: int = 5) -> tuple[float, object]:  # noqa: ANN001
+def timed(fn, repeat: int = 5) -> tuple[float, object]:
     """Median milliseconds of ``repeat`` runs (the first run warms the page cache)."""
     fn()
     times, result = [], None
@@ -173,7 +173,7 @@ def main() -> int:
     tracemalloc.start()
     figures: list[tuple[str, float, str]] = []
 
-    def add(label: str, fn, note=lambda r: "") -> object:  # noqa: ANN001
+    def add(label: str, fn, note=lambda r: "") -> object:
         ms, result = timed(fn)
         figures.append((label, ms, note(result)))
         return result

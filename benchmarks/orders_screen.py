@@ -47,12 +47,12 @@ class Frames:
     """Counts the frames the app composes (headless: computed, not written), so "shown"
     means the first frame after the state changed, not a Pilot idle-wait."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         self.times: list[float] = []
         self.cpu: dict[float, float] = {}  # frame time -> the process's CPU time then
         original = app._display
 
-        def display(screen, renderable):  # noqa: ANN001, ANN202
+        def display(screen, renderable):
             if renderable is not None:
                 now = time.perf_counter()
                 self.times.append(now)
@@ -61,7 +61,7 @@ class Frames:
 
         app._display = display
 
-    async def shown(self, condition, change: str, timeout: float = 60.0) -> float:  # noqa: ANN001
+    async def shown(self, condition, change: str, timeout: float = 60.0) -> float:
         """Run the app until ``condition()`` holds; return the time of the first frame
         composed after the latest ``change`` (rows, count or cursor) was applied."""
         deadline = time.perf_counter() + timeout
@@ -86,21 +86,21 @@ def instrument() -> None:
     """Stamp the moment the screen applied new rows, a new count, a cursor move."""
     from reverb_tui.screens.orders import OrdersScreen, OrdersTable
 
-    def stamped(cls, name: str, change: str) -> None:  # noqa: ANN001
+    def stamped(cls, name: str, change: str) -> None:
         original = getattr(cls, name)
         if getattr(original, "stamped", False):
             return
 
         if change == "cursor":  # a watcher: Textual counts its parameters
 
-            def wrapper(self, old, new):  # noqa: ANN001, ANN202
+            def wrapper(self, old, new):
                 result = original(self, old, new)
                 CHANGES[change] = time.perf_counter()
                 return result
 
         else:
 
-            def wrapper(self, message):  # noqa: ANN001, ANN202
+            def wrapper(self, message):
                 result = original(self, message)
                 CHANGES[change] = time.perf_counter()
                 return result
@@ -113,7 +113,7 @@ def instrument() -> None:
     stamped(OrdersTable, "watch_cursor_coordinate", "cursor")
 
 
-def send_key(app, key: str) -> None:  # noqa: ANN001
+def send_key(app, key: str) -> None:
     """A key press as the terminal driver delivers it (Pilot adds idle waits of its own)."""
     from textual import events
 
@@ -194,7 +194,7 @@ async def drive(db: str, figures: list[tuple[str, float, str]]) -> dict[str, flo
         await pilot.pause()
         total = screen._count or 0
 
-        async def change(label: str, apply, check) -> None:  # noqa: ANN001
+        async def change(label: str, apply, check) -> None:
             await app.workers.wait_for_complete()
             await pilot.pause()
             request = screen.window.request
@@ -214,7 +214,7 @@ async def drive(db: str, figures: list[tuple[str, float, str]]) -> dict[str, flo
         def first_status() -> str:
             return str(table.get_row_at(0)[3]) if table.row_count else ""
 
-        def set_status(value) -> None:  # noqa: ANN001
+        def set_status(value) -> None:
             screen.query_one("#orders-status", Select).value = value
 
         await change("status filter = paid", lambda: set_status("paid"),

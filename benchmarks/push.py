@@ -33,11 +33,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reverb_tui.db.engine import make_engine, session_scope  # noqa: E402
-from reverb_tui.db.models import Channel, InventoryItem, Order  # noqa: E402
-from reverb_tui.reverb.client import ReverbClient  # noqa: E402
-from reverb_tui.sync.push import push_stock, sync_listings  # noqa: E402
-from reverb_tui.sync.stock import apply_order_stock  # noqa: E402
+from reverb_tui.db.engine import make_engine, session_scope
+from reverb_tui.db.models import Channel, InventoryItem, Order
+from reverb_tui.reverb.client import ReverbClient
+from reverb_tui.sync.push import push_stock, sync_listings
+from reverb_tui.sync.stock import apply_order_stock
 
 NEW = {"uuid": "7c3f45de-2ae0-4c81-8400-fdb6b1d74890", "display_name": "Brand New"}
 

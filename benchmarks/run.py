@@ -129,7 +129,7 @@ class Runner:
         t0 = time.perf_counter()
         try:
             got = fn()
-        except Exception as exc:  # noqa: BLE001 - report it, run the other sections, exit 1
+        except Exception as exc:
             self.crashed.append(title)
             print(f"{title}: CRASHED ({type(exc).__name__}: {exc})", flush=True)
             traceback.print_exc()
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         sim = SimProcess(cfg.sim, tmp)
         try:
             sim.__enter__()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             run.crashed.append("simulator")
             print(f"simulator: CRASHED ({exc})")
             traceback.print_exc()

@@ -69,7 +69,7 @@ def raw_orders(n: int, *, status: str, start: datetime, bump: int = 0) -> list[d
     return out
 
 
-def measure(engine, channel_id: int, raws: list[dict[str, Any]]) -> tuple[float, float, int]:  # noqa: ANN001
+def measure(engine, channel_id: int, raws: list[dict[str, Any]]) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, orders changed) to store ``raws`` page by page."""
     from reverb_tui.sync.orders import store_with_retry
 

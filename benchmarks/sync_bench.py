@@ -172,7 +172,7 @@ class SimProcess:
             str(cfg.limit_window),
         ]
         env = {**os.environ, TOKENS_ENV: ",".join(self.tokens)}  # tokens never in argv
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in __exit__
+        self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(argv, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
         while not ready.exists():
@@ -217,7 +217,7 @@ class SimProcess:
         req = urllib.request.Request(url, data=body, method=method)
         if body is not None:
             req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return json.loads(resp.read())
 
     def stats(self) -> dict:
@@ -230,7 +230,7 @@ class SimProcess:
         """One listing through the public API (small, unauthenticated)."""
         url = f"{self.base_url}/listings/{listing_id}"
         req = urllib.request.Request(url, headers={"Accept-Version": "3.0"})
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read())
 
 
@@ -307,7 +307,7 @@ def write_inventory_csv(path: Path, listings: int, on_hand: int) -> None:
             w.writerow([f"BENCH-{k:05d}", f"Bench item {k}", on_hand + k % 7])
 
 
-async def make_db(db_path: Path, sim: SimProcess, *, on_hand: int, interval: int = 60):  # noqa: ANN201 - Services
+async def make_db(db_path: Path, sim: SimProcess, *, on_hand: int, interval: int = 60):
     """A database with the two simulator shops as integrations (added through the same
     verify path as the wizard and ``channels add``), stock updates on, the client's limits
     as the simulator config says (``--rate-limit``, ``--read-rate``, ``--write-rate``), and
@@ -362,7 +362,7 @@ def _shop_counts(sim: SimProcess) -> dict[str, dict]:
     return {s["name"]: s for s in sim.control("GET", "/shops")["shops"]}
 
 
-async def full_sync_figures(svc, sim: SimProcess) -> list[Figure]:  # noqa: ANN001
+async def full_sync_figures(svc, sim: SimProcess) -> list[Figure]:
     cfg = sim.cfg
     shops = _shop_counts(sim)
     sim.control("POST", "/reset")
@@ -461,7 +461,7 @@ async def full_sync_figures(svc, sim: SimProcess) -> list[Figure]:  # noqa: ANN0
     return figs
 
 
-async def incremental_figures(svc, sim: SimProcess) -> list[Figure]:  # noqa: ANN001
+async def incremental_figures(svc, sim: SimProcess) -> list[Figure]:
     figs: list[Figure] = []
     sim.control("POST", "/reset")
     summaries = await svc.sync.run()
@@ -514,7 +514,7 @@ async def incremental_figures(svc, sim: SimProcess) -> list[Figure]:  # noqa: AN
 
 
 async def sale_to_stock_figure(
-    svc,  # noqa: ANN001
+    svc,
     sim: SimProcess,
     *,
     interval: float | None,
@@ -619,7 +619,7 @@ class SyncBenchConfig:
 
 async def run_sync_figures(
     cfg: SyncBenchConfig, sim: SimProcess, workdir: Path, emit=print
-) -> list[Figure]:  # noqa: ANN001
+) -> list[Figure]:
     """Figures 1-3 on one database, in order (each builds on the state the previous left)."""
     svc = await make_db(workdir / "sync.db", sim, on_hand=5000, interval=cfg.default_interval)
     figs: list[Figure] = []

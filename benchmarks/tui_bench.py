@@ -78,7 +78,7 @@ class FrameWatch:
                 cond, fut = pair
                 try:
                     hit = cond()
-                except Exception:  # noqa: BLE001 - a widget not mounted yet: not this frame
+                except Exception:
                     hit = False
                 if hit and not fut.done():
                     fut.set_result(now)
@@ -513,7 +513,7 @@ def memory_child(db: str, pages: int, external: bool = True) -> int:
         figures: list[tuple[str, float, str]] = []
         try:
             asyncio.run(drive(db, figures))
-        except Exception as exc:  # noqa: BLE001 - another script's failure: say so, go on
+        except Exception as exc:
             out["why"] = f"benchmarks/orders_screen.py failed: {type(exc).__name__}: {exc}"
         else:
             out["figures"] = figures

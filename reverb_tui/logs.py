@@ -61,10 +61,10 @@ class SafeFormatter(logging.Formatter):
     """A formatter whose tracebacks and stack dumps are redacted and safe too (their own
     line breaks kept): an exception text may quote Reverb's words."""
 
-    def formatException(self, ei) -> str:  # noqa: ANN001, N802
+    def formatException(self, ei) -> str:
         return safe_text(redact(super().formatException(ei)), newlines=True)
 
-    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+    def formatStack(self, stack_info: str) -> str:
         return safe_text(redact(super().formatStack(stack_info)), newlines=True)
 
 
@@ -80,9 +80,9 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating log file that is created, and re-created at each rotation, as 0600: log
     lines name shops, buyers and orders."""
 
-    def _open(self):  # noqa: ANN202
+    def _open(self):
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 def open_log_file(
@@ -101,7 +101,7 @@ def open_log_file(
 
 def setup_logging(
     level: int = logging.INFO,
-    stream=None,  # noqa: ANN001
+    stream=None,
     *,
     log_file: Path | None = None,
     file_level: int = logging.INFO,

@@ -74,7 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"CI=true and the PostgreSQL leg cannot run: {status.reason}")
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter) -> None:
     status = pg.server()
     if status.url is None:
         terminalreporter.write_line(f"PostgreSQL leg skipped: {status.reason}", yellow=True)

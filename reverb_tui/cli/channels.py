@@ -7,7 +7,7 @@ import argparse
 from .common import err, json_flag, nonneg_int, print_json, read_token, services, token_args
 
 
-def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+def register(sub, parent: argparse.ArgumentParser) -> None:
     grp = sub.add_parser(
         "channels",
         parents=[parent],
@@ -188,7 +188,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _show(ch, as_json: bool) -> None:  # noqa: ANN001
+def _show(ch, as_json: bool) -> None:
     from ..services.channels import channel_json
 
     if as_json:

@@ -89,7 +89,7 @@ def read_token(args: argparse.Namespace, *, required: bool = True) -> str | None
     return None
 
 
-def services(args: argparse.Namespace, **kw: Any):  # noqa: ANN201
+def services(args: argparse.Namespace, **kw: Any):
     from ..services.factory import build_services
 
     return build_services(getattr(args, "db", None), **kw)

@@ -31,7 +31,7 @@ Integration names, local SKUs and shipping service names are completed from the 
 """
 
 
-def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+def register(sub, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "completion",
         parents=[parent],
@@ -75,7 +75,7 @@ def complete(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _nothing_completer():  # noqa: ANN202 - argcomplete is imported only when completing
+def _nothing_completer():
     from argcomplete.completers import BaseCompleter
 
     class Nothing(BaseCompleter):

@@ -7,7 +7,7 @@ import argparse
 from .common import json_flag, print_json
 
 
-def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+def register(sub, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "db",
         parents=[parent],
@@ -127,7 +127,7 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_copy(result, verb: str) -> None:  # noqa: ANN001
+def _print_copy(result, verb: str) -> None:
     rows = sum(t["rows"] for t in result.tables.values())
     print(
         f"{verb} {result.source} into {result.target}: {rows} rows in "

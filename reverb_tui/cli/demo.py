@@ -21,7 +21,7 @@ LOCAL_SKUS_PER_SHOP = 25
 DEMO_INTERVAL = 15
 
 
-def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+def register(sub, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "demo",
         parents=[parent],

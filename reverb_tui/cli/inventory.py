@@ -7,7 +7,7 @@ import argparse
 from .common import json_flag, print_json, services
 
 
-def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+def register(sub, parent: argparse.ArgumentParser) -> None:
     grp = sub.add_parser(
         "inventory",
         parents=[parent],
@@ -135,7 +135,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _show(level, as_json: bool, text: str) -> None:  # noqa: ANN001
+def _show(level, as_json: bool, text: str) -> None:
     from ..services.inventory import inventory_json
 
     if as_json:

@@ -8,7 +8,7 @@ import sys
 from .common import json_flag, json_text, nonneg_int, print_json, services
 
 
-def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+def register(sub, parent: argparse.ArgumentParser) -> None:
     grp = sub.add_parser(
         "orders",
         parents=[parent],
@@ -162,12 +162,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         svc.close()
 
 
-def _chain(first, rest):  # noqa: ANN001, ANN202
+def _chain(first, rest):
     yield first
     yield from rest
 
 
-def _iso(dt) -> str | None:  # noqa: ANN001
+def _iso(dt) -> str | None:
     from ..clock import iso
 
     return iso(dt)

@@ -7,7 +7,7 @@ import argparse
 from .common import json_flag
 
 
-def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+def register(sub, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "paths",
         parents=[parent],

@@ -20,7 +20,7 @@ DEFAULT_PORT = 8000
 LOOPBACK_NAMES = ("localhost",)
 
 
-def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+def register(sub, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "serve",
         parents=[parent],

@@ -10,7 +10,7 @@ from .common import err, json_flag, print_json, services
 NOTE = "A mapping affects only orders downloaded after it is saved."
 
 
-def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+def register(sub, parent: argparse.ArgumentParser) -> None:
     grp = sub.add_parser(
         "shipping",
         parents=[parent],
@@ -161,7 +161,7 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
     grp.set_defaults(handler=None, _group_parser=grp)
 
 
-def _run(args: argparse.Namespace, fn):  # noqa: ANN001, ANN202
+def _run(args: argparse.Namespace, fn):
     svc = services(args)
     try:
         return fn(svc.shipping)
@@ -169,7 +169,7 @@ def _run(args: argparse.Namespace, fn):  # noqa: ANN001, ANN202
         svc.close()
 
 
-def _service_line(s) -> str:  # noqa: ANN001
+def _service_line(s) -> str:
     code = f", code {s.code}" if s.code else ""
     return f"{s.name!r} (carrier {s.carrier}{code})"
 
@@ -212,7 +212,7 @@ def cmd_service_set(args: argparse.Namespace) -> int:
     if args.carrier is None and args.code is None:
         raise UserError("Nothing to change: give --carrier or --code.")
 
-    def apply(sh):  # noqa: ANN001, ANN202
+    def apply(sh):
         info = None
         if args.carrier is not None:
             info = sh.set_carrier(args.name, args.carrier)

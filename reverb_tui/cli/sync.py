@@ -8,7 +8,7 @@ from ..domain import PlanAction, RunKind, RunStatus
 from .common import err, json_flag, print_json, services
 
 
-def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+def register(sub, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "sync",
         parents=[parent],
@@ -108,7 +108,7 @@ def run_kind(args: argparse.Namespace) -> RunKind:
     return RunKind.SYNC
 
 
-def _print_summary(s, dry_run: bool) -> None:  # noqa: ANN001
+def _print_summary(s, dry_run: bool) -> None:
     state = {
         RunStatus.OK: "ok",
         RunStatus.PARTIAL: "done with item errors",
@@ -137,7 +137,7 @@ def _print_summary(s, dry_run: bool) -> None:  # noqa: ANN001
         err(f"  {s.channel}: {e}")
 
 
-def log_failures(summaries, _request=None) -> None:  # noqa: ANN001
+def log_failures(summaries, _request=None) -> None:
     """A run that could not complete at ERROR, one with item errors at WARNING, so that
     ``journalctl -p warning`` (or grep on the log file) finds every problem."""
     import logging

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
+def register(sub, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "tui",
         parents=[parent],
@@ -15,7 +15,7 @@ def register(sub, parent: argparse.ArgumentParser) -> None:  # noqa: ANN001
     p.set_defaults(handler=run_tui_command)
 
 
-def quick_rows(target: str):  # noqa: ANN201 - list[ChannelView] | None
+def quick_rows(target: str):
     """The integrations for the first frame, read without the database stack, when the
     database is an SQLite file already at the schema's head; None otherwise (a URL, a new
     file, one to migrate), and the database is then opened before the TUI starts, as ever."""

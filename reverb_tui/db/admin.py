@@ -29,7 +29,7 @@ from .migrate import HEAD, stored_revision, upgrade
 BATCH = 2_000
 
 
-def _metadata():  # noqa: ANN202
+def _metadata():
     from sqlmodel import SQLModel
 
     from . import models  # noqa: F401  (registers every table)

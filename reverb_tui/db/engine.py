@@ -68,7 +68,7 @@ def _prepare_sqlite_file(path: Path) -> None:
         raise StorageError(f"Cannot create the database at {path}: {exc.strerror}.") from exc
 
 
-def _check_sqlite_is_ours(conn, where: str) -> None:  # noqa: ANN001
+def _check_sqlite_is_ours(conn, where: str) -> None:
     """Refuse an SQLite file that holds another program's tables (never add ours to it)."""
     names = set(
         conn.execute(
@@ -90,7 +90,7 @@ def _restrict_file(path: Path) -> None:
         ) from exc
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA journal_mode = WAL")

@@ -11,7 +11,7 @@ from .quick import HEAD  # the newest revision (defined there, read without SQLA
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def alembic_config(engine: Engine):  # noqa: ANN201
+def alembic_config(engine: Engine):
     from alembic.config import Config
 
     cfg = Config()

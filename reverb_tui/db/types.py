@@ -18,20 +18,20 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ANN001
+    def process_bind_param(self, value: datetime | None, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
+    def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
 
 
-class db_now(FunctionElement):  # noqa: N801  (an SQL function, named like one)
+class db_now(FunctionElement):
     """The database server's clock as UTC, plus ``seconds`` (default 0).
 
     Hosts sharing one database need one clock: PostgreSQL's ``now()`` (the transaction's
@@ -47,7 +47,7 @@ class db_now(FunctionElement):  # noqa: N801  (an SQL function, named like one)
 
 
 @compiles(db_now, "postgresql")
-def _db_now_postgresql(element: db_now, compiler, **kw) -> str:  # noqa: ANN001
+def _db_now_postgresql(element: db_now, compiler, **kw) -> str:
     seconds = compiler.process(element.clauses, **kw)
     return (
         f"((now() AT TIME ZONE 'UTC') + make_interval(secs => CAST({seconds} AS double precision)))"
@@ -55,7 +55,7 @@ def _db_now_postgresql(element: db_now, compiler, **kw) -> str:  # noqa: ANN001
 
 
 @compiles(db_now, "sqlite")
-def _db_now_sqlite(element: db_now, compiler, **kw) -> str:  # noqa: ANN001
+def _db_now_sqlite(element: db_now, compiler, **kw) -> str:
     seconds = compiler.process(element.clauses, **kw)
     # %f is "SS.SSS"; three zeros make the six-digit fraction SQLAlchemy stores.
     return f"strftime('%Y-%m-%d %H:%M:%f000', 'now', ({seconds}) || ' seconds')"
@@ -68,12 +68,12 @@ class EncryptedToken(TypeDecorator):
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value: str | None, dialect):  # noqa: ANN001
+    def process_bind_param(self, value: str | None, dialect):
         if value is None or is_encrypted(value):
             return value
         return encrypt(value)
 
-    def process_result_value(self, value: str | None, dialect):  # noqa: ANN001
+    def process_result_value(self, value: str | None, dialect):
         if value is None:
             return None
         return decrypt(value)

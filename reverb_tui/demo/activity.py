@@ -188,7 +188,7 @@ class Activity:
             while not stop.wait(every_seconds):
                 try:
                     tick(world)
-                except Exception:  # noqa: BLE001 - keep the demo alive; the bug is logged
+                except Exception:
                     log.exception("simulator: tick failed")
                     world.counters.event("sim_errors")
 

@@ -43,7 +43,7 @@ def display_zone(name: str | None) -> tzinfo:
             from zoneinfo import ZoneInfo
 
             return ZoneInfo(name)
-        except Exception:  # noqa: BLE001 - no tz database: a fixed offset is still realistic
+        except Exception:
             pass
     return timezone(timedelta(hours=-5))
 

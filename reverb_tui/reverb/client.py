@@ -85,7 +85,7 @@ class ReverbClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         limiter: TokenBudget | None = None,
-        sleep=asyncio.sleep,  # noqa: ANN001 - injectable for tests
+        sleep=asyncio.sleep,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self._origin = urlsplit(self.api_url)

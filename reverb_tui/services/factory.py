@@ -57,7 +57,7 @@ def default_client_factory(api_url: str, token: str, rate_limit: float) -> Rever
 T = TypeVar("T")
 
 
-class _service(Generic[T]):  # noqa: N801 - used as a decorator, like cached_property
+class _service(Generic[T]):
     """A service built on first use, once, under the Services' lock; then a plain attribute."""
 
     def __init__(self, build: Callable[[Any], T]) -> None:

@@ -121,7 +121,7 @@ class InventoryService:
     # -- reads --------------------------------------------------------------------------------
 
     @staticmethod
-    def _search(q, search: str | None):  # noqa: ANN001, ANN205
+    def _search(q, search: str | None):
         text = (search or "").strip()
         if not text:
             return q
@@ -197,7 +197,7 @@ class InventoryService:
             return stock_levels(s, [fold(value)])[fold(value)]
 
     @staticmethod
-    def _upsert(s: Session, sku: str, title: str | None, on_hand: int | None, now) -> bool:  # noqa: ANN001
+    def _upsert(s: Session, sku: str, title: str | None, on_hand: int | None, now) -> bool:
         """True when created. The stored spelling of an existing SKU is kept: orders refer
         to it."""
         item = lock_item(s, fold(sku))

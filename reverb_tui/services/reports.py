@@ -224,7 +224,7 @@ class ReportService:
     # -- queries ----------------------------------------------------------------------------
 
     @staticmethod
-    def _channels(s, name: str | None, include_removed: bool) -> list[dict[str, Any]]:  # noqa: ANN001
+    def _channels(s, name: str | None, include_removed: bool) -> list[dict[str, Any]]:
         rows = s.execute(
             select(
                 col(Channel.id),
@@ -254,7 +254,7 @@ class ReportService:
                 raise NotFound(f"There is no integration named {name.strip()!r}.")
         return chans
 
-    def _aggregate(self, s, ids: list[int] | None, lo: datetime, hi: datetime):  # noqa: ANN001, ANN202
+    def _aggregate(self, s, ids: list[int] | None, lo: datetime, hi: datetime):
         dialect = self.engine.dialect.name
         when = func.coalesce(Order.paid_at, Order.created_at)
         day = day_of(when, dialect).label("day")
@@ -301,7 +301,7 @@ class ReportService:
     # -- shaping ----------------------------------------------------------------------------
 
     @staticmethod
-    def _top_skus(rows, by_id: dict[int, dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:  # noqa: ANN001
+    def _top_skus(rows, by_id: dict[int, dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
         per: dict[int, dict[tuple[str | None, bool], dict[str, Any]]] = defaultdict(dict)
         for cid, key, linked, cur, n, units, local_units, revenue in rows:
             currency = cur or by_id[cid]["currency"]

@@ -148,7 +148,7 @@ UPDATABLE = (
 
 
 def store_orders(
-    engine,  # noqa: ANN001
+    engine,
     channel_id: int,
     raws: list[Any],
     now: datetime,
@@ -292,7 +292,7 @@ def _newer_or_same(a: datetime | None, b: datetime | None) -> bool:
 
 
 def store_with_retry(
-    engine,  # noqa: ANN001
+    engine,
     channel_id: int,
     raws: list[Any],
     now: datetime,
@@ -338,7 +338,7 @@ class OrderDownloader:
     def __init__(
         self,
         client: ReverbClient,
-        engine,  # noqa: ANN001
+        engine,
         channel_id: int,
         *,
         clock: Clock = utcnow,

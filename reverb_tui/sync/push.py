@@ -143,7 +143,7 @@ def parse_listing(obj: dict) -> dict | None:
 # -- listings download ----------------------------------------------------------------------------
 
 
-def _store_listings(engine, channel_id: int, rows: list[dict], now: datetime) -> None:  # noqa: ANN001
+def _store_listings(engine, channel_id: int, rows: list[dict], now: datetime) -> None:
     if not rows:
         return
     by_id = {r["listing_id"]: r for r in rows}  # a page may repeat a listing after a shift
@@ -164,7 +164,7 @@ def _store_listings(engine, channel_id: int, rows: list[dict], now: datetime) ->
             s.add(lst)
 
 
-def _drop_unseen(engine, channel_id: int, seen: set[str]) -> int:  # noqa: ANN001
+def _drop_unseen(engine, channel_id: int, seen: set[str]) -> int:
     """Delete the channel's listings a complete walk did not return (deleted on Reverb)."""
     with session_scope(engine) as s:
         stored = s.exec(
@@ -181,7 +181,7 @@ def _drop_unseen(engine, channel_id: int, seen: set[str]) -> int:  # noqa: ANN00
         return len(gone)
 
 
-async def sync_listings(  # noqa: ANN001
+async def sync_listings(
     client,
     engine,
     channel_id: int,
@@ -215,7 +215,7 @@ async def sync_listings(  # noqa: ANN001
 # -- the push -------------------------------------------------------------------------------------
 
 
-def _load_plan(  # noqa: ANN001
+def _load_plan(
     engine, channel_id: int, dry_run: bool, only_skus: set[str] | None = None
 ) -> tuple[bool, list[PlanRow], dict]:
     """(runs?, plan, listing_id -> Listing primary key) for one channel; with ``only_skus``
@@ -285,7 +285,7 @@ class _Outcome:
     error: str | None = None
 
 
-def _store_outcomes(engine, outcomes: list[_Outcome], now: datetime) -> None:  # noqa: ANN001
+def _store_outcomes(engine, outcomes: list[_Outcome], now: datetime) -> None:
     """A batch of push outcomes in two executemany UPDATEs (what Reverb now shows for the
     written listings, the error of the failed ones); a value Reverb did not send is kept."""
     if not outcomes:
@@ -320,7 +320,7 @@ def _store_outcomes(engine, outcomes: list[_Outcome], now: datetime) -> None:  #
             )
 
 
-def _clear_errors(  # noqa: ANN001
+def _clear_errors(
     engine, pks: list[int], channel_id: int, now: datetime, whole: bool = True
 ) -> None:
     with session_scope(engine) as s:
@@ -343,8 +343,8 @@ def _label(row: PlanRow) -> str:
 
 
 async def push_stock(
-    client,  # noqa: ANN001
-    engine,  # noqa: ANN001
+    client,
+    engine,
     channel_id: int,
     *,
     dry_run: bool = False,

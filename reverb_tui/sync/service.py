@@ -527,7 +527,7 @@ class SyncService:
                     return True
         return False
 
-    def _progress(self, ch: Channel, phase: SyncPhase, on_progress: ProgressCallback | None):  # noqa: ANN202
+    def _progress(self, ch: Channel, phase: SyncPhase, on_progress: ProgressCallback | None):
         def cb(done: int = 0, total: int = 0, *_a: Any) -> None:
             if on_progress is not None:
                 on_progress(SyncProgress(row_id(ch), ch.name, phase, done, total))

@@ -88,7 +88,7 @@ class ChannelTable(KeyedTable):
     CLICKABLE = frozenset({"status", "name"})
     BINDINGS = [Binding("enter", "select_cursor", "Open", id="channels.open")]
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._rows: dict[int, ChannelView] = {}
         self._progress: dict[int, SyncProgress] = {}  # channel id -> its running sync

@@ -17,7 +17,7 @@ class FormError(Static):
     }
     """
 
-    def __init__(self, *, id: str) -> None:  # noqa: A002
+    def __init__(self, *, id: str) -> None:
         super().__init__("", id=id, markup=False)
         self.display = False
         self.message = ""

@@ -47,6 +47,7 @@ class KeyedTable(DataTable):
         if [column.content_width for column in self.ordered_columns] != before:
             self._clear_caches()
             self.refresh()
+
     DEFAULT_CSS = """
     .empty-state {
         display: none;
@@ -77,7 +78,7 @@ class KeyedTable(DataTable):
     def __init__(
         self,
         *,
-        id: str | None = None,  # noqa: A002 - Textual's name
+        id: str | None = None,
         classes: str | None = None,
         columns: Sequence[tuple[str, str]] | None = None,
         empty_state: bool = True,

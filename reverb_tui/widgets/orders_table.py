@@ -58,7 +58,7 @@ class OrdersTable(DataTable):
 
     BINDINGS = [Binding("enter", "select_cursor", "Open", id="orders.open")]
 
-    def __init__(self, columns: Sequence[ColumnSpec], *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(self, columns: Sequence[ColumnSpec], *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.column_specs = tuple(columns)
         self.settling = False  # the window just moved; the view is being put back

@@ -82,7 +82,7 @@ class ReportChart(PlotextPlot):
         *,
         color: tuple[int, int, int],
         whole: bool = True,
-        id: str | None = None,  # noqa: A002 - Textual's name
+        id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)

@@ -134,7 +134,7 @@ class ShippingMappingSection(WorkerRouting, Vertical):
             super().__init__()
             self.section = section
 
-    def __init__(self, channel_id: int, *, id: str = "shipping-mapping-section") -> None:  # noqa: A002
+    def __init__(self, channel_id: int, *, id: str = "shipping-mapping-section") -> None:
         super().__init__(id=id)
         self.channel_id = channel_id
         # Channel service (Reverb shipping_method) -> local service name, saved and pending.

@@ -29,7 +29,7 @@ class SitePicker(Vertical):
     SitePicker.-custom > Input { display: block; }
     """
 
-    def __init__(self, site: str = "production", *, id: str) -> None:  # noqa: A002
+    def __init__(self, site: str = "production", *, id: str) -> None:
         super().__init__(id=id)
         self._initial = site
 

@@ -175,7 +175,7 @@ class SkuMappingSection(WorkerRouting, Vertical):
             self.added = added
             self.removed = removed
 
-    def __init__(self, channel_id: int, *, id: str = "sku-mapping-section") -> None:  # noqa: A002
+    def __init__(self, channel_id: int, *, id: str = "sku-mapping-section") -> None:
         super().__init__(id=id)
         self.channel_id = channel_id
         # fold(channel SKU) -> MappingRow: as stored, and the changes waiting for Save.
@@ -496,7 +496,7 @@ class SkuMappingSection(WorkerRouting, Vertical):
 
     # -- failures ---------------------------------------------------------------------------
 
-    def show_worker_error(self, worker, message: str) -> bool:  # noqa: ANN001
+    def show_worker_error(self, worker, message: str) -> bool:
         if worker.name in ("check-sku-mapping", "save-sku-mappings"):
             self.query_one(FormError).show(message)
             return True

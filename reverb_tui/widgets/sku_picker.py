@@ -127,7 +127,7 @@ class SkuPicker(WorkerRouting, Widget):
         *,
         placeholder: str = "Type to search SKUs",
         limit: int = LIMIT,
-        id: str,  # noqa: A002 - Textual's name
+        id: str,
     ) -> None:
         super().__init__(id=id)
         self.fetch = fetch

@@ -41,7 +41,7 @@ class TokenInput(Vertical):
     TokenInput.-checked > .token-hint { display: block; }
     """
 
-    def __init__(self, *, id: str, placeholder: str = "") -> None:  # noqa: A002
+    def __init__(self, *, id: str, placeholder: str = "") -> None:
         super().__init__(id=id)
         self._placeholder = placeholder
 

@@ -25,7 +25,7 @@ class UnlinkedCountsButton(WorkerRouting, Button):
             self.listings = listings
             self.orders = orders
 
-    def __init__(self, channel_id: int, *, id: str = "open-unlinked") -> None:  # noqa: A002
+    def __init__(self, channel_id: int, *, id: str = "open-unlinked") -> None:
         super().__init__("Unlinked: …", id=id)
         self.channel_id = channel_id
         self.counts: tuple[int, int] | None = None

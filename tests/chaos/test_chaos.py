@@ -265,8 +265,8 @@ class DaemonKiller(threading.Thread):
 
     def _spawn(self) -> subprocess.Popen:
         self._n += 1
-        out = open(self.ctx.workdir / f"daemon-{self._n}.out", "w")  # noqa: SIM115
-        err = open(self.ctx.workdir / f"daemon-{self._n}.err", "w")  # noqa: SIM115
+        out = open(self.ctx.workdir / f"daemon-{self._n}.out", "w")
+        err = open(self.ctx.workdir / f"daemon-{self._n}.err", "w")
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "reverb_tui", "sync", "--watch", "--interval", "1"],
@@ -316,7 +316,7 @@ class DaemonKiller(threading.Thread):
             proc.send_signal(signal.SIGTERM)
             self.final_returncode = proc.wait(timeout=30)
             self._collect(self._n, proc.pid, "stopped")
-        except BaseException as exc:  # noqa: BLE001 - re-raised by the test
+        except BaseException as exc:
             self.error = exc
         finally:
             if proc is not None and proc.poll() is None:
@@ -379,7 +379,7 @@ class Activity(threading.Thread):
                 if now >= next_race:
                     self._race()
                     next_race = now + self.rng.uniform(0.5, 1.5)
-        except BaseException as exc:  # noqa: BLE001 - re-raised by the test
+        except BaseException as exc:
             self.error = exc
 
     def _race(self) -> None:

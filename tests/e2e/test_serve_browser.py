@@ -56,7 +56,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until(check, timeout: float, what: str):  # noqa: ANN001, ANN201
+def wait_until(check, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while True:
         result = check()
@@ -126,7 +126,7 @@ def test_the_server_answers_loopback_names_only(served: str) -> None:
     assert status(served + "ws", Origin="https://attacker.example") == 403
 
 
-def browser():  # noqa: ANN201
+def browser():
     if CHROMIUM is None or CHROMEDRIVER is None:
         message = (
             "headless browser test needs Debian's chromium and chromium-driver "

@@ -361,7 +361,7 @@ class _WireHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    do_GET = do_PUT = do_POST = _serve  # noqa: N815 - http.server's naming
+    do_GET = do_PUT = do_POST = _serve
 
     def log_message(self, *args: object) -> None:  # keep pytest output clean
         pass

@@ -30,7 +30,7 @@ def assert_no_token(pictures: list[str], test_name: str) -> None:
         assert SECRET_TOKEN[:12] not in picture
 
 
-def two_channels(services) -> None:  # noqa: ANN001
+def two_channels(services) -> None:
     main = add_channel(services, "Main shop")
     vintage = add_channel(services, "Vintage room", enabled=False)
     with session_scope(services.engine) as s:
@@ -50,7 +50,7 @@ def test_channel_list_with_two_channels(snap_compare, fixed_services) -> None:
     two_channels(fixed_services)
     pictures: list[str] = []
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         pictures.append(pilot.app.export_screenshot())
 
@@ -61,7 +61,7 @@ def test_channel_list_with_two_channels(snap_compare, fixed_services) -> None:
 def test_wizard_configuration_step_with_a_token(snap_compare, fixed_services) -> None:
     pictures: list[str] = []
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("a", "enter")
         await type_text(pilot, "Main shop")
@@ -80,7 +80,7 @@ def test_channel_detail(snap_compare, fixed_services) -> None:
     two_channels(fixed_services)
     pictures: list[str] = []
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)

@@ -123,13 +123,13 @@ def assert_no_token(pictures: list[str], test_name: str) -> None:
         assert SECRET_TOKEN[:12] not in picture
 
 
-def shoot(snap_compare, services, name: str, *keys: str, check=None) -> None:  # noqa: ANN001
+def shoot(snap_compare, services, name: str, *keys: str, check=None) -> None:
     """Seed the shop, press ``keys`` (waiting for the work each starts), take the picture;
     ``check(text, app)`` reads the screen as text first."""
     small_shop(services)
     pictures: list[str] = []
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         for key in keys:
             if key.startswith("#"):
@@ -150,7 +150,7 @@ def footer(text: str) -> str:
 
 
 def test_list_80x24(snap_compare, fixed_services) -> None:
-    def check(text: str, app) -> None:  # noqa: ANN001
+    def check(text: str, app) -> None:
         heading = text.splitlines()[2]
         for label in ("Name", "Status", "Orders", "Stock push", "Reauth", "Errors"):
             assert label in heading  # every column shows
@@ -161,7 +161,7 @@ def test_list_80x24(snap_compare, fixed_services) -> None:
 
 
 def test_channel_detail_80x24(snap_compare, fixed_services) -> None:
-    def check(text: str, app) -> None:  # noqa: ANN001
+    def check(text: str, app) -> None:
         for section in ("Reauthorise", "Shipping mapping", "SKU mapping", "Additional settings"):
             assert f"▶ {section}" in text  # on screen without scrolling
         assert "Reverb production" in text and "Errors" in text  # the summary, in full
@@ -171,7 +171,7 @@ def test_channel_detail_80x24(snap_compare, fixed_services) -> None:
 
 
 def test_orders_80x24(snap_compare, fixed_services) -> None:
-    def check(text: str, app) -> None:  # noqa: ANN001
+    def check(text: str, app) -> None:
         assert "Search order #" in text and "Exceptions only" in text
         assert "f Filters" in footer(text)
 
@@ -179,7 +179,7 @@ def test_orders_80x24(snap_compare, fixed_services) -> None:
 
 
 def test_order_detail_80x24(snap_compare, fixed_services) -> None:
-    def check(text: str, app) -> None:  # noqa: ANN001
+    def check(text: str, app) -> None:
         assert "Order 1003" in text and "maps to no local SKU" in text
 
     shoot(
@@ -189,35 +189,35 @@ def test_order_detail_80x24(snap_compare, fixed_services) -> None:
 
 
 def test_inventory_80x24(snap_compare, fixed_services) -> None:
-    def check(text: str, app) -> None:  # noqa: ANN001
+    def check(text: str, app) -> None:
         assert "GTR-STRAT" in text and "x Export" in footer(text)
 
     shoot(snap_compare, fixed_services, "test_inventory_80x24", "i", check=check)
 
 
 def test_shipping_services_80x24(snap_compare, fixed_services) -> None:
-    def check(text: str, app) -> None:  # noqa: ANN001
+    def check(text: str, app) -> None:
         assert "UPS Ground" in text and "r Refresh" in footer(text)
 
     shoot(snap_compare, fixed_services, "test_shipping_services_80x24", "v", check=check)
 
 
 def test_sync_log_80x24(snap_compare, fixed_services) -> None:
-    def check(text: str, app) -> None:  # noqa: ANN001
+    def check(text: str, app) -> None:
         assert "Run details" in text and "Vintage room" in text
 
     shoot(snap_compare, fixed_services, "test_sync_log_80x24", "l", check=check)
 
 
 def test_reports_80x24(snap_compare, fixed_services) -> None:
-    def check(text: str, app) -> None:  # noqa: ANN001
+    def check(text: str, app) -> None:
         assert "Totals per currency" in text and "2,343.48" in text
 
     shoot(snap_compare, fixed_services, "test_reports_80x24", "g", check=check)
 
 
 def test_wizard_80x24(snap_compare, fixed_services) -> None:
-    def check(text: str, app) -> None:  # noqa: ANN001
+    def check(text: str, app) -> None:
         assert "Step 3 of 3" in text and "Access token" in text
 
     shoot(
@@ -227,7 +227,7 @@ def test_wizard_80x24(snap_compare, fixed_services) -> None:
 
 
 def test_remove_confirmation_80x24(snap_compare, fixed_services) -> None:
-    def check(text: str, app) -> None:  # noqa: ANN001
+    def check(text: str, app) -> None:
         assert "Remove the integration 'Main shop'?" in text
         assert "OK" in text and "Cancel" in text  # the buttons, inside the screen
 

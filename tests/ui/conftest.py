@@ -39,7 +39,7 @@ def _notifications_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     run_test = App.run_test
 
-    def recording_run_test(self: App, *, message_hook=None, **kw):  # noqa: ANN001, ANN202
+    def recording_run_test(self: App, *, message_hook=None, **kw):
         return run_test(self, message_hook=record_notifications(self, message_hook), **kw)
 
     monkeypatch.setattr(App, "run_test", recording_run_test)

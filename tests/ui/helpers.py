@@ -19,7 +19,7 @@ from reverb_tui.services.factory import Services
 FIXED_NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
 
 
-async def settle(pilot) -> None:  # noqa: ANN001
+async def settle(pilot) -> None:
     """Wait until no worker runs, including workers started by the messages of others."""
     app = pilot.app
     for _ in range(20):
@@ -34,7 +34,7 @@ async def settle(pilot) -> None:  # noqa: ANN001
     raise AssertionError("workers kept starting")
 
 
-async def type_text(pilot, text: str) -> None:  # noqa: ANN001
+async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
 
 
@@ -72,7 +72,7 @@ def notifications(app: App) -> list[str]:
     return [n.message for n in notified(app)]
 
 
-async def paste(pilot, text: str) -> None:  # noqa: ANN001
+async def paste(pilot, text: str) -> None:
     """Paste into the focused widget, as a person pastes a token copied from Reverb."""
     from textual import events
 
@@ -80,7 +80,7 @@ async def paste(pilot, text: str) -> None:  # noqa: ANN001
     await pilot.pause()
 
 
-def screen_text(app) -> str:  # noqa: ANN001
+def screen_text(app) -> str:
     """The current screen as plain text, as a terminal would show it.
 
     The one private call in these helpers: Textual has no public way to render a screen to
@@ -105,7 +105,7 @@ def screen_text(app) -> str:  # noqa: ANN001
     return console.export_text()
 
 
-async def press_button(pilot, selector: str) -> None:  # noqa: ANN001
+async def press_button(pilot, selector: str) -> None:
     """Focus a button and press enter.
 
     A Textual button ignores a press within ``active_effect_duration`` (0.2 s) of its last
@@ -119,7 +119,7 @@ async def press_button(pilot, selector: str) -> None:  # noqa: ANN001
     await pilot.press("enter")
 
 
-async def click_button(pilot, selector: str) -> None:  # noqa: ANN001
+async def click_button(pilot, selector: str) -> None:
     """Click a button with the mouse (same 0.2 s rule as ``press_button``)."""
     button = pilot.app.screen.query_one(selector)
     if button.has_class("-active"):

@@ -26,7 +26,7 @@ from tests.ui.helpers import (
 )
 
 
-async def open_detail(pilot) -> ChannelDetailScreen:  # noqa: ANN001
+async def open_detail(pilot) -> ChannelDetailScreen:
     await settle(pilot)
     await pilot.press("enter")
     await settle(pilot)
@@ -35,7 +35,7 @@ async def open_detail(pilot) -> ChannelDetailScreen:  # noqa: ANN001
     return screen
 
 
-async def open_reauthorise(pilot) -> None:  # noqa: ANN001
+async def open_reauthorise(pilot) -> None:
     await pilot.press("ctrl+r")
     assert pilot.app.focused.id == "reauth-seller-id"
     await pilot.press("tab", "tab")  # Site, then Auth key (the custom URL field is hidden)
@@ -220,7 +220,7 @@ async def test_keys_that_need_the_integration_are_dimmed_until_it_is_read(
     read_allowed = threading.Event()
     get_by_id = services.channels.get_by_id
 
-    def slow_read(channel_id: int):  # noqa: ANN202 - the service's Channel
+    def slow_read(channel_id: int):
         read_allowed.wait(10)
         return get_by_id(channel_id)
 

@@ -135,8 +135,8 @@ async def test_sync_now_posts_sync_requested(services) -> None:
     assert len(seen) == 1 and seen[0].channel_id is None
 
 
-def _collect(seen: list):  # noqa: ANN202
-    def hook(message) -> None:  # noqa: ANN001
+def _collect(seen: list):
+    def hook(message) -> None:
         if isinstance(message, SyncRequested) and message not in seen:
             seen.append(message)
 

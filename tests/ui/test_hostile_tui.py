@@ -63,7 +63,7 @@ INJECTED = (OSC52, TITLE_CHANGE, CLEAR, "\x1b]8;;https://evil", BLINK, RLO, CSI_
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def seed(services) -> int:  # noqa: ANN001
+def seed(services) -> int:
     ch = add_channel(
         services, CHANNEL_NAME, last_error=ERROR, error_count=1, shop_name=f"Shop {BLINK}"
     )
@@ -110,7 +110,7 @@ def seed(services) -> int:  # noqa: ANN001
     return int(ch.id)
 
 
-def assert_safe(app, where: str) -> None:  # noqa: ANN001
+def assert_safe(app, where: str) -> None:
     """What the app would write for a full repaint of the current screen: no injected
     sequence in the bytes, no control character in any drawn segment."""
     update = app.screen._compositor.render_update(full=True)  # as the driver asks for it
@@ -133,7 +133,7 @@ def assert_safe(app, where: str) -> None:  # noqa: ANN001
     assert not found, f"{where}: injected sequences written raw: {found!r}"
 
 
-def flat(app) -> str:  # noqa: ANN001
+def flat(app) -> str:
     return " ".join(screen_text(app).split())
 
 

@@ -25,7 +25,7 @@ from tests.ui.helpers import notifications, paste, press_button, settle, type_te
 class RecordingApp(ReverbApp):
     """The app with its sync replaced by a record of what was asked for."""
 
-    def __init__(self, services) -> None:  # noqa: ANN001
+    def __init__(self, services) -> None:
         super().__init__(services, start_sync=False)
         self.sync_requests: list[tuple[int | None, bool]] = []
 
@@ -34,17 +34,17 @@ class RecordingApp(ReverbApp):
         self.sync_requests.append((message.channel_id, message.stock_only))
 
 
-def table_rows(app) -> list[tuple[str, ...]]:  # noqa: ANN001
+def table_rows(app) -> list[tuple[str, ...]]:
     table = app.screen.query_one("#inventory-table", DataTable)
     return [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
 
 
-def stored(services) -> dict[str, tuple[str, int]]:  # noqa: ANN001
+def stored(services) -> dict[str, tuple[str, int]]:
     with session_scope(services.engine) as s:
         return {i.sku: (i.title, i.on_hand) for i in s.exec(select(InventoryItem))}
 
 
-async def open_inventory(pilot) -> InventoryScreen:  # noqa: ANN001
+async def open_inventory(pilot) -> InventoryScreen:
     await settle(pilot)
     await pilot.press("i")
     await settle(pilot)
@@ -266,5 +266,5 @@ async def test_csv_import_of_a_missing_file_is_one_sentence(services, tmp_path: 
         )
 
 
-def screen_empty_text(app) -> str:  # noqa: ANN001
+def screen_empty_text(app) -> str:
     return str(app.screen.query_one("#inventory-empty").render())

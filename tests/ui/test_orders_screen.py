@@ -47,7 +47,7 @@ def add_order(services, channel_id: int, number: str, minutes: int = 0, **kw) ->
         return int(o.id)
 
 
-def flat(app) -> str:  # noqa: ANN001
+def flat(app) -> str:
     """The screen's words in one line, without box borders (for sentences that wrap)."""
     return " ".join(screen_text(app).replace("█", " ").replace("▊", " ").split())
 
@@ -57,12 +57,12 @@ def stored(services, number: str) -> Order:
         return s.exec(select(Order).where(Order.order_number == number)).one()
 
 
-def table_numbers(app) -> list[str]:  # noqa: ANN001
+def table_numbers(app) -> list[str]:
     table = app.screen.query_one(OrdersTable)
     return [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
 
 
-async def open_orders(pilot) -> OrdersScreen:  # noqa: ANN001
+async def open_orders(pilot) -> OrdersScreen:
     await settle(pilot)
     await pilot.press("o")
     await settle(pilot)
@@ -71,7 +71,7 @@ async def open_orders(pilot) -> OrdersScreen:  # noqa: ANN001
     return screen
 
 
-async def choose(pilot, selector: str, value) -> None:  # noqa: ANN001
+async def choose(pilot, selector: str, value) -> None:
     """Pick ``value`` in a Select by keys: open it, move the highlight, press enter."""
     widget = pilot.app.screen.query_one(selector, Select)
     widget.focus()
@@ -142,7 +142,7 @@ async def test_first_page_then_more_on_scroll_within_a_bounded_window(
         assert app.screen.order_number == table_numbers_at(table, table.cursor_row)
 
 
-def table_numbers_at(table, row: int) -> str:  # noqa: ANN001
+def table_numbers_at(table, row: int) -> str:
     return str(table.get_row_at(row)[2])
 
 
@@ -171,7 +171,7 @@ async def test_no_value_is_ever_cut_to_its_column(services, monkeypatch) -> None
     checked: list[list[str]] = []
     original = OrdersScreen.on_orders_page_loaded
 
-    def checking(self, message) -> None:  # noqa: ANN001
+    def checking(self, message) -> None:
         original(self, message)
         table = self.query_one(OrdersTable)
         checked.append(cut_cells(table))
@@ -360,7 +360,7 @@ async def test_search_waits_for_a_pause_in_typing(services, book, monkeypatch) -
     # debounce before the test looks, and the (correct) read of "moss" would already be in.
     at_last_key: list[list] = []
 
-    def on_message(message) -> None:  # noqa: ANN001
+    def on_message(message) -> None:
         changed = isinstance(message, Input.Changed) and message.input.id == "orders-search"
         if changed and message.value == "moss" and not at_last_key:
             at_last_key.append(list(reads))
@@ -485,7 +485,7 @@ def ship_services(make_services, fake_ship):
     return make_services(client_factory=fast_client_factory(fake_ship.transport))
 
 
-async def open_detail(pilot, number: str) -> OrderDetailScreen:  # noqa: ANN001
+async def open_detail(pilot, number: str) -> OrderDetailScreen:
     screen = await open_orders(pilot)
     table = screen.query_one(OrdersTable)
     table.move_cursor(row=table_numbers(pilot.app).index(number))

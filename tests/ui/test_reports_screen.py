@@ -56,7 +56,7 @@ def totals(screen: ReportsScreen) -> dict[str, list[str]]:
     return {row.key.value: [str(c) for c in table.get_row(row.key)] for row in table.ordered_rows}
 
 
-async def open_reports(pilot) -> ReportsScreen:  # noqa: ANN001
+async def open_reports(pilot) -> ReportsScreen:
     await settle(pilot)
     await pilot.press("g")
     await settle(pilot)

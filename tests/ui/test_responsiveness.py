@@ -133,7 +133,7 @@ async def test_an_integration_opens_with_what_the_list_read(services, monkeypatc
     read_allowed = threading.Event()
     get_by_id = services.channels.get_by_id
 
-    def slow_read(channel_id: int):  # noqa: ANN202 - the service's Channel
+    def slow_read(channel_id: int):
         read_allowed.wait(10)
         return get_by_id(channel_id)
 

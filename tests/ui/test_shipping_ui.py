@@ -28,7 +28,7 @@ from tests.ui.test_orders_screen import choose
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def service_rows(app) -> list[tuple[str, ...]]:  # noqa: ANN001
+def service_rows(app) -> list[tuple[str, ...]]:
     table = app.screen.query_one("#services-table", DataTable)
     return [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
 
@@ -41,7 +41,7 @@ def stored_mappings(services, channel_id: int) -> list[tuple[str, str]]:
     return [(m.channel_service, m.service) for m in services.shipping.mappings(channel_id)]
 
 
-async def open_services(pilot) -> ShippingServicesScreen:  # noqa: ANN001
+async def open_services(pilot) -> ShippingServicesScreen:
     await settle(pilot)
     await pilot.press("v")
     await settle(pilot)
@@ -178,7 +178,7 @@ async def test_delete_is_refused_while_in_use_and_confirmed_otherwise(services) 
 # -- the shipping mapping section -------------------------------------------------------------
 
 
-async def open_section(pilot) -> ShippingMappingSection:  # noqa: ANN001
+async def open_section(pilot) -> ShippingMappingSection:
     await settle(pilot)
     await pilot.press("enter")  # open the integration
     await settle(pilot)

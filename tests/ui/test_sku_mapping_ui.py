@@ -29,7 +29,7 @@ from tests.ui.test_inventory_screen import RecordingApp
 # -- set-up helpers ---------------------------------------------------------------------------
 
 
-def add_listings(services, channel_id: int, *rows: tuple[str | None, str]) -> None:  # noqa: ANN001
+def add_listings(services, channel_id: int, *rows: tuple[str | None, str]) -> None:
     """Listings as a download would store them: (SKU, title)."""
     with session_scope(services.engine) as s:
         base = s.exec(select(Listing.id)).all()
@@ -37,7 +37,7 @@ def add_listings(services, channel_id: int, *rows: tuple[str | None, str]) -> No
             s.add(Listing(channel_id=channel_id, listing_id=str(9000 + n), sku=sku, title=title))
 
 
-def add_order(services, channel_id: int, number: str, channel_sku: str, **kw) -> None:  # noqa: ANN001
+def add_order(services, channel_id: int, number: str, channel_sku: str, **kw) -> None:
     """An order stored without a local SKU (downloaded before its SKU was mapped)."""
     now = utcnow()
     with session_scope(services.engine) as s:
@@ -56,16 +56,16 @@ def add_order(services, channel_id: int, number: str, channel_sku: str, **kw) ->
         )
 
 
-def stored_mappings(services, channel_id: int) -> list[tuple[str, str, int]]:  # noqa: ANN001
+def stored_mappings(services, channel_id: int) -> list[tuple[str, str, int]]:
     return [(m.channel_sku, m.sku, m.kit) for m in services.skus.mappings(channel_id)]
 
 
-def mapping_rows(screen) -> list[tuple[str, ...]]:  # noqa: ANN001
+def mapping_rows(screen) -> list[tuple[str, ...]]:
     table = screen.query_one("#sku-mapping-table", DataTable)
     return [tuple(str(c).strip() for c in table.get_row_at(i)) for i in range(table.row_count)]
 
 
-async def open_sku_mapping(pilot) -> ChannelDetailScreen:  # noqa: ANN001
+async def open_sku_mapping(pilot) -> ChannelDetailScreen:
     """From the list: open the (first) integration and expand its SKU mapping section."""
     await settle(pilot)
     await pilot.press("enter")
@@ -77,7 +77,7 @@ async def open_sku_mapping(pilot) -> ChannelDetailScreen:  # noqa: ANN001
     return screen
 
 
-async def pick(pilot, picker_id: str, text: str) -> SkuPicker:  # noqa: ANN001
+async def pick(pilot, picker_id: str, text: str) -> SkuPicker:
     """Paste into a picker, wait for its matches, press enter (picks the highlighted one)."""
     picker = pilot.app.screen.query_one(f"#{picker_id}", SkuPicker)
     if pilot.app.focused is not picker.input:
@@ -326,7 +326,7 @@ async def test_the_pickers_find_one_sku_among_5000(services) -> None:
 # -- the unlinked view --------------------------------------------------------------------------
 
 
-async def seed_unlinked(services):  # noqa: ANN001, ANN201
+async def seed_unlinked(services):
     ch = add_channel(services, "Main shop")
     services.inventory.upsert("ABC-1", title="Matches by SKU", on_hand=4)
     add_listings(
@@ -487,7 +487,7 @@ LISTINGS_PAGE = {
 }
 
 
-def listing_services(make_services, fake_reverb):  # noqa: ANN001, ANN201
+def listing_services(make_services, fake_reverb):
     """Services whose Reverb has the listings of LISTINGS_PAGE (and records every request)."""
     fake_reverb.listings = {str(x["id"]): x for x in LISTINGS_PAGE["listings"]}
     services = make_services(client_factory=fast_client_factory(fake_reverb.transport))
@@ -497,7 +497,7 @@ def listing_services(make_services, fake_reverb):  # noqa: ANN001, ANN201
     return services
 
 
-def preview_rows(app) -> dict[str, tuple[str, str, str]]:  # noqa: ANN001
+def preview_rows(app) -> dict[str, tuple[str, str, str]]:
     table = app.screen.query_one("#stock-preview-table", DataTable)
     rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
     return {r[0]: (r[4], r[5], r[6]) for r in rows}  # listing -> (current, new, action)

@@ -29,7 +29,7 @@ async def test_first_rows_paint_first_then_the_services_rows_replace_them(
     first_frame: list[str] = []
     original = app._display
 
-    def display(screen, renderable) -> None:  # noqa: ANN001
+    def display(screen, renderable) -> None:
         original(screen, renderable)
         if renderable is not None and not first_frame:
             table = app.screen.query_one(ChannelTable)
@@ -51,7 +51,7 @@ async def test_first_rows_paint_first_then_the_services_rows_replace_them(
 
 
 async def test_a_database_that_cannot_be_opened_ends_the_app_with_its_error() -> None:
-    def cannot_open():  # noqa: ANN202
+    def cannot_open():
         raise StorageError("Cannot write the database at /x/reverb.db: permission denied.")
 
     svc = Services(None, "/x/reverb.db", opener=cannot_open)

@@ -68,7 +68,7 @@ def row_ids(table: DataTable) -> list[int]:
     return [int(row.key.value) for row in table.ordered_rows]
 
 
-async def open_log(pilot) -> SyncLogScreen:  # noqa: ANN001
+async def open_log(pilot) -> SyncLogScreen:
     await settle(pilot)
     await pilot.press("l")
     await settle(pilot)
@@ -268,8 +268,8 @@ async def test_empty_log_says_so_and_escape_returns(fixed_services) -> None:
         assert isinstance(app.screen, ChannelListScreen)
 
 
-def _collect(seen: list):  # noqa: ANN202
-    def hook(message) -> None:  # noqa: ANN001
+def _collect(seen: list):
+    def hook(message) -> None:
         if isinstance(message, SyncRequested) and message not in seen:
             seen.append(message)
 

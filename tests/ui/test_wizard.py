@@ -13,7 +13,7 @@ from tests.db_rows import add_channel
 from tests.ui.helpers import make_app, notifications, paste, press_button, settle, type_text
 
 
-async def open_config_step(pilot, name: str = "Main shop") -> None:  # noqa: ANN001
+async def open_config_step(pilot, name: str = "Main shop") -> None:
     """From the list: a → Add (Reverb) → name → Next, ending on the configuration step."""
     app = pilot.app
     await pilot.press("a")

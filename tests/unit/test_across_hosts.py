@@ -29,30 +29,30 @@ EARLIER = COUNT_AT - timedelta(days=1)
 
 
 @pytest.fixture
-def hosts(db_path) -> Iterator[tuple]:  # noqa: ANN001
+def hosts(db_path) -> Iterator[tuple]:
     a, b = make_engine(str(db_path)), make_engine(str(db_path))
     yield a, b
     a.dispose()
     b.dispose()
 
 
-def add_item(engine, sku: str, on_hand: int, counted_at: datetime = EARLIER) -> None:  # noqa: ANN001
+def add_item(engine, sku: str, on_hand: int, counted_at: datetime = EARLIER) -> None:
     with session_scope(engine) as s:
         s.add(InventoryItem(sku=sku, sku_key=sku.lower(), on_hand=on_hand, counted_at=counted_at))
 
 
-def on_hand(engine, sku: str) -> int:  # noqa: ANN001
+def on_hand(engine, sku: str) -> int:
     with session_scope(engine) as s:
         item = s.exec(select(InventoryItem).where(InventoryItem.sku_key == sku.lower())).one()
         return item.on_hand
 
 
-def sale_moves(engine) -> int:  # noqa: ANN001
+def sale_moves(engine) -> int:
     with session_scope(engine) as s:
         return s.exec(select(func.count()).where(StockMove.reason == "sale")).one()
 
 
-def held_open(engine, work: Callable) -> tuple[threading.Thread, threading.Event, list]:  # noqa: ANN001
+def held_open(engine, work: Callable) -> tuple[threading.Thread, threading.Event, list]:
     """Run ``work(session)`` in a transaction on another thread and hold it open, uncommitted,
     until the returned event is set. Returns once the work is done (its locks are held)."""
     done, go, errors = threading.Event(), threading.Event(), []
@@ -93,7 +93,7 @@ def blocked(t: threading.Thread) -> bool:
     return t.is_alive()
 
 
-def test_a_count_arriving_while_a_later_sale_commits_keeps_the_sale(hosts) -> None:  # noqa: ANN001
+def test_a_count_arriving_while_a_later_sale_commits_keeps_the_sale(hosts) -> None:
     """Host B stores a sale paid after the count moment; host A records the count meanwhile.
     The count must not overwrite the sale: 10 counted, one sold after -> 9."""
     a, b = hosts
@@ -103,7 +103,7 @@ def test_a_count_arriving_while_a_later_sale_commits_keeps_the_sale(hosts) -> No
         a, cid, "1001", sku="GTR", status="paid", paid_at=COUNT_AT + timedelta(minutes=1)
     )
 
-    def sale(s) -> None:  # noqa: ANN001
+    def sale(s) -> None:
         apply_order_stock(s, s.get(Order, oid), COUNT_AT)
 
     t_sale, go, errors = held_open(b, sale)
@@ -122,7 +122,7 @@ def test_a_count_arriving_while_a_later_sale_commits_keeps_the_sale(hosts) -> No
     assert sale_moves(a) == 1
 
 
-def test_a_sale_arriving_while_a_count_commits_sees_the_count(hosts) -> None:  # noqa: ANN001
+def test_a_sale_arriving_while_a_count_commits_sees_the_count(hosts) -> None:
     """Host A is recording a count; host B stores a sale paid before the count moment. The
     count already has it (the guitar was gone when counted): 10 stays 10, no stock taken."""
     a, b = hosts
@@ -149,7 +149,7 @@ def test_a_sale_arriving_while_a_count_commits_sees_the_count(hosts) -> None:  #
     assert sale_moves(a) == 0
 
 
-def test_a_later_sale_during_a_count_lands_once_whichever_commits_first(hosts) -> None:  # noqa: ANN001
+def test_a_later_sale_during_a_count_lands_once_whichever_commits_first(hosts) -> None:
     """The same later sale with the count held open instead: B waits, then takes it."""
     a, b = hosts
     cid = add_channel(a, "Shop A").id
@@ -175,7 +175,7 @@ def test_a_later_sale_during_a_count_lands_once_whichever_commits_first(hosts) -
     assert sale_moves(a) == 1
 
 
-def test_a_csv_import_count_keeps_a_later_sale_stored_by_another_host(hosts, tmp_path) -> None:  # noqa: ANN001
+def test_a_csv_import_count_keeps_a_later_sale_stored_by_another_host(hosts, tmp_path) -> None:
     a, b = hosts
     cid = add_channel(a, "Shop A").id
     add_item(a, "GTR", 5)
@@ -190,7 +190,7 @@ def test_a_csv_import_count_keeps_a_later_sale_stored_by_another_host(hosts, tmp
     assert on_hand(a, "GTR") == 9
 
 
-def test_two_hosts_storing_the_same_pages_store_each_order_once(hosts) -> None:  # noqa: ANN001
+def test_two_hosts_storing_the_same_pages_store_each_order_once(hosts) -> None:
     """Order upserts never duplicate: two hosts store the same pages at once (an overlap, or
     a lease taken over mid-walk), each order is one row and takes stock once."""
     a, b = hosts
@@ -203,7 +203,7 @@ def test_two_hosts_storing_the_same_pages_store_each_order_once(hosts) -> None: 
     barrier = threading.Barrier(2)
     results: list = []
 
-    def host(engine) -> None:  # noqa: ANN001
+    def host(engine) -> None:
         barrier.wait()
         try:
             for page in pages:

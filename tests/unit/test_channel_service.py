@@ -41,7 +41,7 @@ def svc(make_services, reverb):
     return make_services(clock=lambda: NOW, client_factory=fast_client_factory(reverb.transport))
 
 
-def snapshot(svc) -> list[tuple]:  # noqa: ANN001
+def snapshot(svc) -> list[tuple]:
     """Every column of every channel row, removed ones included."""
     with session_scope(svc.engine) as s:
         rows = s.exec(select(Channel).order_by(Channel.id)).all()
@@ -55,7 +55,7 @@ def one_sentence(exc: BaseException) -> str:
     return text
 
 
-async def add(svc, name: str = "Main Shop", **kw):  # noqa: ANN001, ANN201
+async def add(svc, name: str = "Main Shop", **kw):
     kw.setdefault("currency", "usd")
     kw.setdefault("token", SECRET_TOKEN)
     return await svc.channels.add(name=name, **kw)
@@ -269,7 +269,7 @@ async def test_remove_twice_is_refused(svc, reverb) -> None:
 # -- reauthorise -----------------------------------------------------------------------------
 
 
-async def needs_reauth(svc) -> None:  # noqa: ANN001
+async def needs_reauth(svc) -> None:
     with session_scope(svc.engine) as s:
         ch = s.exec(select(Channel)).one()
         ch.needs_reauth, ch.last_error = True, "Reverb refused this token (401)."
@@ -410,7 +410,7 @@ async def test_name_taken_between_check_and_insert_is_refused(svc, reverb) -> No
 
     fired: list[bool] = []
 
-    def competitor_commits_first(session, _ctx, _instances) -> None:  # noqa: ANN001
+    def competitor_commits_first(session, _ctx, _instances) -> None:
         if not fired:
             fired.append(True)
             add_channel(

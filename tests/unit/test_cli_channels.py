@@ -37,12 +37,12 @@ def reverb(monkeypatch: pytest.MonkeyPatch) -> FakeReverb:
 
 
 class Cli:
-    def __init__(self, db: Path, capsys, monkeypatch) -> None:  # noqa: ANN001
+    def __init__(self, db: Path, capsys, monkeypatch) -> None:
         self.db = db
         self.capsys = capsys
         self.monkeypatch = monkeypatch
 
-    def __call__(self, *argv: str, stdin: str | None = None, env_token: str | None = None):  # noqa: ANN204
+    def __call__(self, *argv: str, stdin: str | None = None, env_token: str | None = None):
         self.capsys.readouterr()
         if env_token is None:
             self.monkeypatch.delenv("REVERB_TOKEN", raising=False)
@@ -59,12 +59,12 @@ class Cli:
         assert code == 0, err
         return json.loads(out)  # the whole of stdout is one JSON document
 
-    def add(self, name: str = "Main Shop", *extra: str, token: str = SECRET_TOKEN):  # noqa: ANN201
+    def add(self, name: str = "Main Shop", *extra: str, token: str = SECRET_TOKEN):
         return self("channels", "add", "--name", name, "--currency", "usd", *extra, env_token=token)
 
 
 @pytest.fixture
-def cli(db_path: Path, capsys, monkeypatch) -> Cli:  # noqa: ANN001
+def cli(db_path: Path, capsys, monkeypatch) -> Cli:
     return Cli(db_path, capsys, monkeypatch)
 
 

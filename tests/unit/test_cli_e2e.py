@@ -142,7 +142,7 @@ def test_lifecycle_against_a_local_reverb(server: FakeReverbServer, db_path: Pat
     assert db_row(db_path, "name_key, enabled, removed_at IS NOT NULL") == (None, 0, 1)
 
 
-def db_row(db: Path, columns: str):  # noqa: ANN201
+def db_row(db: Path, columns: str):
     """Read the single channel row straight from the database the process wrote."""
     (row,) = db_rows.read(db, f"SELECT {columns} FROM channel")
     return row[0] if len(row) == 1 else row

@@ -48,20 +48,20 @@ def test_flags_map_to_one_run_kind(on: dict[str, bool], kind: RunKind) -> None:
         ),
     ],
 )
-def test_impossible_flag_pairs_are_refused_in_flag_words(on: dict[str, bool], message) -> None:  # noqa: ANN001
+def test_impossible_flag_pairs_are_refused_in_flag_words(on: dict[str, bool], message) -> None:
     with pytest.raises(UserError) as ei:
         run_kind(flags(**on))
     assert ei.value.message == message
 
 
-def run(db: Path, capsys, *argv: str) -> tuple[int, str, str]:  # noqa: ANN001
+def run(db: Path, capsys, *argv: str) -> tuple[int, str, str]:
     capsys.readouterr()
     code = main([*argv, "--db", str(db)])
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_dry_run_with_orders_only_exits_2_in_one_line(db_path: Path, capsys) -> None:  # noqa: ANN001
+def test_dry_run_with_orders_only_exits_2_in_one_line(db_path: Path, capsys) -> None:
     code, out, err = run(db_path, capsys, "sync", "--dry-run", "--orders-only")
     assert (code, out) == (2, "")
     assert err.strip() == (
@@ -69,14 +69,14 @@ def test_dry_run_with_orders_only_exits_2_in_one_line(db_path: Path, capsys) -> 
     )
 
 
-def test_sync_and_log_of_an_unknown_integration_exit_2(db_path: Path, capsys) -> None:  # noqa: ANN001
+def test_sync_and_log_of_an_unknown_integration_exit_2(db_path: Path, capsys) -> None:
     for argv in (("sync", "--channel", " Nope "), ("log", "--channel", "Nope")):
         code, out, err = run(db_path, capsys, *argv)
         assert (code, out) == (2, "")
         assert err.strip() == "Error: There is no integration named 'Nope'."
 
 
-def test_sync_with_nothing_to_sync_says_so(db_path: Path, capsys) -> None:  # noqa: ANN001
+def test_sync_with_nothing_to_sync_says_so(db_path: Path, capsys) -> None:
     code, out, _err = run(db_path, capsys, "sync")
     assert (code, out) == (0, "No enabled integrations to sync.\n")
     assert run(db_path, capsys, "sync", "--json")[:2] == (0, "[]\n")

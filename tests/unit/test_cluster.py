@@ -18,7 +18,7 @@ B = "orders:host-b.example:202:bbbbbbbb"
 DEAD = "sync:host-c.example:303:cccccccc"
 
 
-def test_cluster_status_shows_who_holds_what(db_path, capsys) -> None:  # noqa: ANN001
+def test_cluster_status_shows_who_holds_what(db_path, capsys) -> None:
     engine = make_engine(str(db_path))
     ids = [add_channel(engine, name).id for name in ("North", "South", "West", "East")]
     assert try_acquire(engine, ids[0], A)
@@ -64,6 +64,6 @@ def test_cluster_status_shows_who_holds_what(db_path, capsys) -> None:  # noqa: 
     assert "  East: free" in out and "  West: held by host-b.example pid 202" in out
 
 
-def test_cluster_status_of_a_quiet_database(db_path, capsys) -> None:  # noqa: ANN001
+def test_cluster_status_of_a_quiet_database(db_path, capsys) -> None:
     assert main(["--db", str(db_path), "cluster", "status"]) == 0
     assert capsys.readouterr().out == "No daemon holds a lease or ran a sync in the last hour.\n"

@@ -181,7 +181,7 @@ async def test_the_http_timeout_environment_then_file_then_default(
 
 def test_paths_json_names_every_location_and_creates_nothing(
     fresh_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
-) -> None:  # noqa: ANN001
+) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.delenv(paths.LOG_DIR_ENV, raising=False)
     assert main(["paths", "--json"]) == 0
@@ -214,7 +214,7 @@ def test_paths_json_names_every_location_and_creates_nothing(
 
 def test_the_configured_interval_applies_to_new_integrations(
     fresh_config: Path, make_services
-) -> None:  # noqa: ANN001
+) -> None:
     from reverb_tui.reverb.client import AccountInfo
 
     svc = make_services()

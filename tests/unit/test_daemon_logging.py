@@ -73,7 +73,7 @@ def test_the_log_file_is_private_rotates_and_never_holds_a_token(
     assert SECRET_TOKEN not in text and "\x1b" not in text and "\x07" not in text
 
 
-def test_console_and_file_levels(tmp_path: Path, restore_logging: None, capsys) -> None:  # noqa: ANN001
+def test_console_and_file_levels(tmp_path: Path, restore_logging: None, capsys) -> None:
     path = tmp_path / "reverb-tui.log"
     assert logs.setup_logging(logging.ERROR, log_file=path, file_level=logging.INFO) == path
     log = logging.getLogger("reverb_tui.sync")
@@ -90,7 +90,7 @@ def test_console_and_file_levels(tmp_path: Path, restore_logging: None, capsys) 
 def test_an_unwritable_log_dir_is_said_once_and_the_daemon_goes_on(
     tmp_path: Path,
     restore_logging: None,
-    capsys,  # noqa: ANN001
+    capsys,
 ) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -102,7 +102,7 @@ def test_an_unwritable_log_dir_is_said_once_and_the_daemon_goes_on(
 
 
 @pytest.mark.parametrize("flag", ["--verbose", "--quiet", "-q"])
-def test_verbose_and_quiet_go_with_watch(flag: str, db_path: Path, capsys) -> None:  # noqa: ANN001
+def test_verbose_and_quiet_go_with_watch(flag: str, db_path: Path, capsys) -> None:
     assert main(["sync", flag, "--db", str(db_path)]) == 2
     assert capsys.readouterr().err == "Error: --verbose and --quiet go with --watch.\n"
 
@@ -111,7 +111,7 @@ def test_verbose_and_quiet_go_with_watch(flag: str, db_path: Path, capsys) -> No
 def test_the_daemon_logs_a_failed_run_at_error_and_keeps_a_log_file(
     make_services,
     db_path: Path,
-    tmp_path: Path,  # noqa: ANN001
+    tmp_path: Path,
 ) -> None:
     sim = ReverbSimulator(seed=3)
     shop = sim.add_shop(GOOD_TOKEN, "Good shop", "USD")

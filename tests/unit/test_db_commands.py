@@ -30,8 +30,8 @@ COPY_KEYS = {"source", "target", "verified", "tables"}
 
 
 @pytest.fixture
-def run(capsys):  # noqa: ANN001
-    def run(db, *argv: str) -> tuple[int, str, str]:  # noqa: ANN001
+def run(capsys):
+    def run(db, *argv: str) -> tuple[int, str, str]:
         code = main(["--db", str(db), *argv])
         out, err = capsys.readouterr()
         return code, out, err
@@ -56,7 +56,7 @@ def others(tmp_path: Path) -> Iterator:
         yield other
 
 
-def seed(target) -> None:  # noqa: ANN001
+def seed(target) -> None:
     """A bit of everything: integrations, a service, orders that took stock, a count."""
     engine = make_engine(str(target))
     try:
@@ -75,7 +75,7 @@ def seed(target) -> None:  # noqa: ANN001
         engine.dispose()
 
 
-def sums(target) -> dict:  # noqa: ANN001
+def sums(target) -> dict:
     engine = make_engine(str(target), migrate=False)
     try:
         with snapshot(engine) as conn:
@@ -84,7 +84,7 @@ def sums(target) -> dict:  # noqa: ANN001
         engine.dispose()
 
 
-def test_status_of_a_database_at_head(run, db_path) -> None:  # noqa: ANN001
+def test_status_of_a_database_at_head(run, db_path) -> None:
     make_engine(str(db_path)).dispose()
     code, out, err = run(db_path, "db", "status", "--json")
     assert code == 0 and err == ""
@@ -97,7 +97,7 @@ def test_status_of_a_database_at_head(run, db_path) -> None:  # noqa: ANN001
 
 
 @pytest.mark.empty_database
-def test_status_changes_nothing_and_upgrade_applies_the_migrations(run, db_path) -> None:  # noqa: ANN001
+def test_status_changes_nothing_and_upgrade_applies_the_migrations(run, db_path) -> None:
     code, out, _ = run(db_path, "db", "status", "--json")
     doc = json.loads(out)
     assert code == 0 and doc["revision"] is None and doc["pending"]
@@ -113,7 +113,7 @@ def test_status_changes_nothing_and_upgrade_applies_the_migrations(run, db_path)
     assert (code, out) == (0, f"The database is already at revision {HEAD}.\n")
 
 
-def test_a_database_written_by_a_newer_version_is_refused_untouched(run, db_path) -> None:  # noqa: ANN001
+def test_a_database_written_by_a_newer_version_is_refused_untouched(run, db_path) -> None:
     seed(db_path)
     engine = make_engine(str(db_path))
     with engine.begin() as conn:
@@ -132,7 +132,7 @@ def test_a_database_written_by_a_newer_version_is_refused_untouched(run, db_path
 
 
 @pytest.mark.parametrize("via", ["pg", "sqlite"])
-def test_copy_there_and_back_is_identical(run, db_path, others, via: str) -> None:  # noqa: ANN001
+def test_copy_there_and_back_is_identical(run, db_path, others, via: str) -> None:
     seed(db_path)
     original = sums(db_path)
     assert original["reverb_order"]["rows"] == 30 and original["stock_move"]["rows"] == 30
@@ -157,7 +157,7 @@ def test_copy_there_and_back_is_identical(run, db_path, others, via: str) -> Non
         engine.dispose()
 
 
-def test_copy_refuses_a_target_that_is_not_empty(run, db_path, others) -> None:  # noqa: ANN001
+def test_copy_refuses_a_target_that_is_not_empty(run, db_path, others) -> None:
     seed(db_path)
     target = others("sqlite")
     engine = make_engine(target)
@@ -174,7 +174,7 @@ def test_copy_refuses_a_target_that_is_not_empty(run, db_path, others) -> None: 
 
 
 @contextmanager
-def writer(db_path) -> Iterator[threading.Event]:  # noqa: ANN001
+def writer(db_path) -> Iterator[threading.Event]:
     """Another process's sync writing orders and their stock moves (one transaction each)."""
     stop = threading.Event()
     engine = make_engine(str(db_path))
@@ -207,7 +207,7 @@ def writer(db_path) -> Iterator[threading.Event]:  # noqa: ANN001
         engine.dispose()
 
 
-def test_backup_while_another_process_writes_is_consistent(run, db_path, tmp_path) -> None:  # noqa: ANN001
+def test_backup_while_another_process_writes_is_consistent(run, db_path, tmp_path) -> None:
     seed(db_path)
     dest = tmp_path / "backups" / "snap.db"
     dest.parent.mkdir()

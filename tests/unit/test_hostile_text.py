@@ -115,7 +115,7 @@ def db(
 
     refuse = sim.serve
 
-    def serve(req, token):  # noqa: ANN001, ANN202 - Reverb refusing every listing update
+    def serve(req, token):
         if req.method == "PUT" and req.sub_path.startswith("/listings/"):
             return Reply(422, {"message": ERROR, "errors": {"inventory": [ERROR_FIELD]}})
         return refuse(req, token)

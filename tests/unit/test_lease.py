@@ -48,7 +48,7 @@ def channel_id(make_services, engine) -> int:
     return add_channel(engine, "Shop A").id
 
 
-def lease_row(engine, channel_id: int) -> tuple[str | None, timedelta | None]:  # noqa: ANN001
+def lease_row(engine, channel_id: int) -> tuple[str | None, timedelta | None]:
     """The holder, and how far the expiry lies ahead of the database's now."""
     with engine.connect() as conn:
         holder, expires, now = conn.execute(
@@ -59,14 +59,14 @@ def lease_row(engine, channel_id: int) -> tuple[str | None, timedelta | None]:  
     return holder, (expires - now if expires is not None else None)
 
 
-def test_the_database_clock_is_read_as_aware_utc(engine) -> None:  # noqa: ANN001
+def test_the_database_clock_is_read_as_aware_utc(engine) -> None:
     with engine.connect() as conn:
         now, later = conn.execute(select(db_now(), db_now(45))).one()
     assert now.tzinfo is UTC and abs(now - datetime.now(UTC)) < timedelta(seconds=5)
     assert later - now == timedelta(seconds=45)
 
 
-def test_expiry_is_one_ttl_past_the_database_clock(engine, channel_id: int) -> None:  # noqa: ANN001
+def test_expiry_is_one_ttl_past_the_database_clock(engine, channel_id: int) -> None:
     assert try_acquire(engine, channel_id, HOST_A, timedelta(seconds=60))
     holder, left = lease_row(engine, channel_id)
     assert holder == HOST_A and timedelta(seconds=55) < left <= timedelta(seconds=60)
@@ -79,7 +79,7 @@ def test_expiry_is_one_ttl_past_the_database_clock(engine, channel_id: int) -> N
     assert lease_row(engine, channel_id) == (None, None)
 
 
-async def test_a_host_ten_minutes_ahead_takes_no_live_lease(engine, channel_id: int) -> None:  # noqa: ANN001
+async def test_a_host_ten_minutes_ahead_takes_no_live_lease(engine, channel_id: int) -> None:
     live = Lease(engine, channel_id, HOST_A, behind)
     assert await live.acquire()
     try:
@@ -94,7 +94,7 @@ async def test_a_host_ten_minutes_ahead_takes_no_live_lease(engine, channel_id: 
 
 
 async def test_a_dead_host_ten_minutes_ahead_keeps_its_lease_one_ttl_only(
-    engine,  # noqa: ANN001
+    engine,
     channel_id: int,
 ) -> None:
     ttl = timedelta(seconds=1)
@@ -114,7 +114,7 @@ async def test_a_dead_host_ten_minutes_ahead_keeps_its_lease_one_ttl_only(
         await other.release()
 
 
-async def test_heartbeats_keep_a_lease_past_its_ttl(engine, channel_id: int) -> None:  # noqa: ANN001
+async def test_heartbeats_keep_a_lease_past_its_ttl(engine, channel_id: int) -> None:
     held = Lease(engine, channel_id, HOST_A, behind, ttl=timedelta(seconds=1), renew_every=0.2)
     assert await held.acquire()
     try:
@@ -126,7 +126,7 @@ async def test_heartbeats_keep_a_lease_past_its_ttl(engine, channel_id: int) -> 
 
 
 async def test_a_sync_on_a_host_ten_minutes_ahead_is_busy_while_another_host_syncs(
-    make_services,  # noqa: ANN001
+    make_services,
 ) -> None:
     """The issue's report: a host whose clock ran ahead synced beside the holder."""
     fake = FakeReverb()
@@ -160,7 +160,7 @@ async def test_a_sync_on_a_host_ten_minutes_ahead_is_busy_while_another_host_syn
     assert later.completed
 
 
-def test_every_lease_time_is_stamped_by_the_database(engine, channel_id: int) -> None:  # noqa: ANN001
+def test_every_lease_time_is_stamped_by_the_database(engine, channel_id: int) -> None:
     """No host time reaches the lease columns: a stored expiry in the past of the host's
     (skewed) clock is still live by the database's."""
     with session_scope(engine) as s:

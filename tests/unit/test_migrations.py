@@ -20,7 +20,7 @@ from reverb_tui.services.channels import ChannelService
 from reverb_tui.services.factory import build_services
 
 
-def insert_0001_channel(engine) -> None:  # noqa: ANN001
+def insert_0001_channel(engine) -> None:
     """A channel row exactly as revision 0001's schema stores it."""
     with engine.begin() as conn:
         conn.execute(

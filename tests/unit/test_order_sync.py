@@ -511,7 +511,7 @@ async def test_a_page_is_stored_with_a_handful_of_statements(svc, fake) -> None:
 
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *_a) -> None:  # noqa: ANN001
+    def count(conn, cursor, statement, *_a) -> None:
         statements.append(statement)
 
     event.listen(svc.engine, "before_cursor_execute", count)
@@ -550,7 +550,7 @@ async def test_pages_are_stored_one_at_a_time_while_the_next_download(
     fetched_while_storing = 0
     lock = __import__("threading").Lock()
 
-    def watched(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+    def watched(*args, **kw):
         nonlocal inside, peak
         with lock:
             inside += 1

@@ -485,7 +485,7 @@ class LoseFirstPutAnswer:
         self._real = httpx.AsyncHTTPTransport()
         self.puts = 0
 
-    async def handle_async_request(self, request):  # noqa: ANN001, ANN201
+    async def handle_async_request(self, request):
         response = await self._real.handle_async_request(request)
         if request.method == "PUT":
             self.puts += 1

@@ -17,7 +17,7 @@ def engine(make_services):
     return make_services().engine
 
 
-def remove(engine, channel_id: int) -> None:  # noqa: ANN001
+def remove(engine, channel_id: int) -> None:
     """What ChannelService.remove does to the row: history stays, the name is given up."""
     with session_scope(engine) as s:
         ch = s.get(Channel, channel_id)
@@ -25,7 +25,7 @@ def remove(engine, channel_id: int) -> None:  # noqa: ANN001
         s.add(ch)
 
 
-def lookup(engine, ref: int | str, **kw) -> Channel:  # noqa: ANN001, ANN003
+def lookup(engine, ref: int | str, **kw) -> Channel:
     with Session(engine) as s:
         return channel_by_ref(s, ref, **kw)
 

@@ -204,7 +204,7 @@ def test_first_frame_has_rows_without_the_database_stack(make_services, db_path:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    seen = eval(done.stdout.strip().splitlines()[-1])  # noqa: S307 - our own child's dict
+    seen = eval(done.stdout.strip().splitlines()[-1])
     assert seen == {"rows": 2, "heavy": [], "after": 2}
 
 

@@ -68,7 +68,7 @@ def seen(caplog: pytest.LogCaptureFixture):
     assert SECRET_TOKEN[:12] not in blob and SECRET_TOKEN[-12:] not in blob
 
 
-def run(seen: list[str], monkeypatch, db: Path, *argv: str, stdin: str = "", env: bool = True):  # noqa: ANN001, ANN201
+def run(seen: list[str], monkeypatch, db: Path, *argv: str, stdin: str = "", env: bool = True):
     if env:
         monkeypatch.setenv("REVERB_TOKEN", SECRET_TOKEN)
     else:
@@ -171,7 +171,7 @@ def test_token_pasted_into_the_wrong_option_is_masked(seen, reverb, monkeypatch,
     assert code == 2 and "Unknown site" in err and MASKED in err
 
 
-def boom_with_token(*_a, **_k):  # noqa: ANN002, ANN003, ANN201
+def boom_with_token(*_a, **_k):
     """What SQLAlchemy raises on a failed INSERT: its text includes the bound parameters."""
     raise IntegrityError(
         "INSERT INTO channel (name, token) VALUES (?, ?)",

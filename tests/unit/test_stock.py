@@ -323,7 +323,7 @@ def test_concurrent_threads_take_stock_once(engine, channel_id):
             barrier.wait()
             for oid in ids:
                 apply(engine, oid)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(4)]
@@ -434,7 +434,7 @@ def test_no_commit_behind_the_callers_back(engine, channel_id):
 # The stored stock must not depend on which statuses a sync happened to see.
 
 
-def _stock_after(make_services, *snapshots: dict) -> tuple[int, list[tuple[str, int]]]:  # noqa: ANN001
+def _stock_after(make_services, *snapshots: dict) -> tuple[int, list[tuple[str, int]]]:
     """Store each snapshot of one order as a sync would see it; (on hand, ledger moves)."""
     svc = make_services()
     channel_id = add_channel(svc, "Shop", orders_since=datetime(2020, 1, 1, tzinfo=UTC)).id

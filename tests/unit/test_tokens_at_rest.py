@@ -22,11 +22,11 @@ from tests.conftest import SECRET_TOKEN
 from tests.db_rows import add_channel
 
 
-def stored_tokens(db_path) -> list[str]:  # noqa: ANN001
+def stored_tokens(db_path) -> list[str]:
     return [t for (t,) in db_rows.read(db_path, "SELECT token FROM channel ORDER BY id")]
 
 
-def database_bytes(db_path) -> bytes:  # noqa: ANN001
+def database_bytes(db_path) -> bytes:
     """Everything the database holds on disk: the SQLite file and its WAL, or a pg_dump."""
     if db_rows.is_sqlite(db_path):
         return b"".join(p.read_bytes() for p in Path(db_path).parent.iterdir())
@@ -43,7 +43,7 @@ def database_bytes(db_path) -> bytes:  # noqa: ANN001
     ).stdout
 
 
-def test_a_token_is_stored_encrypted_and_read_back_plain(make_services, db_path) -> None:  # noqa: ANN001
+def test_a_token_is_stored_encrypted_and_read_back_plain(make_services, db_path) -> None:
     svc = make_services()
     cid = add_channel(svc, "Shop A").id
     [stored] = stored_tokens(db_path)
@@ -60,7 +60,7 @@ def test_a_token_is_stored_encrypted_and_read_back_plain(make_services, db_path)
     assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
 
 
-def test_plain_tokens_of_an_older_version_are_encrypted_on_first_start(db_path) -> None:  # noqa: ANN001
+def test_plain_tokens_of_an_older_version_are_encrypted_on_first_start(db_path) -> None:
     engine = make_engine(str(db_path))
     add_channel(engine, "Old")
     with engine.begin() as conn:  # as the previous version stored it
@@ -77,7 +77,7 @@ def test_plain_tokens_of_an_older_version_are_encrypted_on_first_start(db_path) 
 
 
 def test_a_host_without_the_key_is_told_how_and_changes_nothing(
-    db_path,  # noqa: ANN001
+    db_path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -102,7 +102,7 @@ def test_a_host_without_the_key_is_told_how_and_changes_nothing(
 
 
 def test_hosts_sharing_reverb_tui_secret_read_each_others_tokens(
-    db_path,  # noqa: ANN001
+    db_path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -126,7 +126,7 @@ def test_hosts_sharing_reverb_tui_secret_read_each_others_tokens(
     assert "\n" not in str(ei.value) and "REVERB_TUI_SECRET" in str(ei.value)
 
 
-def test_a_copy_keeps_the_tokens_encrypted(db_path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_copy_keeps_the_tokens_encrypted(db_path, tmp_path: Path) -> None:
     from reverb_tui.db.admin import copy_database
 
     engine = make_engine(str(db_path))
@@ -144,7 +144,7 @@ def test_a_copy_keeps_the_tokens_encrypted(db_path, tmp_path: Path) -> None:  # 
 
 
 def test_the_key_files_contents_as_reverb_tui_secret_are_the_same_key(
-    db_path,  # noqa: ANN001
+    db_path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
