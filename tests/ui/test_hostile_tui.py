@@ -29,6 +29,17 @@ from reverb_tui.screens.sync_log import SyncLogScreen
 from reverb_tui.screens.unlinked import UnlinkedScreen
 from reverb_tui.widgets.sku_picker import SkuPicker
 from tests.db_rows import add_channel, add_service
+from tests.hostile import (
+    BLINK,
+    CHANNEL_NAME,
+    CLEAR,
+    CSI_C1,
+    METHOD,
+    RLO,
+    SKU,
+    TITLE,
+    TITLE_CHANGE,
+)
 from tests.ui.helpers import (
     FIXED_NOW,
     make_app,
@@ -38,21 +49,11 @@ from tests.ui.helpers import (
     settle,
 )
 
-# The values of tests/unit/test_hostile_text.py.
+# The values of tests/unit/test_hostile_text.py (the shared ones in tests/hostile.py).
 OSC52 = "\x1b]52;c;ZXZpbA=="  # set the clipboard to "evil" (BEL-terminated below)
-TITLE_CHANGE = "\x1b]0;pwned\x07"
-CLEAR = "\x1b[2J"
-HYPERLINK = "\x1b]8;;https://evil.example/\x1b\\"
-BLINK = "\x1b[5m"
-RLO = "\u202e"
-CSI_C1 = "\x9b"
 
 BUYER = f"{OSC52}\x07Eve {TITLE_CHANGE}{CLEAR}Mallory"
-TITLE = f"{HYPERLINK}Fender{HYPERLINK} {BLINK}Strat\x1b[0m {RLO}3gp.exe [b]markup[/b]"
-SKU = f"GTR-{CSI_C1}2J{BLINK}-1"
-METHOD = f"{TITLE_CHANGE}shipped"
 ERROR = f"Inventory {OSC52}\x07is {CLEAR}invalid{CSI_C1}"
-CHANNEL_NAME = f"Main {CSI_C1}2J{RLO}Shop"
 SERVICE = f"Fast {BLINK}post{RLO}"
 NUMBER = f"1001{CLEAR}"
 

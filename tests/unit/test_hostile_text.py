@@ -27,27 +27,29 @@ from reverb_tui.db.engine import make_engine, session_scope
 from reverb_tui.db.models import Channel, InventoryItem, Order, ShippingService, SyncError, fold
 from reverb_tui.demo.api import Reply
 from reverb_tui.demo.simulator import ReverbSimulator
+from tests.hostile import (
+    BLINK,
+    CHANNEL_NAME,
+    CLEAR,
+    CSI_C1,
+    HYPERLINK,
+    METHOD,
+    RLO,
+    SKU,
+    TITLE,
+    TITLE_CHANGE,
+)
 
 TOKEN = "tok_hostile_shop_0123456789abcdef"
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"  # set the clipboard to "evil"
-TITLE_CHANGE = "\x1b]0;pwned\x07"
-CLEAR = "\x1b[2J"
-HYPERLINK = "\x1b]8;;https://evil.example/\x1b\\"
-BLINK = "\x1b[5m"
-RLO = "\u202e"
-CSI_C1 = "\x9b"
 INJECTED = (OSC52, TITLE_CHANGE, CLEAR, HYPERLINK, BLINK, RLO, CSI_C1, "\x1b", "\x07")
 
 BUYER_FIRST = f"{OSC52}Eve"
 BUYER_LAST = f"{TITLE_CHANGE}{CLEAR}Mallory"
-TITLE = f"{HYPERLINK}Fender{HYPERLINK} {BLINK}Strat\x1b[0m {RLO}3gp.exe [b]markup[/b]"
-SKU = f"GTR-{CSI_C1}2J{BLINK}-1"
-METHOD = f"{TITLE_CHANGE}shipped"
 ERROR = f"Inventory {OSC52}is {CLEAR}invalid{CSI_C1}"
 ERROR_FIELD = f"{RLO}must be a number{TITLE_CHANGE}"
 LOCAL_SKU = '=HYPERLINK("http://evil.example","x")'
 LOCAL_TITLE = f"+cmd|' /C calc'!A0 {BLINK}{CSI_C1}"
-CHANNEL_NAME = f"Main {CSI_C1}2J{RLO}Shop"  # as another host's database may hold it
 
 # Anything the terminal could act on: C0 but the newline, DEL, C1, bidi overrides/isolates.
 UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
