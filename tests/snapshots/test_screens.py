@@ -7,14 +7,11 @@ the known token: it must never be on screen.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
-from reverb_tui.db.engine import session_scope
-from reverb_tui.db.models import Channel
 from tests.conftest import SECRET_TOKEN
-from tests.db_rows import add_channel
-from tests.ui.helpers import FIXED_NOW, make_app, paste, settle, type_text
+from tests.snapshots.shop import two_channels
+from tests.ui.helpers import make_app, paste, settle, type_text
 
 SIZE = (120, 40)
 SNAPSHOT_DIR = Path(__file__).parent / "__snapshots__" / Path(__file__).stem
@@ -28,22 +25,6 @@ def assert_no_token(pictures: list[str], test_name: str) -> None:
     for picture in pictures:
         assert SECRET_TOKEN not in picture
         assert SECRET_TOKEN[:12] not in picture
-
-
-def two_channels(services) -> None:
-    main = add_channel(services, "Main shop")
-    vintage = add_channel(services, "Vintage room", enabled=False)
-    with session_scope(services.engine) as s:
-        row = s.get(Channel, main.id)
-        row.last_order_sync_at = FIXED_NOW - timedelta(minutes=5)
-        row.last_stock_push_at = FIXED_NOW - timedelta(hours=2)
-        s.add(row)
-        row = s.get(Channel, vintage.id)
-        row.last_order_sync_at = FIXED_NOW - timedelta(days=9)
-        row.needs_reauth = True
-        row.error_count = 3
-        row.last_error = "Reverb refused this token (401): The access token is invalid."
-        s.add(row)
 
 
 def test_channel_list_with_two_channels(snap_compare, fixed_services) -> None:

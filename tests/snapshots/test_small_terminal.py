@@ -13,10 +13,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from reverb_tui.db.engine import session_scope
-from reverb_tui.db.models import Channel, Order, SyncError, SyncRun
+from reverb_tui.db.models import Order, SyncError, SyncRun
 from reverb_tui.services.factory import Services
 from tests.conftest import SECRET_TOKEN
-from tests.db_rows import add_channel
+from tests.snapshots.shop import two_channels
 from tests.ui.helpers import FIXED_NOW, make_app, screen_text, settle
 
 ORDERS = (
@@ -31,24 +31,13 @@ ORDERS = (
 
 def small_shop(services: Services) -> tuple[int, int]:
     """Seed the shop; returns the two integrations' ids (main, vintage)."""
-    main = add_channel(services, "Main shop")
-    vintage = add_channel(services, "Vintage room", enabled=False)
+    main_id, vintage_id = two_channels(services)
     with session_scope(services.engine) as s:
-        row = s.get(Channel, main.id)
-        row.last_order_sync_at = FIXED_NOW - timedelta(minutes=5)
-        row.last_stock_push_at = FIXED_NOW - timedelta(hours=2)
-        s.add(row)
-        row = s.get(Channel, vintage.id)
-        row.last_order_sync_at = FIXED_NOW - timedelta(days=9)
-        row.needs_reauth = True
-        row.error_count = 3
-        row.last_error = "Reverb refused this token (401): The access token is invalid."
-        s.add(row)
         for number, minutes, status, title, channel_sku, sku, total in ORDERS:
             created = FIXED_NOW - timedelta(minutes=minutes)
             s.add(
                 Order(
-                    channel_id=int(main.id),
+                    channel_id=main_id,
                     order_number=number,
                     status=status,
                     title=title,
@@ -66,7 +55,7 @@ def small_shop(services: Services) -> tuple[int, int]:
                 )
             )
         ok = SyncRun(
-            channel_id=int(main.id),
+            channel_id=main_id,
             status="ok",
             started_at=FIXED_NOW - timedelta(minutes=5),
             finished_at=FIXED_NOW - timedelta(minutes=5) + timedelta(seconds=3),
@@ -78,7 +67,7 @@ def small_shop(services: Services) -> tuple[int, int]:
             listings_skipped=1,
         )
         failed = SyncRun(
-            channel_id=int(vintage.id),
+            channel_id=vintage_id,
             status="failed",
             started_at=FIXED_NOW - timedelta(days=9),
             finished_at=FIXED_NOW - timedelta(days=9) + timedelta(seconds=1),
@@ -91,7 +80,7 @@ def small_shop(services: Services) -> tuple[int, int]:
         s.add(
             SyncError(
                 run_id=int(failed.id),
-                channel_id=int(vintage.id),
+                channel_id=vintage_id,
                 item=None,
                 message="Reverb refused this token (401): The access token is invalid.",
                 created_at=FIXED_NOW - timedelta(days=9),
@@ -106,7 +95,7 @@ def small_shop(services: Services) -> tuple[int, int]:
         services.inventory.upsert(sku, title=title, on_hand=on_hand)
     services.shipping.add("UPS Ground", "UPS", "03")
     services.shipping.add("Local pickup", "Other")
-    return int(main.id), int(vintage.id)
+    return main_id, vintage_id
 
 
 SIZE = (80, 24)
