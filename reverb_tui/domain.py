@@ -105,7 +105,14 @@ class PlanAction(StrEnum):
     UNLINKED = "unlinked"  # no local SKU: nothing to push
 
 
+def budget_in_force(rate: int, learnt: int | None) -> int:
+    """Requests a minute an integration may make: its setting, or lower if a 429 taught us
+    a lower budget (remembered until the setting is changed)."""
+    return min(rate, learnt or rate)
+
+
 __all__ = [
+    "budget_in_force",
     "PENDING",
     "SALE",
     "SHIPPABLE",

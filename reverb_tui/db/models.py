@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy import Column, Index, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from ..domain import budget_in_force
 from .types import EncryptedToken, UTCDateTime
 
 # Named constraints, so later batch migrations on SQLite can find and alter them.
@@ -109,11 +110,11 @@ class Channel(SQLModel, table=True):
     @property
     def reads_per_minute(self) -> int:
         """The read budget in force: the setting, or lower if a 429 taught us so."""
-        return min(self.read_rate, self.read_budget or self.read_rate)
+        return budget_in_force(self.read_rate, self.read_budget)
 
     @property
     def writes_per_minute(self) -> int:
-        return min(self.write_rate, self.write_budget or self.write_rate)
+        return budget_in_force(self.write_rate, self.write_budget)
 
     @property
     def token_hint(self) -> str:

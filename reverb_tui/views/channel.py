@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ..domain import budget_in_force
+
 if TYPE_CHECKING:
     from ..db.models import Channel
 
@@ -87,11 +89,11 @@ class ChannelView:
     @property
     def reads_per_minute(self) -> int:
         """The read budget in force: the setting, or lower if a 429 taught us so."""
-        return min(self.read_rate, self.read_budget or self.read_rate)
+        return budget_in_force(self.read_rate, self.read_budget)
 
     @property
     def writes_per_minute(self) -> int:
-        return min(self.write_rate, self.write_budget or self.write_rate)
+        return budget_in_force(self.write_rate, self.write_budget)
 
 
 # The names of ChannelView's fields, in order (reverb_tui/db/quick.py reads exactly these).
