@@ -1,7 +1,7 @@
 """Errors a user sees as one sentence.
 
 Every exception that reaches the CLI or a notification derives from ``AppError`` and carries
-an ``exit_code`` following PRODUCT.md section 5: 2 when the request was refused (bad input,
+an ``exit_code`` (the exit codes of docs/cli.md): 2 when the request was refused (bad input,
 unknown name, a token Reverb refuses, Reverb rejecting the action), 1 for everything else.
 """
 

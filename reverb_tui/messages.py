@@ -1,4 +1,5 @@
-"""Messages of the TUI, named in the past tense (ARCHITECTURE.md "Naming").
+"""Messages of the TUI, named in the past tense (``ChannelAdded``, ``SyncFinished``;
+the naming rules are in CONTRIBUTING.md).
 
 Workers never touch widgets: they call a service and post one of these to the screen that
 started them (``post_message`` is thread-safe). Each message bubbles from that screen to the

@@ -23,7 +23,7 @@ from tests import pg
 
 # A token that must never appear in full anywhere (logs, output, snapshots).
 SECRET_TOKEN = "tok_SECRET_4f9a1c2b7e6d5a3f8b0c1d2e9f7a6b5c"
-# The keys every channel object has in the CLI contract (PRODUCT.md section 5), written out
+# The keys every channel object has in the CLI contract (docs/cli.md), written out
 # here rather than read from the code, so a key the code drops fails the tests.
 CHANNEL_KEYS = frozenset(
     {

@@ -1,4 +1,4 @@
-"""``reverb-tui channels …``: the integration lifecycle from a shell (PRODUCT.md section 5)."""
+"""``reverb-tui channels …``: the integration lifecycle from a shell (docs/cli.md)."""
 
 from __future__ import annotations
 

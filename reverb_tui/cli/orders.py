@@ -1,4 +1,4 @@
-"""``reverb-tui orders …``: the order book from a shell (PRODUCT.md section 5)."""
+"""``reverb-tui orders …``: the order book from a shell (docs/cli.md)."""
 
 from __future__ import annotations
 

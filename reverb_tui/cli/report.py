@@ -1,4 +1,4 @@
-"""``reverb-tui report``: orders and revenue per integration per day (PRODUCT.md section 2)."""
+"""``reverb-tui report``: orders and revenue per integration per day (docs/cli.md)."""
 
 from __future__ import annotations
 

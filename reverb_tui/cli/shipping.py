@@ -1,5 +1,5 @@
 """``reverb-tui shipping …``: local shipping services, per-integration shipping mappings and
-Reverb's carrier list (PRODUCT.md section 5)."""
+Reverb's carrier list (docs/cli.md)."""
 
 from __future__ import annotations
 

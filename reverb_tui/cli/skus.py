@@ -1,4 +1,4 @@
-"""``reverb-tui skus …``: SKU mappings per integration from a shell (PRODUCT.md section 5)."""
+"""``reverb-tui skus …``: SKU mappings per integration from a shell (docs/cli.md)."""
 
 from __future__ import annotations
 

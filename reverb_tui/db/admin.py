@@ -1,6 +1,6 @@
 """The database itself: its status, upgrading it, copying it whole, and backing it up.
 
-Behind ``reverb-tui db status | upgrade | copy --to | backup`` (PRODUCT.md section 5). A copy
+Behind ``reverb-tui db status | upgrade | copy --to | backup`` (docs/cli.md). A copy
 moves every table, ids and all, from the current database into an empty one (SQLite to
 PostgreSQL and back), from one consistent snapshot of the source, in one transaction on the
 target, and then proves itself: the row count and a checksum of every table are computed on

@@ -1,4 +1,4 @@
-"""Tokens encrypted at rest (PRODUCT.md section 4): AES-256-GCM, the key kept outside the
+"""Tokens encrypted at rest: AES-256-GCM, the key kept outside the
 database, so a copy or dump of the database alone reveals no token.
 
 The key comes from ``$REVERB_TUI_SECRET`` (headless hosts, and a team sharing one database:

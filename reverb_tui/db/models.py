@@ -168,7 +168,7 @@ class Order(SQLModel, table=True):
     product_id: str | None = None
     title: str | None = None
     channel_sku: str | None = Field(default=None, index=True)
-    # Frozen at first download (PRODUCT.md section 3): the local SKU, kit and service.
+    # Frozen at first download (docs/user-guide.md "Stock rules"): the local SKU, kit and service.
     sku: str | None = Field(default=None, index=True)
     kit: int = 1
     shipping_service_id: int | None = Field(default=None, foreign_key="shipping_service.id")

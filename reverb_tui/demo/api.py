@@ -131,7 +131,7 @@ def _date_param(req: Request, name: str) -> tuple[datetime | None, Reply | None]
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        # An unencoded "+" in the offset arrives as a space (reverb-api.md 1.3).
+        # An unencoded "+" in the offset arrives as a space (docs/reverb-api-notes.md).
         return None, Reply(
             422,
             {
@@ -396,7 +396,7 @@ def h_put_listing(world: World, req: Request, listing_id: str) -> Reply:
 
 
 def apply_listing_update(world: World, shop: SimShop, listing: SimListing, data: dict) -> Reply:
-    """Reverb's inventory rules (reverb-api.md 2.5, EDOS notes)."""
+    """Reverb's inventory rules (docs/reverb-api-notes.md "Listings")."""
     errors: dict[str, list[str]] = {}
     inventory: int | None = None
     if "inventory" in data:
@@ -459,7 +459,7 @@ def apply_listing_update(world: World, shop: SimShop, listing: SimListing, data:
 
 
 def h_providers(world: World, req: Request) -> Reply:
-    # The shape is undocumented (reverb-api.md 2.6): a wrapper key and objects with a name.
+    # The shape is undocumented (docs/reverb-api-notes.md): a wrapper key and objects with a name.
     return Reply(
         200,
         {

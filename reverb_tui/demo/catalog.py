@@ -1,5 +1,5 @@
 """Static data of the simulated Reverb: conditions, a product catalogue shared by every shop,
-buyers, addresses, carriers and the money object (reverb-api.md sections 2.3, 2.4, 2.7).
+buyers, addresses, carriers and the money object (docs/reverb-api-notes.md).
 
 Catalogue item ``k`` is the same product (SKU, title, price) in every shop, so a local SKU can
 be linked to listings on two accounts.
@@ -317,7 +317,7 @@ COUNTRY_NAMES = {
     "AU": "Australia",
 }
 
-# Swagger's provider enumeration (reverb-api.md section 2.6).
+# Swagger's provider enumeration (docs/reverb-api-notes.md).
 PROVIDERS = SWAGGER_PROVIDERS
 CARRIERS_BY_CURRENCY = {
     "USD": ("UPS", "USPS", "FedEx"),

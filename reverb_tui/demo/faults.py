@@ -135,7 +135,7 @@ class FaultInjector:
         self._windows: dict[str, deque[float]] = defaultdict(deque)  # token -> arrival times
         # (token, "read" | "write") -> times of the requests admitted in the budget window
         self._budgets: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._jitter = random.Random(0)  # its own: latency never shifts the seeded faults
+        self._jitter = random.Random(0)  # its own: latency never shifts the fault draws
 
     def latency(self) -> float:
         """This request's added latency: ``latency`` give or take ``latency_jitter``."""

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from ..errors import mask_token
 from .catalog import CONDITIONS, COUNTRY_NAMES, Condition, money, slugify, tracking_url
 
-# Status groups (reverb-api.md 2.3.1).
+# Status groups: pending orders reserve stock, sales take it (docs/user-guide.md).
 PENDING = ("unpaid", "payment_pending", "pending_review", "partially_paid")
 SALE = ("paid", "shipped", "picked_up", "received")
 STATUSES = (

@@ -7,8 +7,8 @@ Used by ``reverb-tui demo``, end-to-end tests, benchmarks and the chaos test::
         sim.generate("tok_demo_0001", orders=500, listings=200, days=90, seed=1)
         client = ReverbClient(sim.base_url, "tok_demo_0001")
 
-Shops are keyed by their bearer token. Orders and listings imitate reverb-api.md sections
-2.3-2.7; paging, auth errors, 422 bodies and rate limiting imitate section 3. Faults are
+Shops are keyed by their bearer token. Orders and listings imitate Reverb's
+(docs/reverb-api-notes.md), and so do paging, auth errors, 422 bodies and rate limiting. Faults are
 configured at runtime (attributes or ``configure(...)``) and counted. A sale decrements its
 listing the way Reverb does. Everything is guarded by one lock.
 

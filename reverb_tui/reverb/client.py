@@ -1,4 +1,4 @@
-"""The async Reverb client (reverb-api.md sections 1-3).
+"""The async Reverb client (what it relies on: docs/reverb-api-notes.md).
 
 One ``ReverbClient`` per integration, reused across a sync. It adds the headers Reverb wants,
 limits its own rate (per token) and concurrency, retries what is safe to retry within a

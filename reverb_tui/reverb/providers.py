@@ -1,4 +1,5 @@
-"""Reverb's documented shipping provider names (swagger enumeration, reverb-api.md section 2.6).
+"""Reverb's documented shipping provider names (the enumeration in Reverb's
+swagger for marking an order shipped; docs/reverb-api-notes.md).
 
 Used when ``GET /shipping/providers`` is unreachable or answers an unusable shape, and by the
 demo simulator. No imports: the simulator loads it without the app's dependencies.

@@ -3,7 +3,7 @@ budgets, and the adaptive number of requests in flight.
 
 Hand-written rather than ``aiolimiter``: a leaky bucket of capacity N refilling at N/s lets
 close to 2N requests through in one second (a full bucket plus what leaks meanwhile), and the
-contract here (PRODUCT.md, ``--rate-limit N`` and the read/write budgets) is a hard "at most N
+rule here (``--rate-limit N`` and the read/write budgets, docs/user-guide.md) is a hard "at most N
 in any window". A log of grant times per window enforces exactly that, for several windows at
 once (1 s, 60 s and 600 s), supports a shared pause when Reverb answers 429, and lets a budget
 be lowered while requests wait. ``limits`` (a token bucket too) and ``pyrate-limiter`` (a

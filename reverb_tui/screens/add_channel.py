@@ -1,4 +1,4 @@
-"""Add sales channel: the seed's wizard (channel type → name → configuration → verify)."""
+"""Add sales channel: a wizard (channel type → name → configuration → verify)."""
 
 from __future__ import annotations
 

@@ -357,7 +357,7 @@ class ChannelDetailScreen(ReverbScreen):
     def on_sku_mapping_section_cancelled(self, message: SkuMappingSection.Cancelled) -> None:
         message.stop()
         message.section.discard()
-        self.action_back()  # the seed: Cancel returns to the list without applying anything
+        self.action_back()  # Cancel returns to the list, applying nothing
 
     def on_shipping_mapping_section_cancelled(
         self, message: ShippingMappingSection.Cancelled
@@ -396,7 +396,7 @@ class ChannelDetailScreen(ReverbScreen):
 
     def on_channel_changed(self, message: ChannelChanged) -> None:
         if message.change is ChangeKind.REAUTHORISED:
-            self.leave(None)  # the seed: "You will be returned to the list"
+            self.leave(None)  # the form promised "You will be returned to the list"
         else:
             self.load_channel()
 

@@ -1,4 +1,4 @@
-"""Sales channel integrations: the list (the seed's four columns plus health)."""
+"""Sales channel integrations: the list (logo, name, type, status, plus health)."""
 
 from __future__ import annotations
 

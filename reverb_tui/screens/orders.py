@@ -1,6 +1,6 @@
 """Orders: a window onto the order book, with filters, search, exceptions and mappings.
 
-The table never holds the whole book (ARCHITECTURE.md "Lists that grow"): an ``OrderWindow``
+The table never holds the whole book (CONTRIBUTING.md "Lists that grow"): an ``OrderWindow``
 (reverb_tui/views/order_window.py) decides which pages of ``PAGE_SIZE`` orders it holds and
 which read comes next; each read is keyset paging (``OrderService.query(..., after=key)``,
 every filter in SQL) by a thread worker in the ``table`` group (exclusive: the newest read

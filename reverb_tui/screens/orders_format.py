@@ -17,7 +17,7 @@ from ..domain import OrderStatus
 from ..services.shipping import channel_service_label
 from ..text_safety import safe_text
 
-# Reverb's order statuses (reverb-api.md 2.3.1): always offered by the status filter, with
+# Reverb's order statuses (docs/reverb-api-notes.md): always offered by the status filter, with
 # any other status seen on a stored order after them.
 KNOWN_STATUSES: tuple[str, ...] = tuple(status.value for status in OrderStatus)
 STATUS_STYLES = {

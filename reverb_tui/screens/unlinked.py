@@ -1,4 +1,4 @@
-"""Unlinked listings and orders of one integration (PRODUCT.md section 2).
+"""Unlinked listings and orders of one integration.
 
 A listing is unlinked when its SKU maps to no local SKU (no SKU mapping and no local SKU equal
 to it trimmed and case-insensitively), so no stock is pushed to it; an order is unlinked when

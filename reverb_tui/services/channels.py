@@ -75,7 +75,7 @@ def clean_token(token: str | None) -> str:
 
 
 def channel_json(ch: ChannelView | Channel) -> dict[str, Any]:
-    """The CLI contract's channel object (PRODUCT.md section 5), token masked."""
+    """The CLI contract's channel object (docs/cli.md "JSON objects"), token masked."""
     view = ch if isinstance(ch, ChannelView) else ChannelView.of(ch)
     return {
         "name": view.name,

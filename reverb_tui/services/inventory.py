@@ -2,7 +2,8 @@
 import/export. Shared by the TUI and the CLI; no Textual here.
 
 ``on_hand`` is what a person counted; every way of setting it (screen, CLI, CSV import)
-records the moment of the count in ``counted_at`` (PRODUCT.md section 3 "Stock").
+records the moment of the count in ``counted_at``: only orders paid after the count
+take stock (docs/user-guide.md "Stock rules").
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class ImportResult:
 
 
 def inventory_json(level: StockLevel) -> dict[str, Any]:
-    """The CLI contract's inventory item (PRODUCT.md section 5)."""
+    """The CLI contract's inventory item (its keys are listed in docs/cli.md)."""
     return {
         "sku": level.sku,
         "title": level.title,

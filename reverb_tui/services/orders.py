@@ -75,7 +75,7 @@ def exception_reasons(order: Any) -> list[str]:
 
 
 def order_json(order: Any, channel_name: str, service_name: str | None) -> dict[str, Any]:
-    """The CLI contract's order object (PRODUCT.md section 5) plus a few helpful keys."""
+    """The CLI contract's order object (docs/cli.md "JSON objects") plus a few helpful keys."""
     return {
         "channel": channel_name,
         "order_number": order.order_number,

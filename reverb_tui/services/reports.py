@@ -1,5 +1,5 @@
-"""Reports (PRODUCT.md section 1 item 9, section 2): orders and revenue per integration per day,
-totals in each currency, top SKUs. Shared by the TUI (Reports screen) and ``reverb-tui report``.
+"""Reports: orders and revenue per integration per day, totals in each currency, top SKUs.
+Shared by the TUI (Reports screen) and ``reverb-tui report``.
 No Textual here.
 
 Semantics:
@@ -12,7 +12,7 @@ Semantics:
   refunded, unknown), so ``orders <= orders_all`` on every day.
 - Series are per integration *row* (channel id): a removed integration keeps its own series,
   labelled "Name (removed)", and a re-created integration with the same name is a new series
-  (the seed: analytics treat them as different sites).
+  (two integrations are two sites to the reports, whatever their names).
 - Money is never added across currencies: every amount is a ``{currency: cents}`` map. An order
   without a currency counts in its integration's default currency.
 

@@ -4,7 +4,8 @@ Shared by the TUI (shipping services screen, the integration's shipping mapping 
 the CLI (``reverb-tui shipping …``). No Textual here. Database functions are synchronous;
 ``providers`` talks to Reverb and is async.
 
-A mapping affects only orders downloaded after it is saved (PRODUCT.md section 3): nothing in
+A mapping affects only orders downloaded after it is saved (mappings are frozen on
+an order when it is first downloaded; docs/user-guide.md "Stock rules"): nothing in
 this module touches stored orders. ``OrderService.apply_current_mappings`` is the explicit
 action that does.
 """

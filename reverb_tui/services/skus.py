@@ -1,7 +1,7 @@
 """SKU mappings per integration: channel SKU -> local SKU (with a kit multiplier), auto-link,
 the unlinked view, and the explicit "apply mappings to waiting orders" action.
 
-Like the seed's shipping mappings, a saved mapping affects only orders downloaded after it
+Like a shipping mapping, a saved mapping affects only orders downloaded after it
 (orders freeze their local SKU at download); ``apply_to_waiting_orders`` is the one explicit
 way to link orders already stored. Listings are resolved at every push, so a new mapping
 reaches them on the next push. Shared by the TUI and the CLI; no Textual here.

@@ -1,6 +1,6 @@
 """Order download: walk ``/my/orders/selling/all`` incrementally and upsert idempotently.
 
-The rules (PRODUCT.md section 3, "Orders" and "Reverb API manners"):
+The rules (docs/user-guide.md "How the sync works"):
 
 - poll by ``updated_start_date`` from the channel's cursor minus an overlap (the first sync
   starts at the channel's "download orders since");
@@ -158,8 +158,8 @@ def store_orders(
 
     Safe to call again with the same page (a retry or an overlap): an order already stored is
     updated only when Reverb's copy is not older than ours. Local SKU, kit and shipping
-    service are set only on first download (the seed's rule: mappings affect only orders
-    downloaded after they were saved).
+    service are set only on first download (mappings affect only orders downloaded after
+    they were saved).
     """
     from ..db.models import ShippingMapping
     from .stock import SkuResolver, apply_stock_bulk
@@ -328,7 +328,7 @@ def _page_url(template: str, page: int) -> str:
 
 def _fmt(dt: datetime) -> str:
     """UTC as ``2026-01-31T12:00:00-00:00``: Reverb's own example form, and no ``+`` that an
-    unencoded link would turn into a space (reverb-api.md section 1.3)."""
+    unencoded link would turn into a space (docs/reverb-api-notes.md)."""
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") + "-00:00"
 
 

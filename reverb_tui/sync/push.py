@@ -1,4 +1,4 @@
-"""Listings download and the stock push (PRODUCT.md section 3 "Stock push").
+"""Listings download and the stock push (docs/user-guide.md "Stock rules").
 
 Network work is async (the ``ReverbClient`` limits its own rate and concurrency); database
 work runs in a thread with one short session per page or batch. The push is diff-only: a
@@ -36,7 +36,7 @@ BATCH = 50  # listings stored per database transaction
 MAX_PAGES = 10_000  # a runaway "next" chain stops here
 
 # Conditions that can hold more than one unit and relist automatically when stock returns
-# (reverb-api.md 2.5 and 2.7): Brand New, B-Stock, Mint (with inventory). Every other
+# (docs/reverb-api-notes.md): Brand New, B-Stock, Mint (with inventory). Every other
 # condition is one-of-a-kind. Matched on uuid, slug or display name.
 MULTI_UNIT_UUIDS = frozenset(
     {

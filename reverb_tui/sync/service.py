@@ -65,7 +65,7 @@ class SyncProgress:
 
 @dataclass
 class ChannelSummary:
-    """The contract's sync summary of one channel (PRODUCT.md section 5)."""
+    """The sync summary of one channel (``sync --json``, docs/cli.md)."""
 
     channel: str
     channel_id: int = 0

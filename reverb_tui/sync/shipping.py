@@ -1,5 +1,5 @@
-"""Shipping mappings as used at download time (PRODUCT.md section 3: mappings are frozen at
-download). Sync-only helpers; no network and no UI here."""
+"""Shipping mappings as used at download time (mappings are frozen on an order
+when it is first downloaded). Sync-only helpers; no network and no UI here."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from sqlmodel import Session, col, select
 from ..db.models import ShippingMapping
 from ..reverb.providers import SWAGGER_PROVIDERS
 
-# Reverb's ``shipping_method`` values (reverb-api.md 2.3.2) and their readable labels.
+# Reverb's ``shipping_method`` values (the buyer's service level, not the
+# carrier; docs/reverb-api-notes.md) and their readable labels.
 CHANNEL_METHODS: dict[str, str] = {
     "shipped": "Standard shipping",
     "expedited_shipping": "Expedited shipping",
     "local": "Local pickup",
 }
 
-# Swagger's provider enumeration for POST /my/orders/selling/{n}/ship (reverb-api.md 2.6),
+# Swagger's provider enumeration for POST /my/orders/selling/{n}/ship (docs/reverb-api-notes.md),
 # used when GET /shipping/providers is unreachable or answers an unusable shape.
 FALLBACK_PROVIDERS: tuple[str, ...] = SWAGGER_PROVIDERS
 

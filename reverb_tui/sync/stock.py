@@ -1,4 +1,4 @@
-"""Stock arithmetic (PRODUCT.md section 3 "Stock"): SKU resolution, the stock ledger,
+"""Stock arithmetic (docs/user-guide.md "Stock rules"): SKU resolution, the stock ledger,
 reserved/available levels and the quantity a listing should show.
 
 Every function here is synchronous and takes the caller's ``Session``; nothing commits. The
@@ -231,7 +231,7 @@ def _after_count(order: StockFacts, counted_at: datetime | None) -> bool:
 
 
 def apply_order_stock(session: Session, order: Order, now: datetime) -> int:
-    """Apply PRODUCT.md section 3 to one stored order; returns the net on-hand change made.
+    """Apply the stock rules (docs/user-guide.md) to one stored order; returns the net on-hand change made.
 
     Call after every insert or update of an order (its ``sku``/``kit`` frozen, ``status``
     current, ``id`` assigned). Idempotent: re-running it changes nothing.

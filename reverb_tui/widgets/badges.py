@@ -23,13 +23,13 @@ def type_label(channel_type: str) -> str:
 
 
 def logo_badge(channel_type: str) -> Text:
-    """The coloured glyph standing for the channel type (the seed's logo column)."""
+    """The coloured glyph standing for the channel type (the logo column)."""
     _label, glyph, colour = CHANNEL_TYPES.get(channel_type, ("", "?", STATUS_GREY))
     return Text(f" {glyph} ", style=f"bold #ffffff on {colour}")
 
 
 def status_text(enabled: bool) -> Text:
-    """The status switch as the seed shows it: Yes/blue enabled, No/grey disabled."""
+    """The status switch: Yes/blue enabled, No/grey disabled."""
     if enabled:
         return Text("● Yes", style=f"bold {STATUS_BLUE}")
     return Text("○ No", style=STATUS_GREY)

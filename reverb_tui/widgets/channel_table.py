@@ -1,4 +1,5 @@
-"""The table of sales channel integrations: the seed's four columns plus health columns.
+"""The table of sales channel integrations: logo, name, type and status,
+plus health columns.
 
 Rows are keyed by the channel id and refreshed in place: ``sync_rows`` removes rows that are
 gone, updates only the cells that changed and appends new rows, so the cursor stays put while

@@ -1,6 +1,6 @@
 """The integration's "Shipping mapping" section: marketplace → local shipping services.
 
-As the seed describes it: the existing mappings are listed, each with an X to delete it; a
+The existing mappings are listed, each with an X to delete it; a
 *Sales channel shipping service* drop-down (Reverb's ``shipping_method`` values with readable
 labels, plus any other value seen on this integration's orders) and a *local shipping service*
 drop-down; *Map field* adds the pair. Nothing is stored until *Save*, which applies every
@@ -305,7 +305,7 @@ class ShippingMappingSection(WorkerRouting, Vertical):
         self._show_list(focus_index=index)
 
     def map_field(self) -> None:
-        """The seed's "Map field": add the chosen pair to the pending changes."""
+        """The "Map field" button: add the chosen pair to the pending changes."""
         error = self.query_one("#shipping-mapping-error", FormError)
         error.clear()
         channel_select = self.query_one("#shipping-channel-service", Select)

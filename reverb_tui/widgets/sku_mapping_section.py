@@ -1,4 +1,5 @@
-"""The "SKU mapping" section of an integration (the seed's, PRODUCT.md section 1 item 7).
+"""The "SKU mapping" section of an integration (what a mapping does: docs/user-guide.md
+"Stock rules").
 
 It lists the integration's channel SKU → local SKU mappings (with their kit multiplier), each
 with an X to delete it; two searchable drop-downs (the sales channel SKU, from the downloaded

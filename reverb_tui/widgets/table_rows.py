@@ -1,4 +1,4 @@
-"""Refreshing a DataTable by row key (ARCHITECTURE.md "Lists that grow": never clear)."""
+"""Refreshing a DataTable by row key (CONTRIBUTING.md "Lists that grow": never clear)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """A masked token field with a "Check" toggle.
 
-The token is never shown in full, not even on request (PRODUCT.md section 3 Security: at most
-its last four characters). The toggle shows what is enough to check a paste instead: the
+The token is never shown in full, not even on request (at most its last four
+characters; docs/user-guide.md "Security"). The toggle shows what is enough to check a paste instead: the
 last four characters and the length, and a warning about spaces or line breaks pasted in.
 A stored token is never put in this field: forms that edit an integration start it empty
 ("empty keeps the stored token").

@@ -7,7 +7,7 @@ several statuses faster than a sync can see). A ``reverb-tui sync --watch --inte
 daemon is killed with SIGKILL at random points and started again; meanwhile a TUI with its
 own background sync runs on the same database in this process, with keys pressed now and
 then. Then the faults stop, one clean ``reverb-tui sync`` runs, and the test checks against
-the simulator's ground truth, computing every expected figure itself from PRODUCT.md §3:
+the simulator's ground truth, computing every expected figure itself from the stock rules of docs/user-guide.md:
 
 - every order stored exactly once, with its latest status;
 - local on-hand per SKU, and the stock every linked listing shows on each shop;
@@ -69,7 +69,7 @@ BUFFER = {"North": 0, "Harbour": 1}
 MAXIMUM: dict[str, int | None] = {"North": None, "Harbour": 6}
 KIT_SKU, KIT = "CHAOS-BUNDLE", 2  # Harbour sells one shared SKU as a 2-unit kit of this
 
-# PRODUCT.md §3, written out here independently of reverb_tui.sync.stock.
+# The stock rules (docs/user-guide.md), written out here independently of reverb_tui.sync.stock.
 PENDING = {"unpaid", "payment_pending", "pending_review", "partially_paid"}
 SALE = {"paid", "shipped", "picked_up", "received"}
 MULTI_UNIT_CONDITIONS = {"brand-new", "b-stock", "mint-with-inventory"}
@@ -396,7 +396,7 @@ class Activity(threading.Thread):
         self.counts["races"] += 1
 
 
-# -- the expected figures (PRODUCT.md §3) -------------------------------------------------------
+# -- the expected figures (docs/user-guide.md) -------------------------------------------------
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Shipping services screen (add, rename, change carrier, delete with its refusal) and the
-integration's Shipping mapping section (Map field, X, Save, Cancel, the seed's note)."""
+integration's Shipping mapping section (Map field, X, Save, Cancel, the note)."""
 
 from __future__ import annotations
 
@@ -231,7 +231,7 @@ async def test_map_field_then_save_persists_and_x_then_save_deletes(services) ->
         assert any("They apply to orders downloaded from now on" in n for n in notifications(app))
         text = " ".join(screen_text(app).split())
         assert "new: saved when you Save" not in text and "unsaved" not in text
-        # The order downloaded before the mapping keeps no service (the seed's promise).
+        # The order downloaded before the mapping keeps no service: mappings are frozen at download.
         with session_scope(services.engine) as s:
             assert s.exec(select(Order.shipping_service_id)).one() is None
 

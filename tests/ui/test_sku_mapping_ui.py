@@ -376,7 +376,7 @@ async def test_unlinked_view_counts_and_auto_link(services) -> None:
         assert "abc-1 → ABC-1" in report and "NEW-1 → NEW-1" in report
         assert "1 channel SKU matched no local SKU." in report
         assert app.sync_requests == [(ch.id, True)]
-        # Auto-link maps; it never links orders already downloaded (the seed's rule).
+        # Auto-link maps; it never links orders already downloaded (mappings are frozen at download).
         assert view.query_one("#unlinked-counts").render().plain == (
             "Unlinked: 2 listings, 2 orders"
         )

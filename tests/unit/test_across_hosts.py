@@ -1,4 +1,4 @@
-"""Exactly once across hosts (PRODUCT.md section 6), on SQLite and PostgreSQL.
+"""Exactly once across hosts (README "Team mode"), on SQLite and PostgreSQL.
 
 Each "host" is an engine of its own on the test's database (its own connections, as another
 process would have). The races are made deterministic: one host's transaction is held open

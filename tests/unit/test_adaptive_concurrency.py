@@ -1,5 +1,5 @@
 """Requests in flight follow the round trip (Little's law) and fall after a 429
-(PRODUCT.md §3 "Throughput at Reverb's limit"). A mock transport answers after a set delay and
+(docs/user-guide.md "Reverb's limits"). A mock transport answers after a set delay and
 records how many requests it holds at once."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``reverb-tui channels …`` in-process: the CLI contract of PRODUCT.md §5.
+"""``reverb-tui channels …`` in-process: the CLI contract of docs/cli.md.
 
 Exit codes 0/2/1, ``--json`` prints exactly one JSON document with the contract keys, errors
 are one line on stderr with no traceback, the token only from stdin or $REVERB_TOKEN.

@@ -1,5 +1,4 @@
-"""``reverb-tui db status | upgrade | copy --to | backup`` (PRODUCT.md section 5, "New
-commands"), from either backend to the other: output, JSON keys, exit codes, refusals."""
+"""``reverb-tui db status | upgrade | copy --to | backup`` (docs/cli.md), from either backend to the other: output, JSON keys, exit codes, refusals."""
 
 from __future__ import annotations
 

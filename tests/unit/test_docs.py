@@ -79,6 +79,59 @@ def test_documents_point_only_inside_the_repository(doc: Path) -> None:
         assert (doc.parent / target).exists(), target
 
 
+# Names of documents that live outside the repository, and the habit of citing them by
+# section number. The repository's text states its rules itself or points into docs/.
+OUTSIDE_REFERENCE = re.compile(
+    r"PRODUCT\.md|reverb-api\.md|ARCHITECTURE\.md|landscape\.md|ui-review|ops-review"
+    r"|TEAM-RULES|\bthe seed\b|\bseed's\b|\.\./shared|shared/|/work/|§\s*[0-9]",
+    re.IGNORECASE,
+)
+TEXT_SUFFIXES = {".py", ".md", ".toml", ".cfg", ".ini", ".txt", ".sh", ".service", ".timer", ".env"}
+
+
+def repository_text_files() -> list[Path]:
+    """Every text file a reader of the repository meets: code, tests, docs and build files."""
+    files = [ROOT / name for name in ("README.md", "CONTRIBUTING.md", "Makefile", "pyproject.toml")]
+    for folder in ("reverb_tui", "tests", "benchmarks", "scripts", "contrib", "docs", ".ci"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and (path.suffix in TEXT_SUFFIXES or folder in ("contrib", ".ci")):
+                files.append(path)
+    return [path for path in files if path.exists() and path != Path(__file__).resolve()]
+
+
+def test_the_text_checker_sees_the_repository_and_catches_a_reference() -> None:
+    names = {path.relative_to(ROOT).as_posix() for path in repository_text_files()}
+    assert {"reverb_tui/app.py", "docs/cli.md", "Makefile", ".ci/run", "tests/conftest.py"} <= names
+    for sample in ("see PRODUCT.md section 3", "the seed's wizard", "(reverb-api.md §2.6)"):
+        assert OUTSIDE_REFERENCE.search(sample), sample
+    for fine in ("--seed SEED", "the seeded faults", "a shared lock", "docs/user-guide.md"):
+        assert not OUTSIDE_REFERENCE.search(fine), fine
+
+
+def test_no_text_in_the_repository_points_outside_it() -> None:
+    found = []
+    for path in repository_text_files():
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if OUTSIDE_REFERENCE.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)
+
+
+def test_no_help_text_mentions_the_seed() -> None:
+    def walk(parser: argparse.ArgumentParser) -> list[str]:
+        texts = [parser.format_help()]
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for child in {id(c): c for c in action.choices.values()}.values():
+                    texts.extend(walk(child))
+        return texts
+
+    texts = walk(build_parser())
+    assert len(texts) > 40  # every command's help was rendered
+    for text in texts:
+        assert not OUTSIDE_REFERENCE.search(text), text
+
+
 def test_contributing_replaces_the_team_notes() -> None:
     assert not (ROOT / "docs" / "TEAM-RULES.md").exists()
     text = (ROOT / "CONTRIBUTING.md").read_text()

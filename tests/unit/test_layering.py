@@ -1,4 +1,4 @@
-"""Layering (ARCHITECTURE.md): reverb/, db/, sync/, services/ and views/ never import Textual.
+"""Layering (CONTRIBUTING.md "Conventions"): reverb/, db/, sync/, services/ and views/ never import Textual.
 Nor does ``reverb_tui.text_safety`` (the display sanitiser the CLI and the lower layers use),
 which imports no Rich either.
 

@@ -1,4 +1,4 @@
-"""Sync leases on the database's clock (PRODUCT.md section 6): a host whose own clock is
+"""Sync leases on the database's clock (README "Team mode"): a host whose own clock is
 minutes off neither takes a live lease nor keeps a dead one. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Order download semantics (PRODUCT.md section 3 "Orders" and "Reverb API manners")."""
+"""Order download semantics (docs/user-guide.md "How the sync works")."""
 
 from __future__ import annotations
 
@@ -491,7 +491,7 @@ async def test_periodic_run_with_nothing_new_makes_one_request(make_services) ->
     assert stale.listings_seen == 1 and len(fake.requests) - before == 2
 
 
-# -- storage that keeps up (PRODUCT.md §3 "Throughput at Reverb's limit") -----------------------
+# -- storage that keeps up (docs/user-guide.md "Reverb's limits") -------------------------------
 
 
 async def test_a_page_is_stored_with_a_handful_of_statements(svc, fake) -> None:

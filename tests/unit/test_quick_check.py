@@ -1,5 +1,5 @@
-"""A sale on one account corrects the others within seconds (PRODUCT.md §3 "Throughput at
-Reverb's limit"): the quick orders check between full syncs, the push of only what a new sale
+"""A sale on one account corrects the others within seconds (docs/user-guide.md
+"Reverb's limits"): the quick orders check between full syncs, the push of only what a new sale
 changed, and the watch loop's two rhythms. Against the loopback simulator."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The per-token rate limit: at most N requests in any one-second window (PRODUCT.md §3).
+"""The per-token rate limit: at most N requests in any one-second window (docs/user-guide.md).
 
 The limiter runs on a virtual clock: its ``asyncio.sleep`` is replaced by one that advances the
 fake clock, so a minute of rate-limited traffic takes milliseconds and every grant time is exact.
@@ -140,7 +140,7 @@ async def test_limiter_is_shared_per_token_and_follows_rate_changes() -> None:
     assert all("tok_one" not in k[0] for k in ratelimit._LIMITERS)
 
 
-# -- read and write budgets (PRODUCT.md §3 "Throughput at Reverb's limit") ---------------------
+# -- read and write budgets (docs/user-guide.md "Reverb's limits") ----------------------------
 
 
 def most_in_any(times: list[float], window: float) -> int:

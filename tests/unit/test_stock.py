@@ -1,4 +1,4 @@
-"""PRODUCT.md section 3 "Stock": each rule, against a real temp-file database."""
+"""The stock rules of docs/user-guide.md: each rule, against a real temp-file database."""
 
 from __future__ import annotations
 

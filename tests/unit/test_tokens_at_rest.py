@@ -1,4 +1,4 @@
-"""Tokens encrypted at rest (PRODUCT.md section 4), on SQLite and PostgreSQL: no token in the
+"""Tokens encrypted at rest (README "Storage and settings"), on SQLite and PostgreSQL: no token in the
 database's bytes or a dump, the key outside it, plain tokens encrypted on the first start,
 and a host without the key told how to provide it, changing nothing."""
 
