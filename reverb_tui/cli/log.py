@@ -41,9 +41,19 @@ def cmd_log(args: argparse.Namespace) -> int:
             f"{r['started_at']}  {r['channel']:<20} {r['kind']:<7} {r['status']:<8} {secs:>8}  "
             f"orders +{r['orders_new']} ~{r['orders_updated']}  listings {r['listings_seen']} "
             f"pushed {r['listings_pushed']} skipped {r['listings_skipped']} "
-            f"failed {r['listings_failed']}  {r['requests']} req"
+            f"failed {r['listings_failed']}  {r['requests']} req" + _not_stored(r)
         )
         for e in r["errors"]:
             item = f"{e['item']}: " if e["item"] else ""
             print(f"    ! {item}{e['message']}")
     return 0
+
+
+def _not_stored(run: dict) -> str:
+    """The records Reverb sent that could not be stored (each is one of the errors below)."""
+    parts = [
+        f"{n} {what}"
+        for n, what in ((run["orders_invalid"], "orders"), (run["listings_invalid"], "listings"))
+        if n
+    ]
+    return f"  not stored: {', '.join(parts)}" if parts else ""

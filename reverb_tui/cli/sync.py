@@ -131,7 +131,12 @@ def _print_summary(s, dry_run: bool) -> None:
         print(
             f"{s.channel}: {state}; orders {s.orders_new} new, {s.orders_updated} updated; "
             f"listings {s.listings_seen} seen, {s.listings_pushed} pushed, "
-            f"{s.listings_skipped} skipped, {s.listings_failed} failed."
+            f"{s.listings_skipped} skipped, {s.listings_failed} failed"
+            + (
+                f"; not stored: {s.orders_invalid} orders, {s.listings_invalid} listings."
+                if s.orders_invalid or s.listings_invalid
+                else "."
+            )
         )
     for e in s.errors:
         err(f"  {s.channel}: {e}")

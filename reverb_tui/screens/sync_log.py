@@ -149,6 +149,22 @@ def run_detail(run: dict[str, Any]) -> Group:
             f"{run['listings_skipped']} skipped, {run['listings_failed']} failed"
         ),
     ]
+    invalid = [
+        f"{n} {what}{'' if n == 1 else 's'}"
+        for n, what in (
+            (run.get("orders_invalid", 0), "order"),
+            (run.get("listings_invalid", 0), "listing"),
+        )
+        if n
+    ]
+    if invalid:
+        lines.append(
+            Text(
+                f"Not stored: {' and '.join(invalid)} Reverb sent could not be read; "
+                "each is named below with the reason.",
+                style="#e5484d",
+            )
+        )
     errors = run["errors"]
     if not errors:
         lines.append(Text("No errors.", style="dim"))

@@ -37,7 +37,7 @@ from ..errors import AppError, UserError
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError
 from ..reverb.ratelimit import MIN_PER_MINUTE, Kind
 from .lease import Lease, new_holder
-from .orders import OrderDownloader, WalkProgress, WalkStopped
+from .orders import OrderDownloader, Skipped, WalkProgress, WalkStopped
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -76,6 +76,9 @@ class ChannelSummary:
     listings_skipped: int = 0
     listings_failed: int = 0
     errors: list[str] = field(default_factory=list)
+    # Records Reverb sent that could not be stored; each is one of ``errors`` too, named.
+    orders_invalid: int = 0
+    listings_invalid: int = 0
     completed: bool = False
     status: RunStatus = RunStatus.OK
     requests: int = 0
@@ -493,12 +496,17 @@ class SyncService:
             job.orders_ok = False
             await self._fail(job, "orders", exc)
             return
+        finally:
+            # Each order that could not be stored, by itself (pages stored before a failure
+            # count too).
+            skipped = downloader.result.skipped
+            job.summary.orders_invalid += len(skipped)
+            for sk in skipped:
+                await asyncio.to_thread(self._record_error, job, sk.item, sk.reason)
         job.summary.orders_new += result.new
         job.summary.orders_updated += result.updated
         job.skus |= result.skus
         job.downloaded = True
-        for e in result.errors:
-            await asyncio.to_thread(self._record_error, job, "order", e)
 
     def _listings_stale(self, channel_id: int) -> bool:
         """Never read, or not read for LISTINGS_MAX_AGE."""
@@ -537,13 +545,20 @@ class SyncService:
     async def _read_listings(self, job: _Job, on_progress: ProgressCallback | None) -> int:
         from .push import sync_listings
 
-        seen = await sync_listings(
-            job.client,
-            self.engine,
-            job.channel_id,
-            on_progress=self._progress(job.channel, SyncPhase.LISTINGS, on_progress),
-            clock=self.clock,
-        )
+        invalid: list[Skipped] = []
+        try:
+            seen = await sync_listings(
+                job.client,
+                self.engine,
+                job.channel_id,
+                on_progress=self._progress(job.channel, SyncPhase.LISTINGS, on_progress),
+                on_invalid=invalid.append,
+                clock=self.clock,
+            )
+        finally:
+            job.summary.listings_invalid += len(invalid)
+            for sk in invalid:
+                await asyncio.to_thread(self._record_error, job, sk.item, sk.reason)
         job.summary.listings_seen = seen
         return seen
 
@@ -697,6 +712,7 @@ class SyncService:
                 run.orders_new, run.orders_updated = s.orders_new, s.orders_updated
                 run.listings_seen, run.listings_pushed = s.listings_seen, s.listings_pushed
                 run.listings_skipped, run.listings_failed = s.listings_skipped, s.listings_failed
+                run.orders_invalid, run.listings_invalid = s.orders_invalid, s.listings_invalid
                 run.message = s.errors[0] if s.errors else None
                 sess.add(run)
             ch = sess.get(Channel, job.channel_id)
