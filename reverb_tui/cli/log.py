@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from .common import json_flag, print_json, services
+from .common import err, json_flag, print_json, services
+
+HUMAN_LIMIT = 20  # runs shown without --limit and without --json
 
 
 def register(sub, parent: argparse.ArgumentParser) -> None:
@@ -16,7 +18,11 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--channel", metavar="NAME", default=None, help="only this integration")
     p.add_argument(
-        "--limit", type=int, default=20, metavar="N", help="at most N runs (default 20; 0 = all)"
+        "--limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="at most N runs (0 = all; default: all with --json, the newest 20 otherwise)",
     )
     json_flag(p)
     p.set_defaults(handler=cmd_log)
@@ -25,16 +31,21 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
 def cmd_log(args: argparse.Namespace) -> int:
     from ..errors import UserError
 
-    if args.limit < 0:
+    if args.limit is not None and args.limit < 0:
         raise UserError("The limit must be 0 (all) or more.")
+    # A JSON list holds every match unless a limit is asked for (scripts must never miss a
+    # run silently); the human listing keeps to a screenful.
+    limit = args.limit if args.limit is not None else (0 if args.json else HUMAN_LIMIT)
     svc = services(args)
-    runs = svc.sync_log.runs(args.channel, limit=args.limit)
+    runs = svc.sync_log.runs(args.channel, limit=limit)
     if args.json:
         print_json(runs)
         return 0
     if not runs:
         print("The sync log is empty.")
         return 0
+    if limit and len(runs) == limit:
+        err(f"(the newest {limit} runs; --limit 0 shows all)")
     for r in runs:
         secs = f"{r['seconds']:.1f}s" if r["seconds"] is not None else "running"
         print(
