@@ -37,6 +37,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     # run silently); the human listing keeps to a screenful.
     limit = args.limit if args.limit is not None else (0 if args.json else HUMAN_LIMIT)
     svc = services(args)
+    _close_abandoned(svc)
     runs = svc.sync_log.runs(args.channel, limit=limit)
     if args.json:
         print_json(runs)
@@ -68,3 +69,15 @@ def _not_stored(run: dict) -> str:
         if n
     ]
     return f"  not stored: {', '.join(parts)}" if parts else ""
+
+
+def _close_abandoned(svc) -> None:
+    """Runs a killed process left "running" are shown (and stored) as interrupted."""
+    from sqlalchemy.exc import OperationalError
+
+    from ..sync.service import close_abandoned_runs
+
+    try:
+        close_abandoned_runs(svc.engine, svc.clock())
+    except OperationalError:
+        pass  # a read-only or busy database: the listing still shows what is stored

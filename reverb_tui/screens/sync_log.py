@@ -37,12 +37,13 @@ REFRESH_SECONDS = 3.0
 # The newest runs shown (the whole log is `reverb-tui log --limit 0`).
 LOG_LIMIT = 300
 ALL = 0  # the filter's "All integrations" value (channel ids start at 1)
-RETRYABLE = frozenset({"failed", "partial"})
+RETRYABLE = frozenset({"failed", "partial", "interrupted"})
 
 STATUS_STYLES = {
     "ok": "bold #46a758",
     "partial": "bold #f5a623",
     "failed": "bold #e5484d",
+    "interrupted": "bold #f5a623",
     "running": "bold #3d8ee8",
 }
 

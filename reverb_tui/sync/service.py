@@ -157,6 +157,7 @@ class _Job:
     lowered: dict[Kind, int] = field(default_factory=dict)  # budgets a 429 lowered
     skus: set[str] = field(default_factory=set)  # local SKUs the downloaded orders moved
     downloaded: bool = False  # the order download completed
+    interrupted: bool = False  # a stop (or cancellation) came before the run finished
 
     @property
     def channel_id(self) -> int:
@@ -229,6 +230,58 @@ def eventful(summary: ChannelSummary) -> bool:
     )
 
 
+ABANDONED = (
+    "The process running this sync stopped before it finished (killed, or its machine went "
+    "down); what it stored is kept and the next run picks up from there."
+)
+
+
+def close_abandoned_runs(engine: Engine, now: datetime) -> int:
+    """Close as "interrupted" the runs left "running" by a process that is gone: one on this
+    host whose pid no longer exists, or any whose integration's lease it no longer holds
+    (a live run holds it until its row is closed) or let expire (its heartbeat stopped).
+    Returns how many were closed."""
+    from ..db.types import db_now
+    from .lease import holder_is_dead
+
+    closed = 0
+    with session_scope(engine) as s:
+        running = s.exec(
+            select(
+                SyncRun,
+                Channel.lease_holder,
+                func.coalesce(col(Channel.lease_expires_at) < db_now(), False),
+            )
+            .join(Channel, col(Channel.id) == SyncRun.channel_id)
+            .where(col(SyncRun.status) == RunStatus.RUNNING)
+        ).all()
+        for run, lease_holder, expired in running:
+            gone = (
+                run.holder is None
+                or lease_holder != run.holder
+                or bool(expired)
+                or holder_is_dead(run.holder)
+            )
+            if not gone:
+                continue
+            run.status = RunStatus.INTERRUPTED
+            run.message = run.message or ABANDONED
+            s.add(run)
+            s.add(
+                SyncError(
+                    run_id=row_id(run),
+                    channel_id=run.channel_id,
+                    item=None,
+                    message=ABANDONED,
+                    created_at=now,
+                )
+            )
+            closed += 1
+    if closed:
+        log.warning("closed %d sync run(s) left running by a process that is gone", closed)
+    return closed
+
+
 class SyncService:
     def __init__(
         self, engine: Engine, client_factory: ClientFactory, clock: Clock = utcnow
@@ -288,6 +341,7 @@ class SyncService:
         ids (those of them that are enabled are synced), or None for every enabled one.
         """
         kind = RunKind(kind)
+        await asyncio.to_thread(close_abandoned_runs, self.engine, self.clock())
         selected = await asyncio.to_thread(
             self._channels, channels if isinstance(channels, str) else None
         )
@@ -309,6 +363,7 @@ class SyncService:
             if isinstance(started, ChannelSummary):
                 summaries.append(started)
             else:
+                started.client.stop = stop  # a back-off wait ends when a stop is asked for
                 jobs.append(started)
                 summaries.append(started.summary)
         try:
@@ -338,7 +393,14 @@ class SyncService:
                         if not j.fatal
                     )
                 )
+        except asyncio.CancelledError:
+            for j in jobs:
+                j.interrupted = True
+            raise
         finally:
+            if stop is not None and stop.is_set():
+                for j in jobs:
+                    j.interrupted = True
             reads = [j.listings for j in jobs if j.listings is not None]
             for task in reads:
                 task.cancel()  # a no-op when it finished; stops it when its channel failed
@@ -651,7 +713,9 @@ class SyncService:
         s.seconds = round(time.monotonic() - job.started, 3)
         s.completed = job.orders_ok and not job.fatal
         s.status = (
-            RunStatus.OK
+            RunStatus.INTERRUPTED
+            if job.interrupted and not s.completed
+            else RunStatus.OK
             if s.completed and not s.errors
             else RunStatus.PARTIAL
             if s.completed
