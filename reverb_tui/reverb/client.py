@@ -58,6 +58,13 @@ PER_PAGE = 50
 ClientFactory = Callable[[str, str, float], "ReverbClient"]
 
 
+# The way out when Reverb cannot be reached (nothing was changed on either side).
+REACH_HINT = (
+    "check the network connection and the integration's site address "
+    "(reverb-tui channels list), then try again."
+)
+
+
 @dataclass
 class RetryPolicy:
     max_attempts: int = 6
@@ -309,11 +316,13 @@ class ReverbClient:
                 )
             except httpx.ConnectTimeout:
                 raise NetworkError(
-                    f"Cannot reach Reverb at {self.host}: the connection timed out.", sent=False
+                    f"Cannot reach Reverb at {self.host}: the connection timed out; {REACH_HINT}",
+                    sent=False,
                 ) from None
             except httpx.ConnectError:
                 raise NetworkError(
-                    f"Cannot reach Reverb at {self.host}: connection refused or host not found.",
+                    f"Cannot reach Reverb at {self.host}: connection refused or host not found; "
+                    + REACH_HINT,
                     sent=False,
                 ) from None
             except httpx.TimeoutException:

@@ -33,7 +33,7 @@ from ..db.models import (
 )
 from ..db.queries import channel_by_ref, mark_needs_reauth, remember_budget
 from ..domain import RunKind, RunStatus, SyncPhase
-from ..errors import AppError, UserError
+from ..errors import AppError, UserError, storage_fault
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError
 from ..reverb.ratelimit import MIN_PER_MINUTE, Kind
 from .lease import Lease, new_holder
@@ -228,6 +228,19 @@ def eventful(summary: ChannelSummary) -> bool:
         or summary.errors
         or summary.status not in (RunStatus.OK,)
     )
+
+
+def describe_fault(exc: BaseException) -> str:
+    """What the sync log, the summary and the daemon's log say of a failure: the error's own
+    sentence, a storage fault's sentence with its way out, else (a bug) its type and text."""
+    if isinstance(exc, AppError):
+        return exc.message
+    fault = storage_fault(exc)
+    if fault is not None:
+        return fault.message
+    # A driver's error behind SQLAlchemy's: its own first line, not the wrapper's link.
+    words = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"unexpected {type(exc).__name__}: {words[0] if words else ''}".rstrip(": ")
 
 
 ABANDONED = (
@@ -490,6 +503,17 @@ class SyncService:
 
     def _record_error(self, job: _Job, item: str | None, message: str) -> None:
         job.summary.errors.append(f"{item}: {message}" if item else message)
+        try:
+            self._store_error(job, item, message)
+        except Exception as exc:
+            fault = storage_fault(exc)
+            if fault is None:
+                raise
+            # A full or locked database cannot take the line either: the summary, the CLI
+            # and the daemon's log still say it.
+            log.error("%s: could not write to the sync log: %s", job.channel.name, fault.message)
+
+    def _store_error(self, job: _Job, item: str | None, message: str) -> None:
         with session_scope(self.engine) as s:
             s.add(
                 SyncError(
@@ -502,9 +526,7 @@ class SyncService:
             )
 
     async def _fail(self, job: _Job, item: str | None, exc: BaseException) -> None:
-        message = (
-            exc.message if isinstance(exc, AppError) else f"unexpected {type(exc).__name__}: {exc}"
-        )
+        message = describe_fault(exc)
         if isinstance(exc, AuthError | ForbiddenError):
             job.fatal = True
             await asyncio.to_thread(self._mark_reauth, job.channel_id, message)
@@ -553,8 +575,9 @@ class SyncService:
             job.orders_ok = False
             await self._fail(job, "orders", exc)
             return
-        except Exception as exc:  # a bug: record it, keep the other channels going
-            log.exception("order download of %s failed", ch.name)
+        except Exception as exc:  # a storage fault or a bug: record it, keep the others going
+            if storage_fault(exc) is None:
+                log.exception("order download of %s failed", ch.name)
             job.orders_ok = False
             await self._fail(job, "orders", exc)
             return
@@ -694,7 +717,8 @@ class SyncService:
             job.fatal = True
             return
         except Exception as exc:
-            log.exception("stock push of %s failed", ch.name)
+            if storage_fault(exc) is None:
+                log.exception("stock push of %s failed", ch.name)
             await self._fail(job, "listings", exc)
             job.fatal = True
             return
@@ -724,10 +748,26 @@ class SyncService:
         try:
             await job.client.aclose()
         finally:
-            await asyncio.to_thread(self._close_run, job, kind)
-            if job.lowered:
-                await asyncio.to_thread(self._remember_budget, job)
-            await job.lease.release()
+            try:
+                await asyncio.to_thread(self._close_run, job, kind)
+                if job.lowered:
+                    await asyncio.to_thread(self._remember_budget, job)
+            except Exception as exc:
+                # The run's row cannot be closed (disk full, say): it is closed as
+                # interrupted by a later run; the lease must still go.
+                fault = storage_fault(exc)
+                log.error(
+                    "%s: could not close the run in the sync log: %s",
+                    s.channel,
+                    fault.message if fault is not None else describe_fault(exc),
+                )
+                if s.completed:
+                    s.errors.append(fault.message if fault is not None else describe_fault(exc))
+            finally:
+                try:
+                    await job.lease.release()
+                except Exception as exc:  # it expires by itself (its renewal is stopped)
+                    log.error("%s: could not release the sync lease: %s", s.channel, exc)
         log.info(
             "%s %s: %s in %.1fs; orders %d new %d updated; listings %d seen %d pushed "
             "%d skipped %d failed; %d requests%s",
@@ -873,4 +913,12 @@ class SyncService:
             return await self.run(kind, channels, **kw)
         except AppError as exc:
             log.error("sync failed: %s", exc.message)
+            return []
+        except Exception as exc:
+            # A full disk or a database held locked: one sentence, and the loop goes on; the
+            # next run after the cause is gone completes (nothing half-written was kept).
+            fault = storage_fault(exc)
+            if fault is None:
+                raise
+            log.error("sync failed: %s", fault.message)
             return []
