@@ -34,7 +34,7 @@ from textual.signal import Signal
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from .errors import AppError
+from .errors import AppError, storage_fault
 from .messages import (
     ChangeKind,
     ChannelAdded,
@@ -90,6 +90,9 @@ def describe_failure(error: BaseException | None) -> str:
     """One sentence for a failed worker; a bug's redacted traceback goes to a file."""
     if isinstance(error, AppError):
         return error.message
+    fault = storage_fault(error)  # disk full, database locked or read-only: and the way out
+    if fault is not None:
+        return fault.message
     name = type(error).__name__ if error is not None else "error"
     where = _save_traceback(error)
     return f"An unexpected {name} occurred" + (

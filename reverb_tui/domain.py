@@ -83,6 +83,9 @@ class RunStatus(StrEnum):
     OK = "ok"
     PARTIAL = "partial"  # completed, with item errors
     FAILED = "failed"
+    # Stopped before it finished: SIGTERM, Ctrl-C or quitting, or its process died (closed
+    # by the next run that sees it abandoned). What it stored is kept.
+    INTERRUPTED = "interrupted"
     SKIPPED = "skipped"  # not started: the integration needs reauthorising
     BUSY = "busy"  # not started: another sync of the integration holds the lease
 

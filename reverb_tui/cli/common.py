@@ -118,7 +118,7 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
 
 
 def _run(handler: Handler, args: argparse.Namespace) -> int:
-    from ..errors import AppError
+    from ..errors import AppError, storage_fault
 
     try:
         return handler(args)
@@ -131,7 +131,13 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
         return 130
     except BrokenPipeError:
         return 1
-    except Exception as exc:  # a bug: say so in one sentence, keep the details in a file
+    except Exception as exc:
+        # A fault of the disk or the database (full, locked, read-only…): the problem and the
+        # way out, exit 1. Anything else is a bug: one sentence, the details in a file.
+        fault = storage_fault(exc)
+        if fault is not None:
+            err("Error: " + fault.message)
+            return fault.exit_code
         where = _save_traceback()
         err(
             f"Error: an unexpected {type(exc).__name__} occurred"

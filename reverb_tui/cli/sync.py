@@ -7,6 +7,10 @@ import argparse
 from ..domain import PlanAction, RunKind, RunStatus
 from .common import err, json_flag, print_json, services
 
+# After SIGTERM or SIGINT, how long a run may take to reach a clean stop before it is
+# cancelled (the daemon must be gone within 2 s, back-off waits included).
+STOP_GRACE = 1.2
+
 
 def register(sub, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
@@ -113,6 +117,7 @@ def _print_summary(s, dry_run: bool) -> None:
         RunStatus.OK: "ok",
         RunStatus.PARTIAL: "done with item errors",
         RunStatus.FAILED: "FAILED",
+        RunStatus.INTERRUPTED: "interrupted (stopped before it finished)",
     }.get(s.status, s.status)
     if dry_run:
         print(
@@ -131,7 +136,12 @@ def _print_summary(s, dry_run: bool) -> None:
         print(
             f"{s.channel}: {state}; orders {s.orders_new} new, {s.orders_updated} updated; "
             f"listings {s.listings_seen} seen, {s.listings_pushed} pushed, "
-            f"{s.listings_skipped} skipped, {s.listings_failed} failed."
+            f"{s.listings_skipped} skipped, {s.listings_failed} failed"
+            + (
+                f"; not stored: {s.orders_invalid} orders, {s.listings_invalid} listings."
+                if s.orders_invalid or s.listings_invalid
+                else "."
+            )
         )
     for e in s.errors:
         err(f"  {s.channel}: {e}")
@@ -146,7 +156,7 @@ def log_failures(summaries, _request=None) -> None:
     for s in summaries:
         errors = f"{len(s.errors)} error{'' if len(s.errors) == 1 else 's'}"
         first = f"; first: {s.errors[0]}" if s.errors else ""
-        if s.status == RunStatus.FAILED:
+        if s.status in (RunStatus.FAILED, RunStatus.INTERRUPTED):
             log.error("%s: sync failed (%s%s)", s.channel, errors, first)
         elif s.status == RunStatus.PARTIAL:
             log.warning("%s: sync done with item errors (%s%s)", s.channel, errors, first)
@@ -169,15 +179,30 @@ async def _watch(args: argparse.Namespace) -> int:
     svc = services(args)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    watching = asyncio.create_task(
+        svc.sync.watch(interval=args.interval, stop=stop, on_run=log_failures)
+    )
+
+    def on_signal() -> None:
+        if stop.is_set():
+            return
+        stop.set()  # a run stops between pages, and any back-off wait ends now
+        # Whatever still waits (another request queued behind a 429 pause) is cancelled: the
+        # run is closed as interrupted and the daemon is gone well within 2 s.
+        loop.call_later(STOP_GRACE, watching.cancel)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     log.info(
         "sync daemon started (%s); stop with Ctrl-C or SIGTERM; log file: %s",
         f"every {args.interval}s" if args.interval else "each integration on its interval",
         log_file or "none",
     )
     try:
-        await svc.sync.watch(interval=args.interval, stop=stop, on_run=log_failures)
+        await watching
+    except asyncio.CancelledError:
+        if not stop.is_set():
+            raise
     finally:
         svc.close()
     log.info("sync daemon stopped")

@@ -9,12 +9,19 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlmodel import Session
 
-from ..errors import StorageError
+from ..errors import (
+    BUSY_TIMEOUT_SECONDS,
+    DISK_FULL,
+    NEWER_SCHEMA,
+    READ_ONLY,
+    StorageError,
+    storage_fault,
+)
 
-BUSY_TIMEOUT_MS = 15_000
+BUSY_TIMEOUT_MS = BUSY_TIMEOUT_SECONDS * 1000
 
 
 # PostgreSQL URLs without a driver name mean psycopg 3, the driver the `postgres` extra
@@ -62,10 +69,10 @@ def _prepare_sqlite_file(path: Path) -> None:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
             os.chmod(path, 0o600)
-    except PermissionError as exc:
-        raise StorageError(f"Cannot write the database at {path}: permission denied.") from exc
-    except OSError as exc:
-        raise StorageError(f"Cannot create the database at {path}: {exc.strerror}.") from exc
+    except OSError as exc:  # read-only, full, permission denied: the problem and the way out
+        raise storage_fault(exc, str(path)) or StorageError(
+            f"Cannot create the database at {path}: {exc.strerror}; choose another place with --db."
+        ) from exc
 
 
 def _check_sqlite_is_ours(conn, where: str) -> None:
@@ -144,17 +151,42 @@ def make_engine(target: str, *, migrate: bool = True) -> Engine:
     except StorageError:
         engine.dispose()
         raise
-    except DatabaseError as exc:
+    except (DatabaseError, OSError) as exc:
         engine.dispose()
+        fault = storage_fault(exc, where)
+        if path is not None and _read_only(path):
+            # SQLite says "unable to open database file" of a read-only file, folder or mount.
+            fault = StorageError(READ_ONLY.format(at=f" at {where}"))
+        elif path is not None and fault is not None and _disk_full(path):
+            # ... and "disk I/O error" when its shared-memory index finds no room.
+            fault = StorageError(DISK_FULL.format(at=f" at {where}"))
+        if fault is not None:  # disk full, locked, not SQLite, read-only: problem and way out
+            raise fault from exc
+        if not isinstance(exc, DatabaseError):
+            raise
         msg = str(getattr(exc, "orig", exc))
-        if "not a database" in msg or "file is encrypted" in msg:
-            raise StorageError(f"{where} is not a reverb-tui database (not SQLite).") from exc
-        if isinstance(exc, OperationalError) and "readonly" in msg:
-            raise StorageError(f"Cannot write the database at {where}: it is read-only.") from exc
         # PostgreSQL's messages run over several lines (DETAIL, HINT): the first one says it.
         first = msg.strip().splitlines()[0].rstrip(".") if msg.strip() else type(exc).__name__
         raise StorageError(f"Cannot open the database at {where}: {first}.") from exc
     return engine
+
+
+def _read_only(path: Path) -> bool:
+    """Can this process not write the database file or its folder (a read-only mount, an
+    immutable file, permissions)? The WAL and its index live beside the file."""
+    try:
+        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+            return True
+        return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+    except OSError:
+        return False
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 def _migrate(engine: Engine, where: str) -> None:
@@ -164,11 +196,9 @@ def _migrate(engine: Engine, where: str) -> None:
 
     try:
         upgrade(engine)
-    except CommandError as exc:  # a revision this code does not know
+    except CommandError as exc:  # a revision this code does not know: refused, untouched
         raise StorageError(
-            f"{where} is not a reverb-tui database this version can use: its schema revision "
-            f"{current_revision(engine)!r} is unknown (a newer reverb-tui or another program "
-            "made it)."
+            NEWER_SCHEMA.format(where=where, revision=current_revision(engine))
         ) from exc
 
 

@@ -306,6 +306,9 @@ class SyncRun(SQLModel, table=True):
     listings_pushed: int = 0
     listings_skipped: int = 0
     listings_failed: int = 0
+    # Records Reverb sent that could not be stored (each is also one of the run's errors).
+    orders_invalid: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    listings_invalid: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     message: str | None = Field(default=None, sa_column=Column(Text))
 
 

@@ -12,7 +12,7 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -34,6 +34,7 @@ from .errors import (
     RefusedError,
     ReverbError,
     ServerError,
+    StopRequested,
     ValidationError,
     describe_body,
 )
@@ -55,6 +56,13 @@ PER_PAGE = 50
 # Builds the client of one integration from its API URL, token and rate limit (requests per
 # second). The services take one, so the tests and the demo can route HTTP elsewhere.
 ClientFactory = Callable[[str, str, float], "ReverbClient"]
+
+
+# The way out when Reverb cannot be reached (nothing was changed on either side).
+REACH_HINT = (
+    "check the network connection and the integration's site address "
+    "(reverb-tui channels list), then try again."
+)
 
 
 @dataclass
@@ -105,6 +113,9 @@ class ReverbClient:
         self.on_budget_lowered: Callable[[Kind, int], object] | None = None
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
+        # Set by the sync that owns this client: a back-off wait (a 429's Retry-After can be
+        # 30 s or more) ends as soon as it is set, so a daemon told to stop stops at once.
+        self.stop: asyncio.Event | None = None
         self.requests = 0  # every HTTP attempt made, retries included
         self.retries = 0
         self._http = httpx.AsyncClient(
@@ -231,7 +242,43 @@ class ReverbClient:
                     self._limiter_now().pause(delay, kind_of(method))
                 waited += delay
                 self.retries += 1
-                await self._sleep(delay)
+                await self._back_off(delay)
+
+    async def _unless_stopped(self, waiting: Coroutine[Any, Any, float]) -> float:
+        """``await waiting`` (the rate limiter's grant, which waits out a 429's pause for every
+        request of its kind), or raise ``StopRequested`` as soon as a stop is asked for."""
+        stop = self.stop
+        if stop is None:
+            return await waiting
+        if stop.is_set():
+            waiting.close()
+            raise StopRequested("The sync was stopped before this request was sent.")
+        task = asyncio.ensure_future(waiting)
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait((task, stopped), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        if task.done() and not task.cancelled():
+            return task.result()
+        raise StopRequested("The sync was stopped while waiting out Reverb's back-off.")
+
+    async def _back_off(self, delay: float) -> None:
+        """Wait ``delay`` seconds before the next attempt, or raise ``StopRequested`` the
+        moment a stop is asked for."""
+        stop = self.stop
+        if stop is None:
+            await self._sleep(delay)
+            return
+        if not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            except TimeoutError:
+                return
+        raise StopRequested("The sync was stopped while waiting out Reverb's back-off.")
 
     @staticmethod
     def _should_retry(exc: ReverbError, idempotent: bool) -> bool:
@@ -256,7 +303,7 @@ class ReverbClient:
         async with pace.gate:
             # The rate-limit grant is taken only once a slot is free: a grant taken earlier and
             # then held while waiting for a slot would go out bunched with later grants.
-            granted = await limiter.acquire(kind)
+            granted = await self._unless_stopped(limiter.acquire(kind))
             self.requests += 1
             sent = time.monotonic()
             try:
@@ -269,11 +316,13 @@ class ReverbClient:
                 )
             except httpx.ConnectTimeout:
                 raise NetworkError(
-                    f"Cannot reach Reverb at {self.host}: the connection timed out.", sent=False
+                    f"Cannot reach Reverb at {self.host}: the connection timed out; {REACH_HINT}",
+                    sent=False,
                 ) from None
             except httpx.ConnectError:
                 raise NetworkError(
-                    f"Cannot reach Reverb at {self.host}: connection refused or host not found.",
+                    f"Cannot reach Reverb at {self.host}: connection refused or host not found; "
+                    + REACH_HINT,
                     sent=False,
                 ) from None
             except httpx.TimeoutException:

@@ -72,6 +72,11 @@ class NetworkError(ReverbError):
         self.sent = sent
 
 
+class StopRequested(ReverbError):
+    """A stop (SIGTERM, Ctrl-C, quitting the TUI) came while waiting out Reverb's back-off:
+    the request is given up at once instead of after the wait."""
+
+
 class BadResponseError(ReverbError):
     """A response that is not the JSON we expect. Retryable on reads (a truncated body)."""
 

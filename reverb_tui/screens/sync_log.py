@@ -37,12 +37,13 @@ REFRESH_SECONDS = 3.0
 # The newest runs shown (the whole log is `reverb-tui log --limit 0`).
 LOG_LIMIT = 300
 ALL = 0  # the filter's "All integrations" value (channel ids start at 1)
-RETRYABLE = frozenset({"failed", "partial"})
+RETRYABLE = frozenset({"failed", "partial", "interrupted"})
 
 STATUS_STYLES = {
     "ok": "bold #46a758",
     "partial": "bold #f5a623",
     "failed": "bold #e5484d",
+    "interrupted": "bold #f5a623",
     "running": "bold #3d8ee8",
 }
 
@@ -149,6 +150,22 @@ def run_detail(run: dict[str, Any]) -> Group:
             f"{run['listings_skipped']} skipped, {run['listings_failed']} failed"
         ),
     ]
+    invalid = [
+        f"{n} {what}{'' if n == 1 else 's'}"
+        for n, what in (
+            (run.get("orders_invalid", 0), "order"),
+            (run.get("listings_invalid", 0), "listing"),
+        )
+        if n
+    ]
+    if invalid:
+        lines.append(
+            Text(
+                f"Not stored: {' and '.join(invalid)} Reverb sent could not be read; "
+                "each is named below with the reason.",
+                style="#e5484d",
+            )
+        )
     errors = run["errors"]
     if not errors:
         lines.append(Text("No errors.", style="dim"))

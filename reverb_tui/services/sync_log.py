@@ -72,6 +72,8 @@ class SyncLog:
                         "listings_pushed": run.listings_pushed,
                         "listings_skipped": run.listings_skipped,
                         "listings_failed": run.listings_failed,
+                        "orders_invalid": run.orders_invalid,
+                        "listings_invalid": run.listings_invalid,
                         "errors": errors.get(run.id, []) if run.id is not None else [],
                     }
                 )

@@ -52,7 +52,8 @@ class OrdersResult:
     pages: int = 0
     walks: int = 0
     seen: int = 0
-    errors: list[str] = field(default_factory=list)
+    # Orders that could not be stored, once each however often a walk saw them.
+    skipped: list[Skipped] = field(default_factory=list)
     cursor: datetime | None = None
     complete: bool = False
     # Local SKUs (folded) whose stock the stored orders may have moved: new orders, and
@@ -102,13 +103,59 @@ def _currency(*moneys: Any) -> str | None:
     return None
 
 
-def parse_order(raw: Any) -> dict[str, Any] | None:
-    """The stored fields of one order object; None when it has no order number."""
+@dataclass(frozen=True)
+class Skipped:
+    """A record Reverb sent that could not be stored: which one, and why (one sentence)."""
+
+    item: str  # "order <uuid>", "order #<number>", "listing <id>", or where it was on its page
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.reason}"
+
+
+# Money fields an order may carry: when one is present, it must read as an amount.
+_MONEY_FIELDS = (("total", "total"), ("amount_product", "price"), ("shipping", "shipping"))
+
+
+def preview(value: Any, limit: int = 40) -> str:
+    out = repr(value)
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def order_label(raw: Any, position: int, page: int | None = None) -> str:
+    """How the log names an order: its uuid, else its number, else its place on the page."""
+    if isinstance(raw, dict):
+        uuid = text(raw.get("uuid"))
+        if uuid:
+            return f"order {uuid}"
+        number = text(raw.get("order_number"))
+        if number:
+            return f"order #{number}"
+    where = f"page {page}" if page is not None else "its page"
+    return f"order at position {position} of {where} (no uuid or order number)"
+
+
+def order_problem(raw: Any) -> str | None:
+    """Why this order object cannot be stored, as a sentence; None when it can."""
     if not isinstance(raw, dict):
+        return f"Reverb sent {preview(raw)} where an order was expected; it was not stored."
+    if text(raw.get("order_number")) is None:
+        return "It has no order number, so it was not stored."
+    for key, label in _MONEY_FIELDS:
+        value = raw.get(key)
+        if value is not None and _cents(value) is None:
+            return f"Its {label} {preview(value)} is not an amount of money; it was not stored."
+    return None
+
+
+def parse_order(raw: Any) -> dict[str, Any] | None:
+    """The stored fields of one order object; None when it cannot be stored (see
+    ``order_problem`` for why)."""
+    if not isinstance(raw, dict) or order_problem(raw) is not None:
         return None
     number = text(raw.get("order_number"))
-    if number is None:
-        return None
+    assert number is not None  # order_problem checked it
     buyer = text(raw.get("buyer_name")) or " ".join(
         p for p in (text(raw.get("buyer_first_name")), text(raw.get("buyer_last_name"))) if p
     )
@@ -153,8 +200,10 @@ def store_orders(
     raws: list[Any],
     now: datetime,
     skus: set[str] | None = None,
-) -> tuple[int, int, list[str]]:
-    """Upsert one page of orders in one transaction. Returns (new, updated, item errors).
+    page: int | None = None,
+) -> tuple[int, int, list[Skipped]]:
+    """Upsert one page of orders in one transaction. Returns (new, updated, the orders that
+    could not be stored).
 
     Safe to call again with the same page (a retry or an overlap): an order already stored is
     updated only when Reverb's copy is not older than ours. Local SKU, kit and shipping
@@ -165,11 +214,14 @@ def store_orders(
     from .stock import SkuResolver, apply_stock_bulk
 
     parsed: list[dict[str, Any]] = []
-    errors: list[str] = []
-    for raw in raws:
-        data = parse_order(raw)
+    errors: list[Skipped] = []
+    for position, raw in enumerate(raws, 1):
+        problem = order_problem(raw)
+        data = None if problem is not None else parse_order(raw)
         if data is None:
-            errors.append("An order without an order number was skipped.")
+            # Each one by itself, named, so the seller can look it up on Reverb.
+            label = order_label(raw, position, page)
+            errors.append(Skipped(label, problem or "It was not stored."))
             continue
         parsed.append(data)
     # The same order twice on one page (a shift) keeps the newest copy.
@@ -297,12 +349,13 @@ def store_with_retry(
     raws: list[Any],
     now: datetime,
     skus: set[str] | None = None,
-) -> tuple[int, int, list[str]]:
+    page: int | None = None,
+) -> tuple[int, int, list[Skipped]]:
     """``store_orders`` retried when another writer raced us or held the database lock."""
     delay = 0.2
     for attempt in range(6):
         try:
-            return store_orders(engine, channel_id, raws, now, skus)
+            return store_orders(engine, channel_id, raws, now, skus, page)
         except IntegrityError:
             if attempt >= 2:
                 raise
@@ -355,6 +408,7 @@ class OrderDownloader:
         self.stop = stop
         self.overlap = overlap
         self.concurrency = None if concurrency is None else max(1, concurrency)
+        self.result = OrdersResult()
 
     def _start(self) -> datetime:
         with session_scope(self.engine) as s:
@@ -373,7 +427,7 @@ class OrderDownloader:
                 s.add(ch)
 
     async def run(self) -> OrdersResult:
-        result = OrdersResult()
+        result = self.result = OrdersResult()  # readable after a failed walk too
         start = await asyncio.to_thread(self._start)
         for walk in range(1, MAX_WALKS + 2):
             sequential = walk > MAX_WALKS
@@ -422,11 +476,18 @@ class OrderDownloader:
             orders = body.get("orders") or []
             now = self.clock()
             new, updated, errors = await asyncio.to_thread(
-                store_with_retry, self.engine, self.channel_id, orders, now, result.skus
+                store_with_retry,
+                self.engine,
+                self.channel_id,
+                orders,
+                now,
+                result.skus,
+                positive(body.get("current_page"), 0) or None,
             )
             result.new += new
             result.updated += updated
-            result.errors.extend(e for e in errors if e not in result.errors)
+            # A repeated walk (or an overlap) sees the same broken order again.
+            result.skipped.extend(e for e in errors if e not in result.skipped)
             result.pages += 1
             pages_done += 1
             seen += len(orders)

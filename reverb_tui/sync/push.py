@@ -26,7 +26,8 @@ from ..db.models import Channel, Listing, fold, row_id, table_of
 from ..domain import PlanAction
 from ..reverb.client import PER_PAGE
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError, ValidationError
-from ..reverb.payload import integer
+from ..reverb.payload import integer, text
+from .orders import Skipped, preview
 from .stock import SkuResolver, stock_levels, target_quantity
 
 ProgressFn = Callable[[int, int], Any]
@@ -116,6 +117,24 @@ def parse_state(value: Any) -> str | None:
     return None
 
 
+def listing_invalid(obj: Any, position: int, page: int | None) -> Skipped | None:
+    """Why this listing object cannot be stored, naming it (its id, else its SKU or title,
+    else its place on the page); None when it can."""
+    where = f"position {position} of page {page}" if page else f"position {position}"
+    if not isinstance(obj, dict):
+        return Skipped(
+            f"listing at {where}",
+            f"Reverb sent {preview(obj)} where a listing was expected; it was not stored.",
+        )
+    lid = obj.get("id")
+    if lid is None or isinstance(lid, dict | list | bool) or str(lid).strip() == "":
+        sku, title = text(obj.get("sku")), text(obj.get("title"))
+        named = f"sku {sku!r}" if sku else f"title {title!r}" if title else None
+        item = f"listing at {where}" + (f" ({named})" if named else "")
+        return Skipped(item, "It has no listing id, so it was not stored.")
+    return None
+
+
 def parse_listing(obj: dict) -> dict | None:
     """The columns of a ``Listing`` from one listing object; None without an id."""
     lid = obj.get("id")
@@ -187,6 +206,7 @@ async def sync_listings(
     channel_id: int,
     *,
     on_progress=None,
+    on_invalid: Callable[[Skipped], object] | None = None,
     clock: Clock = utcnow,
 ) -> int:
     """Download every listing of the channel (``state=all``, all pages) into ``Listing``.
@@ -194,7 +214,7 @@ async def sync_listings(
     The pages are walked by ``ReverbClient.pages`` (next links on the site's own host, else
     ``page+1``). Listings without a SKU are kept (they show as unlinked). After a complete
     walk, listings Reverb no longer returns (deleted drafts) are dropped. Returns the number
-    of listings seen.
+    of listings seen. Each listing that cannot be stored (no id) goes to ``on_invalid``.
     """
     params = {"state": "all", "per_page": PER_PAGE}
     seen_ids: set[str] = set()
@@ -202,7 +222,16 @@ async def sync_listings(
     async with aclosing(walk) as pages:
         async for body in pages:
             items = body.get("listings") or []
-            rows = [r for r in (parse_listing(o) for o in items if isinstance(o, dict)) if r]
+            page = integer(body.get("current_page")) or None
+            rows = []
+            for position, obj in enumerate(items, 1):
+                bad = listing_invalid(obj, position, page)
+                if bad is None:
+                    row = parse_listing(obj)
+                    if row is not None:
+                        rows.append(row)
+                elif on_invalid is not None:
+                    on_invalid(bad)
             await asyncio.to_thread(_store_listings, engine, channel_id, rows, clock())
             seen_ids.update(r["listing_id"] for r in rows)
             total = integer(body.get("total"), len(seen_ids))

@@ -33,11 +33,11 @@ from ..db.models import (
 )
 from ..db.queries import channel_by_ref, mark_needs_reauth, remember_budget
 from ..domain import RunKind, RunStatus, SyncPhase
-from ..errors import AppError, UserError
+from ..errors import AppError, UserError, storage_fault
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError
 from ..reverb.ratelimit import MIN_PER_MINUTE, Kind
 from .lease import Lease, new_holder
-from .orders import OrderDownloader, WalkProgress, WalkStopped
+from .orders import OrderDownloader, Skipped, WalkProgress, WalkStopped
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -76,6 +76,9 @@ class ChannelSummary:
     listings_skipped: int = 0
     listings_failed: int = 0
     errors: list[str] = field(default_factory=list)
+    # Records Reverb sent that could not be stored; each is one of ``errors`` too, named.
+    orders_invalid: int = 0
+    listings_invalid: int = 0
     completed: bool = False
     status: RunStatus = RunStatus.OK
     requests: int = 0
@@ -154,6 +157,7 @@ class _Job:
     lowered: dict[Kind, int] = field(default_factory=dict)  # budgets a 429 lowered
     skus: set[str] = field(default_factory=set)  # local SKUs the downloaded orders moved
     downloaded: bool = False  # the order download completed
+    interrupted: bool = False  # a stop (or cancellation) came before the run finished
 
     @property
     def channel_id(self) -> int:
@@ -226,6 +230,71 @@ def eventful(summary: ChannelSummary) -> bool:
     )
 
 
+def describe_fault(exc: BaseException) -> str:
+    """What the sync log, the summary and the daemon's log say of a failure: the error's own
+    sentence, a storage fault's sentence with its way out, else (a bug) its type and text."""
+    if isinstance(exc, AppError):
+        return exc.message
+    fault = storage_fault(exc)
+    if fault is not None:
+        return fault.message
+    # A driver's error behind SQLAlchemy's: its own first line, not the wrapper's link.
+    words = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"unexpected {type(exc).__name__}: {words[0] if words else ''}".rstrip(": ")
+
+
+ABANDONED = (
+    "The process running this sync stopped before it finished (killed, or its machine went "
+    "down); what it stored is kept and the next run picks up from there."
+)
+
+
+def close_abandoned_runs(engine: Engine, now: datetime) -> int:
+    """Close as "interrupted" the runs left "running" by a process that is gone: one on this
+    host whose pid no longer exists, or any whose integration's lease it no longer holds
+    (a live run holds it until its row is closed) or let expire (its heartbeat stopped).
+    Returns how many were closed."""
+    from ..db.types import db_now
+    from .lease import holder_is_dead
+
+    closed = 0
+    with session_scope(engine) as s:
+        running = s.exec(
+            select(
+                SyncRun,
+                Channel.lease_holder,
+                func.coalesce(col(Channel.lease_expires_at) < db_now(), False),
+            )
+            .join(Channel, col(Channel.id) == SyncRun.channel_id)
+            .where(col(SyncRun.status) == RunStatus.RUNNING)
+        ).all()
+        for run, lease_holder, expired in running:
+            gone = (
+                run.holder is None
+                or lease_holder != run.holder
+                or bool(expired)
+                or holder_is_dead(run.holder)
+            )
+            if not gone:
+                continue
+            run.status = RunStatus.INTERRUPTED
+            run.message = run.message or ABANDONED
+            s.add(run)
+            s.add(
+                SyncError(
+                    run_id=row_id(run),
+                    channel_id=run.channel_id,
+                    item=None,
+                    message=ABANDONED,
+                    created_at=now,
+                )
+            )
+            closed += 1
+    if closed:
+        log.warning("closed %d sync run(s) left running by a process that is gone", closed)
+    return closed
+
+
 class SyncService:
     def __init__(
         self, engine: Engine, client_factory: ClientFactory, clock: Clock = utcnow
@@ -285,6 +354,7 @@ class SyncService:
         ids (those of them that are enabled are synced), or None for every enabled one.
         """
         kind = RunKind(kind)
+        await asyncio.to_thread(close_abandoned_runs, self.engine, self.clock())
         selected = await asyncio.to_thread(
             self._channels, channels if isinstance(channels, str) else None
         )
@@ -306,6 +376,7 @@ class SyncService:
             if isinstance(started, ChannelSummary):
                 summaries.append(started)
             else:
+                started.client.stop = stop  # a back-off wait ends when a stop is asked for
                 jobs.append(started)
                 summaries.append(started.summary)
         try:
@@ -335,7 +406,14 @@ class SyncService:
                         if not j.fatal
                     )
                 )
+        except asyncio.CancelledError:
+            for j in jobs:
+                j.interrupted = True
+            raise
         finally:
+            if stop is not None and stop.is_set():
+                for j in jobs:
+                    j.interrupted = True
             reads = [j.listings for j in jobs if j.listings is not None]
             for task in reads:
                 task.cancel()  # a no-op when it finished; stops it when its channel failed
@@ -425,6 +503,17 @@ class SyncService:
 
     def _record_error(self, job: _Job, item: str | None, message: str) -> None:
         job.summary.errors.append(f"{item}: {message}" if item else message)
+        try:
+            self._store_error(job, item, message)
+        except Exception as exc:
+            fault = storage_fault(exc)
+            if fault is None:
+                raise
+            # A full or locked database cannot take the line either: the summary, the CLI
+            # and the daemon's log still say it.
+            log.error("%s: could not write to the sync log: %s", job.channel.name, fault.message)
+
+    def _store_error(self, job: _Job, item: str | None, message: str) -> None:
         with session_scope(self.engine) as s:
             s.add(
                 SyncError(
@@ -437,9 +526,7 @@ class SyncService:
             )
 
     async def _fail(self, job: _Job, item: str | None, exc: BaseException) -> None:
-        message = (
-            exc.message if isinstance(exc, AppError) else f"unexpected {type(exc).__name__}: {exc}"
-        )
+        message = describe_fault(exc)
         if isinstance(exc, AuthError | ForbiddenError):
             job.fatal = True
             await asyncio.to_thread(self._mark_reauth, job.channel_id, message)
@@ -488,17 +575,23 @@ class SyncService:
             job.orders_ok = False
             await self._fail(job, "orders", exc)
             return
-        except Exception as exc:  # a bug: record it, keep the other channels going
-            log.exception("order download of %s failed", ch.name)
+        except Exception as exc:  # a storage fault or a bug: record it, keep the others going
+            if storage_fault(exc) is None:
+                log.exception("order download of %s failed", ch.name)
             job.orders_ok = False
             await self._fail(job, "orders", exc)
             return
+        finally:
+            # Each order that could not be stored, by itself (pages stored before a failure
+            # count too).
+            skipped = downloader.result.skipped
+            job.summary.orders_invalid += len(skipped)
+            for sk in skipped:
+                await asyncio.to_thread(self._record_error, job, sk.item, sk.reason)
         job.summary.orders_new += result.new
         job.summary.orders_updated += result.updated
         job.skus |= result.skus
         job.downloaded = True
-        for e in result.errors:
-            await asyncio.to_thread(self._record_error, job, "order", e)
 
     def _listings_stale(self, channel_id: int) -> bool:
         """Never read, or not read for LISTINGS_MAX_AGE."""
@@ -537,13 +630,20 @@ class SyncService:
     async def _read_listings(self, job: _Job, on_progress: ProgressCallback | None) -> int:
         from .push import sync_listings
 
-        seen = await sync_listings(
-            job.client,
-            self.engine,
-            job.channel_id,
-            on_progress=self._progress(job.channel, SyncPhase.LISTINGS, on_progress),
-            clock=self.clock,
-        )
+        invalid: list[Skipped] = []
+        try:
+            seen = await sync_listings(
+                job.client,
+                self.engine,
+                job.channel_id,
+                on_progress=self._progress(job.channel, SyncPhase.LISTINGS, on_progress),
+                on_invalid=invalid.append,
+                clock=self.clock,
+            )
+        finally:
+            job.summary.listings_invalid += len(invalid)
+            for sk in invalid:
+                await asyncio.to_thread(self._record_error, job, sk.item, sk.reason)
         job.summary.listings_seen = seen
         return seen
 
@@ -617,7 +717,8 @@ class SyncService:
             job.fatal = True
             return
         except Exception as exc:
-            log.exception("stock push of %s failed", ch.name)
+            if storage_fault(exc) is None:
+                log.exception("stock push of %s failed", ch.name)
             await self._fail(job, "listings", exc)
             job.fatal = True
             return
@@ -636,7 +737,9 @@ class SyncService:
         s.seconds = round(time.monotonic() - job.started, 3)
         s.completed = job.orders_ok and not job.fatal
         s.status = (
-            RunStatus.OK
+            RunStatus.INTERRUPTED
+            if job.interrupted and not s.completed
+            else RunStatus.OK
             if s.completed and not s.errors
             else RunStatus.PARTIAL
             if s.completed
@@ -645,10 +748,26 @@ class SyncService:
         try:
             await job.client.aclose()
         finally:
-            await asyncio.to_thread(self._close_run, job, kind)
-            if job.lowered:
-                await asyncio.to_thread(self._remember_budget, job)
-            await job.lease.release()
+            try:
+                await asyncio.to_thread(self._close_run, job, kind)
+                if job.lowered:
+                    await asyncio.to_thread(self._remember_budget, job)
+            except Exception as exc:
+                # The run's row cannot be closed (disk full, say): it is closed as
+                # interrupted by a later run; the lease must still go.
+                fault = storage_fault(exc)
+                log.error(
+                    "%s: could not close the run in the sync log: %s",
+                    s.channel,
+                    fault.message if fault is not None else describe_fault(exc),
+                )
+                if s.completed:
+                    s.errors.append(fault.message if fault is not None else describe_fault(exc))
+            finally:
+                try:
+                    await job.lease.release()
+                except Exception as exc:  # it expires by itself (its renewal is stopped)
+                    log.error("%s: could not release the sync lease: %s", s.channel, exc)
         log.info(
             "%s %s: %s in %.1fs; orders %d new %d updated; listings %d seen %d pushed "
             "%d skipped %d failed; %d requests%s",
@@ -697,6 +816,7 @@ class SyncService:
                 run.orders_new, run.orders_updated = s.orders_new, s.orders_updated
                 run.listings_seen, run.listings_pushed = s.listings_seen, s.listings_pushed
                 run.listings_skipped, run.listings_failed = s.listings_skipped, s.listings_failed
+                run.orders_invalid, run.listings_invalid = s.orders_invalid, s.listings_invalid
                 run.message = s.errors[0] if s.errors else None
                 sess.add(run)
             ch = sess.get(Channel, job.channel_id)
@@ -793,4 +913,12 @@ class SyncService:
             return await self.run(kind, channels, **kw)
         except AppError as exc:
             log.error("sync failed: %s", exc.message)
+            return []
+        except Exception as exc:
+            # A full disk or a database held locked: one sentence, and the loop goes on; the
+            # next run after the cause is gone completes (nothing half-written was kept).
+            fault = storage_fault(exc)
+            if fault is None:
+                raise
+            log.error("sync failed: %s", fault.message)
             return []

@@ -358,6 +358,9 @@ class _WireHandler(BaseHTTPRequestHandler):
         self.send_response(resp.status_code)
         self.send_header("Content-Type", "application/hal+json")
         self.send_header("Content-Length", str(len(data)))
+        for name in ("Retry-After",):  # what the client acts on besides the body
+            if name in resp.headers:
+                self.send_header(name, resp.headers[name])
         self.end_headers()
         self.wfile.write(data)
 

@@ -81,3 +81,31 @@ def test_sync_with_nothing_to_sync_says_so(db_path: Path, capsys) -> None:
     assert (code, out) == (0, "No enabled integrations to sync.\n")
     assert run(db_path, capsys, "sync", "--json")[:2] == (0, "[]\n")
     assert run(db_path, capsys, "log")[:2] == (0, "The sync log is empty.\n")
+
+
+def test_log_json_lists_every_run_unless_limited(db_path: Path, capsys) -> None:
+    """A JSON list has no silent default limit; the plain listing keeps a screenful and says
+    there may be more."""
+    import json
+    from datetime import timedelta
+
+    from reverb_tui.db.engine import make_engine, session_scope
+    from reverb_tui.db.models import SyncRun
+    from tests.db_rows import T0, add_channel
+
+    engine = make_engine(str(db_path))
+    try:
+        cid = add_channel(engine, "Shop A").id
+        with session_scope(engine) as s:
+            for i in range(25):
+                at = T0 + timedelta(minutes=i)
+                s.add(SyncRun(channel_id=cid, started_at=at, finished_at=at, status="ok"))
+    finally:
+        engine.dispose()
+    code, out, _ = run(db_path, capsys, "log", "--json")
+    assert code == 0 and len(json.loads(out)) == 25
+    assert len(json.loads(run(db_path, capsys, "log", "--json", "--limit", "5")[1])) == 5
+    code, out, err = run(db_path, capsys, "log")
+    assert code == 0 and len(out.splitlines()) == 20
+    assert "the newest 20 runs; --limit 0 shows all" in err
+    assert len(run(db_path, capsys, "log", "--limit", "0")[1].splitlines()) == 25

@@ -214,7 +214,13 @@ def test_unknown_schema_revision_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StorageError) as ei:
         make_engine(str(newer))
     text_ = one_sentence(ei.value)
-    assert "is not a reverb-tui database" in text_ and "9999_from_the_future" in text_
+    assert "was written by a newer reverb-tui" in text_ and "9999_from_the_future" in text_
+    assert "upgrade reverb-tui" in text_  # the way out
+    con = sqlite3.connect(newer)
+    assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [
+        ("9999_from_the_future",)
+    ]  # refused untouched
+    con.close()
 
 
 def test_a_directory_is_refused_untouched(tmp_path: Path) -> None:
