@@ -53,6 +53,7 @@ from .widgets.badges import REVERB_ORANGE, STATUS_BLUE
 
 if TYPE_CHECKING:
     from .background_sync import BackgroundSync
+    from .config import TuiSettings
     from .services.factory import Services
     from .sync.service import ChannelSummary, SyncProgress, SyncWanted
 
@@ -105,11 +106,10 @@ def _save_traceback(error: BaseException | None) -> str | None:
         return None
     try:
         from .logs import redact
-        from .paths import cache_dir
+        from .paths import error_report_path
 
-        folder = cache_dir()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = folder / "last-error.txt"
+        path = error_report_path()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.write_text(redact("".join(traceback.format_exception(error))))
         os.chmod(path, 0o600)
         return str(path)
@@ -231,6 +231,7 @@ class ReverbApp(App[None]):
             "app.tcss",
             "screens/confirm.tcss",
             "screens/inventory_dialogs.tcss",
+            "screens/keys_help.tcss",
             "screens/order_detail.tcss",
             "screens/orders.tcss",
             "screens/reports.tcss",
@@ -247,7 +248,16 @@ class ReverbApp(App[None]):
         Binding("i", "open('inventory')", "Inventory", id="app.inventory"),
         Binding("v", "open('shipping')", "Shipping services", id="app.shipping-services"),
         Binding("l", "open('sync_log')", "Sync log", id="app.sync-log"),
-        Binding("g", "open('reports')", "Reports", id="app.reports"),
+        # Not "g": in every table g goes to the first row.
+        Binding("R", "open('reports')", "Reports", id="app.reports"),
+        Binding(
+            "question_mark,f1",
+            "show_help_panel",
+            "Keys",
+            id="app.keys",
+            show=False,
+            tooltip="The keys of this screen, with what each does.",
+        ),
         Binding(
             "ctrl+q",
             "quit",
@@ -265,9 +275,12 @@ class ReverbApp(App[None]):
         *,
         start_sync: bool = True,
         first_rows: list[ChannelView] | None = None,
+        settings: TuiSettings | None = None,
     ) -> None:
         """``first_rows``: the integrations read without the database stack (db/quick.py),
-        for the list's first frame while ``services`` opens the database (a lazy Services)."""
+        for the list's first frame while ``services`` opens the database (a lazy Services).
+        ``settings``: the theme and keymap (config.tui_settings); without them the app starts
+        with its own theme and keys and remembers no theme picked in the palette (tests)."""
         apply_textual_fixes()  # once per process: render caches that outlive their use
         super().__init__()
         self.services = services
@@ -284,7 +297,65 @@ class ReverbApp(App[None]):
         self.sync_progress_signal: Signal[SyncProgress] = Signal(self, "sync-progress")
         self.sync_finished_signal: Signal[list[ChannelSummary]] = Signal(self, "sync-finished")
         self.register_theme(REVERB_THEME)
-        self.theme = REVERB_THEME.name
+        self.settings = settings
+        self.theme_problem: str | None = None  # an unknown theme asked for, said once started
+        self.theme = self._starting_theme()
+        if settings is not None and settings.keymap:
+            self.set_keymap(settings.keymap)
+
+    # -- theme and keymap -------------------------------------------------------------------------
+
+    def _starting_theme(self) -> str:
+        settings = self.settings
+        if settings is None or settings.theme == REVERB_THEME.name:
+            return REVERB_THEME.name
+        if settings.theme in self.available_themes:
+            return settings.theme
+        where = {"config": "in the config file", "palette": "remembered"}.get(
+            settings.theme_from, f"from {settings.theme_from}"
+        )
+        self.theme_problem = (
+            f"Unknown theme {settings.theme!r} ({where}); using {REVERB_THEME.name!r}. "
+            "Ctrl+P, then Theme, lists the themes."
+        )
+        return REVERB_THEME.name
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme picked after start (the command palette's Theme) is remembered for the
+        next start, in the state file; never in the user's config file."""
+        settings = self.settings
+        if settings is None or settings.state_file is None or not self.is_running:
+            return
+        self.run_worker(
+            partial(self._remember_theme, settings.state_file, theme, settings.config_theme),
+            group=GROUP_DB,
+            name="remember-theme",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _remember_theme(self, path: Any, theme: str, config_theme: str | None) -> None:
+        from .config import remember_theme
+
+        try:
+            remember_theme(path, theme, config_theme)
+        except OSError as exc:
+            self.call_from_thread(
+                self.notify,
+                f"Could not remember the theme in {path}: {exc.strerror}.",
+                severity="warning",
+                markup=False,
+            )
+
+    def action_show_help_panel(self) -> None:
+        """``?`` and F1 (and Keys in the command palette): the keys of the screen in front,
+        with what each does, in a dialog; Textual's own side panel is not used."""
+        from .screens.keys_help import KeysHelpModal, keys_of
+
+        if isinstance(self.screen, KeysHelpModal):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(KeysHelpModal(keys_of(self.screen), self.screen))
 
     def get_default_screen(self) -> Screen:
         return ChannelListScreen()
@@ -438,6 +509,8 @@ class ReverbApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_timer(FREEZE_HEAP_AFTER, self._freeze_heap, name="freeze-heap")
+        if self.theme_problem:
+            self.notify(self.theme_problem, severity="warning", timeout=10, markup=False)
         if self.start_sync:  # started after the first frame; "Sync now" queues until then
             from .background_sync import BackgroundSync
 

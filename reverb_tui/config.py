@@ -162,3 +162,86 @@ def _line_of(text: str, key: str, section: str | None = None) -> int | None:
         elif table == section and assignment.match(line):
             return number
     return None
+
+
+# -- the TUI's side: theme and keymap ----------------------------------------------------------
+
+THEME_ENV = "REVERB_TUI_THEME"
+DEFAULT_THEME = "reverb"
+STATE_FILE_NAME = "tui-state.json"
+
+
+@dataclass(frozen=True)
+class TuiSettings:
+    """What the TUI starts with. ``theme_from``: ``--theme``, ``$REVERB_TUI_THEME``,
+    ``palette`` (remembered), ``config`` or ``default``. ``state_file``: where a theme picked
+    in the command palette is remembered (None: it is not)."""
+
+    theme: str = DEFAULT_THEME
+    theme_from: str = "default"
+    keymap: dict[str, str] = field(default_factory=dict)
+    config_theme: str | None = None
+    state_file: Path | None = None
+
+
+def state_path() -> Path:
+    """The TUI's small state file (the remembered theme), in the user state directory
+    (``~/.local/state/reverb-tui/`` on Linux). Never the config file: that one is the user's,
+    comments and all, and reverb-tui only reads it."""
+    from platformdirs import user_state_path
+
+    return user_state_path("reverb-tui", appauthor=False) / STATE_FILE_NAME
+
+
+def read_state(path: Path) -> dict[str, Any]:
+    """The state file's contents; a missing, unreadable or damaged file is an empty state (it
+    holds only conveniences, so it is never worth an error)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def remember_theme(path: Path, theme: str, config_theme: str | None) -> None:
+    """Write the theme picked in the palette, with the config file's theme at that moment: if
+    the user later edits ``theme`` in the config file, the file wins again. Written to a
+    temporary file and renamed, so a crash never leaves half a file."""
+    import json
+
+    state = read_state(path)
+    state.update(theme=theme, config_theme=config_theme)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(path)
+
+
+def tui_settings(theme_flag: str | None = None, config: Config | None = None) -> TuiSettings:
+    """The theme and keymap for the TUI. The theme: ``--theme``, else ``$REVERB_TUI_THEME``,
+    else the one last picked in the command palette (unless the config file's ``theme`` was
+    changed since), else the config file's, else "reverb". The keymap: the config file's."""
+    config = config if config is not None else current()
+    state_file = state_path()
+    theme, source = DEFAULT_THEME, "default"
+    remembered = read_state(state_file)
+    env_theme = os.environ.get(THEME_ENV, "").strip()
+    if theme_flag and theme_flag.strip():
+        theme, source = theme_flag.strip(), "--theme"
+    elif env_theme:
+        theme, source = env_theme, f"${THEME_ENV}"
+    elif isinstance(remembered.get("theme"), str) and remembered.get("config_theme") == (
+        config.theme
+    ):
+        theme, source = remembered["theme"], "palette"
+    elif config.theme:
+        theme, source = config.theme, "config"
+    return TuiSettings(
+        theme=theme,
+        theme_from=source,
+        keymap=dict(config.keymap),
+        config_theme=config.theme,
+        state_file=state_file,
+    )

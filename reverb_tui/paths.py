@@ -8,6 +8,7 @@ from pathlib import Path
 APP_NAME = "reverb-tui"
 DB_ENV = "REVERB_TUI_DB"
 LOG_DIR_ENV = "REVERB_TUI_LOG_DIR"
+ERROR_REPORT_NAME = "last-error.txt"
 
 
 def data_dir() -> Path:
@@ -20,6 +21,12 @@ def cache_dir() -> Path:
     from platformdirs import user_cache_path
 
     return user_cache_path(APP_NAME, appauthor=False)
+
+
+def error_report_path() -> Path:
+    """``last-error.txt`` in the cache directory: the redacted traceback of the last
+    unexpected error (CLI or TUI), written 0600 when one happens."""
+    return cache_dir() / ERROR_REPORT_NAME
 
 
 def log_dir() -> Path:

@@ -50,7 +50,13 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))  # the daemon's log file
-    for name in ("REVERB_TOKEN", "REVERB_TUI_DB", "REVERB_TUI_LOG_DIR", "REVERB_TUI_CONFIG"):
+    for name in (
+        "REVERB_TOKEN",
+        "REVERB_TUI_DB",
+        "REVERB_TUI_LOG_DIR",
+        "REVERB_TUI_CONFIG",
+        "REVERB_TUI_THEME",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -149,11 +149,10 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
 def _save_traceback() -> str | None:
     try:
         from ..logs import redact
-        from ..paths import cache_dir
+        from ..paths import error_report_path
 
-        d = cache_dir()
-        d.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = d / "last-error.txt"
+        path = error_report_path()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         from ..text_safety import safe_text
 
         # Exception texts may quote Reverb's words; the file is meant to be read in a terminal.

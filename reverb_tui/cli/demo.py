@@ -41,6 +41,9 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not open the TUI: print the API URL and serve until Ctrl-C",
     )
+    from .tui import theme_flag
+
+    theme_flag(p)
     # For tests: serve this long with --no-tui, then stop as if Ctrl-C was pressed.
     p.add_argument("--serve-seconds", type=float, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_demo)
@@ -89,7 +92,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _print_banner(sim, shops, db, notes)
             _serve(args.serve_seconds)
         else:
-            _run_tui(services)
+            _run_tui(services, args.theme)
     finally:
         sim.stop()
         if services is not None:
@@ -217,7 +220,7 @@ def _serve(seconds: float | None) -> None:
         pass
 
 
-def _run_tui(services: Any) -> None:
+def _run_tui(services: Any, theme: str | None = None) -> None:
     from ..errors import UserError
 
     try:
@@ -228,4 +231,6 @@ def _run_tui(services: Any) -> None:
         raise UserError(
             "The TUI is not part of this build yet; run `reverb-tui demo --no-tui` instead."
         ) from None
-    ReverbApp(services).run()
+    from ..config import tui_settings
+
+    ReverbApp(services, settings=tui_settings(theme)).run()

@@ -15,7 +15,8 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
         description=(
             "Show the config file, the database in use (and what chose it: --db, "
             "$REVERB_TUI_DB, the config file or the default), the data, cache and log "
-            "directories and the daemon's log file. Nothing is created."
+            "directories, the daemon's log file, the report of the last unexpected error "
+            "and the TUI's remembered settings. Nothing is created."
         ),
     )
     json_flag(p)
@@ -23,9 +24,9 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
 
 
 def locations(db: str | None) -> dict[str, str]:
-    from ..config import config_path
+    from ..config import config_path, state_path
     from ..logs import LOG_FILE_NAME
-    from ..paths import cache_dir, data_dir, db_choice, log_dir
+    from ..paths import cache_dir, data_dir, db_choice, error_report_path, log_dir
 
     database, source = db_choice(db)
     return {
@@ -36,6 +37,8 @@ def locations(db: str | None) -> dict[str, str]:
         "cache": str(cache_dir()),
         "log": str(log_dir()),
         "log_file": str(log_dir() / LOG_FILE_NAME),
+        "error_report": str(error_report_path()),
+        "tui_state": str(state_path()),
     }
 
 
@@ -56,5 +59,5 @@ def cmd_paths(args: argparse.Namespace) -> int:
             note = f"  (from {found['database_from']})"
         if "://" not in value and not Path(value).exists():
             note += "  (not there yet)"
-        print(f"{name:<9} {value}{note}")
+        print(f"{name:<12} {value}{note}")
     return 0

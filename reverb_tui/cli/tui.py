@@ -12,7 +12,18 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
         help="open the terminal UI (the default)",
         description="Open the terminal UI on the database.",
     )
+    theme_flag(p)
     p.set_defaults(handler=run_tui_command)
+
+
+def theme_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--theme",
+        metavar="NAME",
+        default=None,
+        help="the TUI's theme for this run (wins over $REVERB_TUI_THEME, the theme last "
+        "picked in the command palette and the config file)",
+    )
 
 
 def quick_rows(target: str):
@@ -44,8 +55,11 @@ def run_tui_command(args: argparse.Namespace) -> int:
     svc = build_services(target, lazy=first_rows is not None)
     try:
         from ..app import ReverbApp
+        from ..config import tui_settings
 
-        app = ReverbApp(svc, first_rows=first_rows)
+        app = ReverbApp(
+            svc, first_rows=first_rows, settings=tui_settings(getattr(args, "theme", None))
+        )
         app.run()
         if app.open_error is not None:  # the same error as if opened before the TUI started
             raise app.open_error

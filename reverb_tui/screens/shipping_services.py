@@ -103,7 +103,7 @@ class ShippingServicesScreen(ReverbScreen):
         Binding(
             "c", "carrier", "Carrier", id="shipping-services.carrier", tooltip="Change carrier"
         ),
-        Binding("k", "code", "Code", id="shipping-services.code", tooltip="Change code"),
+        Binding("e", "code", "Code", id="shipping-services.code", tooltip="Change code"),
         Binding("d,delete", "delete", "Delete", id="shipping-services.delete"),
         Binding("r", "refresh", "Refresh", id="shipping-services.refresh"),
     ]

@@ -11,6 +11,7 @@
   parent gets the ``-empty`` class as well; the CSS below then hides the table and shows its
   sibling with the ``empty-state`` class. A change asks the screen to check its keys again
   (``check_action`` dims the ones that need a row).
+- j/k, g/G and ``/`` as in every table of the app (``TableKeys``).
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from typing import Any, ClassVar
 from textual import events
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable
+
+from .table_keys import TableKeys
 
 
-class KeyedTable(DataTable):
+class KeyedTable(TableKeys):
     COLUMNS: ClassVar[Sequence[tuple[str, str]]] = ()  # (key, label) in display order
     CLICKABLE: ClassVar[frozenset[str]] = frozenset()  # column keys whose clicks are posted
 

@@ -18,10 +18,10 @@ from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable
 from textual.widgets._data_table import Row, RowKey
 
 from ..views.order_window import RowOps
+from .table_keys import TableKeys
 
 # DataTable's caches whose keys carry its update count (textual/widgets/_data_table.py).
 COUNTED_CACHES = (
@@ -49,8 +49,11 @@ def same_cell(a: object, b: object) -> bool:
     return a == b
 
 
-class OrdersTable(DataTable):
-    """The order window; tells the screen when its view moves so it can read more rows."""
+class OrdersTable(TableKeys):
+    """The order window; tells the screen when its view moves so it can read more rows.
+
+    j/k, g/G and ``/`` as in every table (``TableKeys``); g and G go to the first and last
+    row the window holds, and the window then reads the page before or after it."""
 
     class ViewMoved(Message):
         """The table scrolled (by the cursor, the mouse wheel or the scroll bar), or its view

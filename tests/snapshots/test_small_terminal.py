@@ -202,7 +202,7 @@ def test_reports_80x24(snap_compare, fixed_services) -> None:
     def check(text: str, app) -> None:
         assert "Totals per currency" in text and "2,343.48" in text
 
-    shoot(snap_compare, fixed_services, "test_reports_80x24", "g", check=check)
+    shoot(snap_compare, fixed_services, "test_reports_80x24", "R", check=check)
 
 
 def test_wizard_80x24(snap_compare, fixed_services) -> None:

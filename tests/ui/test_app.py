@@ -153,7 +153,7 @@ async def test_keys_that_need_a_row_are_dimmed_without_one(services) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert not enabled("space")
-        for screen_key, keys in (("i", "ed"), ("v", "nckd"), ("l", "t")):
+        for screen_key, keys in (("i", "ed"), ("v", "nced"), ("l", "t")):
             await pilot.press(screen_key)
             await settle(pilot)
             assert not any(enabled(k) for k in keys), screen_key

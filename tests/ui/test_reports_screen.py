@@ -58,7 +58,7 @@ def totals(screen: ReportsScreen) -> dict[str, list[str]]:
 
 async def open_reports(pilot) -> ReportsScreen:
     await settle(pilot)
-    await pilot.press("g")
+    await pilot.press("R")
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ReportsScreen)

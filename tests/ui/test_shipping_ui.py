@@ -114,7 +114,7 @@ async def test_rename_and_change_carrier(services) -> None:
         assert any("Changed the carrier of the shipping service 'FedEx Ground'" in n
                    for n in notifications(app))  # fmt: skip
 
-        await pilot.press("k")  # the service code
+        await pilot.press("e")  # the service code
         await settle(pilot)
         assert app.focused.id == "service-code"
         await type_text(pilot, "FXG")

@@ -195,13 +195,15 @@ def test_paths_json_names_every_location_and_creates_nothing(
         "cache": str(tmp_path / "xdg-cache" / "reverb-tui"),
         "log": str(tmp_path / "state" / "reverb-tui" / "log"),
         "log_file": str(tmp_path / "state" / "reverb-tui" / "log" / "reverb-tui.log"),
+        "error_report": str(tmp_path / "xdg-cache" / "reverb-tui" / "last-error.txt"),
+        "tui_state": str(tmp_path / "state" / "reverb-tui" / "tui-state.json"),
     }
     assert not data.exists() and not fresh_config.exists()
 
     assert main(["paths", "--db", str(tmp_path / "x.db")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == f"config    {fresh_config}  (not there yet)"
-    assert lines[1] == f"database  {tmp_path / 'x.db'}  (from --db)  (not there yet)"
+    assert lines[0] == f"config       {fresh_config}  (not there yet)"
+    assert lines[1] == f"database     {tmp_path / 'x.db'}  (from --db)  (not there yet)"
     assert [line.split()[0] for line in lines] == [
         "config",
         "database",
@@ -209,6 +211,8 @@ def test_paths_json_names_every_location_and_creates_nothing(
         "cache",
         "log",
         "log_file",
+        "error_report",
+        "tui_state",
     ]
 
 
@@ -229,3 +233,23 @@ def test_the_configured_interval_applies_to_new_integrations(
     config._load_cached.cache_clear()
     assert add("After") == 300
     assert svc.channels.get("Before").interval_seconds == 60  # existing ones keep theirs
+
+
+def test_the_tui_theme_comes_from_flag_env_palette_config_in_that_order(
+    fresh_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(fresh_config, 'theme = "nord"\n')
+    config._load_cached.cache_clear()
+    settings = config.tui_settings()
+    assert (settings.theme, settings.theme_from) == ("nord", "config")
+    assert settings.state_file is not None
+    config.remember_theme(settings.state_file, "dracula", settings.config_theme)
+    assert config.tui_settings().theme_from == "palette"
+    assert config.tui_settings().theme == "dracula"
+    monkeypatch.setenv("REVERB_TUI_THEME", "monokai")
+    assert config.tui_settings().theme == "monokai"
+    assert config.tui_settings("gruvbox").theme_from == "--theme"
+    monkeypatch.delenv("REVERB_TUI_THEME")
+    settings.state_file.write_text("{not json")  # a damaged state file is no state at all
+    assert config.tui_settings().theme == "nord"
+    assert fresh_config.read_text() == 'theme = "nord"\n'
