@@ -21,7 +21,7 @@ from ..errors import StorageError, mask_token
 # The newest migration revision. A database already at head opens without loading Alembic's
 # script machinery, and only such a database is read here. tests/unit/test_migrations.py
 # checks it against the scripts: bump it with every new migration.
-HEAD = "0004"
+HEAD = "0005"
 
 # Column -> how the ORM would hand it over. The order and the names (token -> token_hint)
 # are those of reverb_tui.views.channel.ChannelView's fields.
@@ -41,6 +41,9 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
     ("orders_since", "time"),
     ("buffer", "int"),
     ("max_quantity", "int?"),
+    ("percent", "int?"),
+    ("min_quantity", "int?"),
+    ("end_when", "int?"),
     ("interval_seconds", "int"),
     ("orders_interval_seconds", "int"),
     ("rate_limit", "float"),

@@ -92,6 +92,9 @@ def channel_json(ch: ChannelView | Channel) -> dict[str, Any]:
         "orders_since": iso(view.orders_since),
         "buffer": view.buffer,
         "max": view.max_quantity,
+        "percent": view.percent,
+        "min": view.min_quantity,
+        "end_when": view.end_when,
         "interval": view.interval_seconds,
         "orders_interval": view.orders_interval_seconds,
         "rate_limit": view.rate_limit,
@@ -107,6 +110,20 @@ def channel_json(ch: ChannelView | Channel) -> dict[str, Any]:
         "error_count": view.error_count,
         "created_at": iso(view.created_at),
     }
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _rule(value: Any, low: int, high: int | None, message: str) -> int | None | str:
+    """A quantity rule's new value checked: "keep", ``None`` (off) or a whole number in
+    ``low..high``; ``message`` otherwise."""
+    if value == "keep" or value is None:
+        return value
+    if not _whole(value) or value < low or (high is not None and value > high):
+        raise UserError(message)
+    return int(value)
 
 
 class ChannelService:
@@ -336,17 +353,36 @@ class ChannelService:
         read_rate: int | None = None,
         write_rate: int | None = None,
         orders_interval_seconds: int | None = None,
+        percent: int | None | str = "keep",
+        min_quantity: int | None | str = "keep",
+        end_when: int | None | str = "keep",
     ) -> Channel:
         """Additional settings. ``max_quantity=None`` clears the maximum; "keep" leaves it.
+        The quantity rules ``percent``, ``min_quantity`` and ``end_when`` take the same
+        "keep" and ``None`` (off); a value that changes nothing is stored as off (100 %, a
+        minimum of 0, end when 0 or less). A minimum above the maximum is refused.
 
         Setting a read or write rate (per minute) also forgets what a 429 lowered that budget
         to: the person setting it has the last word."""
-        if buffer is not None and (not isinstance(buffer, int) or buffer < 0):
+        if buffer is not None and (not _whole(buffer) or buffer < 0):
             raise UserError("The buffer must be a whole number of 0 or more.")
         if max_quantity not in ("keep", None) and (
-            not isinstance(max_quantity, int) or max_quantity < 0
+            not _whole(max_quantity) or max_quantity < 0  # type: ignore[operator]
         ):
             raise UserError("The maximum must be a whole number of 0 or more.")
+        percent = _rule(percent, 1, 100, "The percentage must be a whole number from 1 to 100.")
+        min_quantity = _rule(
+            min_quantity, 0, None, "The minimum must be a whole number of 0 or more."
+        )
+        end_when = _rule(
+            end_when, 0, None, "The end-when level must be a whole number of 0 or more."
+        )
+        if percent == 100:
+            percent = None
+        if min_quantity == 0:
+            min_quantity = None
+        if end_when == 0:
+            end_when = None
         if interval_seconds is not None and (
             not isinstance(interval_seconds, int) or not 10 <= interval_seconds <= 86_400
         ):
@@ -373,12 +409,25 @@ class ChannelService:
         cur = validate_currency(currency) if currency is not None else None
         with session_scope(self.engine) as s:
             ch = channel_by_ref(s, name_or_id)
+            low = ch.min_quantity if isinstance(min_quantity, str) else min_quantity
+            high = ch.max_quantity if isinstance(max_quantity, str) else max_quantity
+            if low is not None and high is not None and low > high:
+                raise UserError(
+                    f"The minimum ({low}) is more than the maximum ({high}); lower the minimum "
+                    "or raise the maximum."
+                )
             if stock_updates is not None:
                 ch.stock_updates = stock_updates
             if buffer is not None:
                 ch.buffer = buffer
             if not isinstance(max_quantity, str):  # "keep", the only string let through
                 ch.max_quantity = max_quantity
+            if not isinstance(percent, str):
+                ch.percent = percent
+            if not isinstance(min_quantity, str):
+                ch.min_quantity = min_quantity
+            if not isinstance(end_when, str):
+                ch.end_when = end_when
             if interval_seconds is not None:
                 ch.interval_seconds = interval_seconds
             if rate_limit is not None:

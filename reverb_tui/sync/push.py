@@ -27,7 +27,7 @@ from ..domain import PlanAction
 from ..reverb.client import PER_PAGE
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError, ValidationError
 from ..reverb.payload import integer
-from .stock import SkuResolver, stock_levels, target_quantity
+from .stock import QuantityRules, SkuResolver, quantity_for, stock_levels
 
 ProgressFn = Callable[[int, int], Any]
 ErrorFn = Callable[[str, str], Any]
@@ -60,6 +60,7 @@ class PlanRow:
     kit: int = 1
     state: str | None = None
     one_of_a_kind: bool = False
+    rule: str | None = None  # the quantity rule that decided ``new`` (domain.QuantityRule)
 
 
 @dataclass
@@ -243,6 +244,7 @@ def _load_plan(
             ]
         keys = {fold(sku) for sku, _ in resolved.values() if sku}
         levels = stock_levels(s, keys) if keys else {}
+        rules = QuantityRules.of(ch)
         plan: list[PlanRow] = []
         pks: dict[str, int] = {}
         for lst in listings:
@@ -262,9 +264,7 @@ def _load_plan(
             pks[lst.listing_id] = row_id(lst)
             level = levels.get(fold(local)) if local else None
             if level is not None:
-                row.new = target_quantity(
-                    level.available, kit, ch.buffer, ch.max_quantity, lst.one_of_a_kind
-                )
+                row.new, row.rule = quantity_for(level.available, kit, rules, lst.one_of_a_kind)
                 if lst.one_of_a_kind and (lst.state or "") == "ended":
                     row.action = PlanAction.SKIP_ENDED
                 elif row.new == lst.inventory:
