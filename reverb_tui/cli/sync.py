@@ -115,9 +115,11 @@ def _print_summary(s, dry_run: bool) -> None:
         RunStatus.FAILED: "FAILED",
     }.get(s.status, s.status)
     if dry_run:
+        # A dry run pushes nothing: what it would write is the plan's "write" rows.
+        writes = sum(1 for r in s.plan if r.get("action") == PlanAction.WRITE)
         print(
             f"{s.channel}: dry run, {s.listings_seen} listings read; would write "
-            f"{s.listings_pushed}, skip {s.listings_skipped}."
+            f"{writes}, skip {s.listings_skipped}."
         )
         rows = [r for r in s.plan if r.get("action") != PlanAction.SAME]
         if rows:

@@ -454,6 +454,7 @@ def test_dry_run_names_the_rule_that_decided_each_listing(cli, reverb) -> None:
     code, out, err = cli("sync", "--stock-only", "--dry-run")
     assert code == 0, err
     lines = out.splitlines()
+    assert lines[0] == "Main Shop: dry run, 2 listings read; would write 2, skip 0."
     assert lines[1].split() == ["LISTING", "SKU", "NOW", "NEW", "ACTION", "RULE"]
     assert lines[2].split() == ["11", "GTR-1", "0", "4", "write", "percent"]  # floor(9 / 2)
     assert lines[3].split() == ["12", "AMP-2", "5", "0", "write", "end-when"]  # 2 <= 2
