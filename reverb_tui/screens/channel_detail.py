@@ -78,11 +78,12 @@ SECTIONS = {
 
 def stock_text(view: ChannelView) -> Text:
     """The summary's "Stock updates" line: the switch and the quantity rules in force, in the
-    order they apply (the optional ones only when set)."""
-    rules = [f"{view.percent}% of available"] if view.percent is not None else []
+    order they apply (the optional ones only when set). Short enough that every rule fits
+    the value column of an 80-column terminal."""
+    rules = [f"{view.percent}%"] if view.percent is not None else []
     rules.append(f"buffer {view.buffer}")
     if view.min_quantity is not None:
-        rules.append(f"minimum {view.min_quantity}")
+        rules.append(f"min {view.min_quantity}")
     rules.append("no maximum" if view.max_quantity is None else f"maximum {view.max_quantity}")
     if view.end_when is not None:
         rules.append(f"end when ≤ {view.end_when}")

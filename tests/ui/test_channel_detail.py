@@ -258,8 +258,8 @@ async def test_quantity_rules_and_budgets_saved_from_the_form(services) -> None:
         # The write rate was not touched: what the 429 taught still holds.
         assert (saved.write_rate, saved.write_budget) == (480, 200)
         assert (
-            "Stock updates       Off (70% of available, buffer 0, minimum 1, no maximum, "
-            "end when ≤ 2)" in summary_text(screen)
+            "Stock updates       Off (70%, buffer 0, min 1, no maximum, end when ≤ 2)"
+            in summary_text(screen)
         )
 
         # Empty turns a rule off; 100 % is all of it, stored as off.
