@@ -108,6 +108,19 @@ class PlanAction(StrEnum):
     UNLINKED = "unlinked"  # no local SKU: nothing to push
 
 
+class QuantityRule(StrEnum):
+    """Which rule decided the value a listing should show (``PlanRow.rule``): the last one,
+    in the order they apply, that changed it."""
+
+    AVAILABLE = "available"  # floor(available / kit), no rule changed it
+    PERCENT = "percent"  # a percentage of available
+    BUFFER = "buffer"  # units held back
+    MINIMUM = "min"  # raised to the minimum shown while any stock exists
+    MAXIMUM = "max"  # capped by the maximum
+    END_WHEN = "end-when"  # 0 because available is at or below the end-when level
+    ONE_OF_A_KIND = "one-of-a-kind"  # a one-of-a-kind listing shows 0 or 1
+
+
 def budget_in_force(rate: int, learnt: int | None) -> int:
     """Requests a minute an integration may make: its setting, or lower if a 429 taught us
     a lower budget (remembered until the setting is changed)."""
@@ -123,6 +136,7 @@ __all__ = [
     "UNDONE",
     "OrderStatus",
     "PlanAction",
+    "QuantityRule",
     "RunKind",
     "RunStatus",
     "SyncPhase",

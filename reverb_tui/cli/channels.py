@@ -103,8 +103,11 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
         parents=[parent],
         help="change an integration's settings",
         description=(
-            "Change stock-update, buffer, maximum, interval, rate-limit and read/write budget "
-            "settings."
+            "Change stock-update, quantity-rule, interval, rate-limit and read/write budget "
+            "settings. The value pushed to a listing is worked out in this order from the "
+            "available units (divided by the kit): the percentage, minus the buffer, at least "
+            "the minimum while any stock exists, capped by the maximum, 0 when available is at "
+            "or below the end-when level, never below 0. 'off' turns a rule off."
         ),
     )
     p.add_argument("name", metavar="NAME")
@@ -129,6 +132,30 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         metavar="N",
         help="show at most N units on a listing ('none' clears it)",
+    )
+    # Rule options default to "not given" (SUPPRESS) so that 'off' can mean "clear it".
+    p.add_argument(
+        "--percent",
+        type=_rule_value,
+        default=argparse.SUPPRESS,
+        metavar="P",
+        help="show P%% of the available units, rounded down (1-100; 100 or 'off' turns it off)",
+    )
+    p.add_argument(
+        "--min",
+        dest="min_quantity",
+        type=_rule_value,
+        default=argparse.SUPPRESS,
+        metavar="N",
+        help="show at least N units while any stock is available ('off' or 0 turns it off)",
+    )
+    p.add_argument(
+        "--end-when",
+        dest="end_when",
+        type=_rule_value,
+        default=argparse.SUPPRESS,
+        metavar="N",
+        help="show 0 once N or fewer units are available ('off' or 0 turns it off)",
     )
     p.add_argument(
         "--interval",
@@ -176,6 +203,18 @@ def _max_value(text: str) -> int | None:
     if text.strip().lower() in ("none", "off", ""):
         return None
     return nonneg_int(text)
+
+
+def _rule_value(text: str) -> int | None:
+    """A quantity rule's value: a whole number (its range is checked by the service, so the
+    CLI and the settings form say the same), or 'off'/'none' to turn the rule off."""
+    value = text.strip().lower().removesuffix("%")
+    if value in ("none", "off"):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number or 'off'") from None
 
 
 def _positive_float(text: str) -> float:
@@ -300,6 +339,9 @@ def cmd_set(args: argparse.Namespace) -> int:
         read_rate=args.read_rate,
         write_rate=args.write_rate,
         orders_interval_seconds=args.orders_interval,
+        percent=getattr(args, "percent", "keep"),
+        min_quantity=getattr(args, "min_quantity", "keep"),
+        end_when=getattr(args, "end_when", "keep"),
     )
     if args.json:
         _show(ch, True)

@@ -120,17 +120,20 @@ def _print_summary(s, dry_run: bool) -> None:
         RunStatus.INTERRUPTED: "interrupted (stopped before it finished)",
     }.get(s.status, s.status)
     if dry_run:
+        # A dry run pushes nothing: what it would write is the plan's "write" rows.
+        writes = sum(1 for r in s.plan if r.get("action") == PlanAction.WRITE)
         print(
             f"{s.channel}: dry run, {s.listings_seen} listings read; would write "
-            f"{s.listings_pushed}, skip {s.listings_skipped}."
+            f"{writes}, skip {s.listings_skipped}."
         )
         rows = [r for r in s.plan if r.get("action") != PlanAction.SAME]
         if rows:
-            print(f"  {'LISTING':<12} {'SKU':<20} {'NOW':>5} {'NEW':>5}  ACTION")
+            print(f"  {'LISTING':<12} {'SKU':<20} {'NOW':>5} {'NEW':>5}  {'ACTION':<10}  RULE")
         for r in rows:
             print(
                 f"  {str(r.get('listing_id')):<12} {str(r.get('sku') or ''):<20} "
-                f"{str(r.get('current')):>5} {str(r.get('new')):>5}  {r.get('action')}"
+                f"{str(r.get('current')):>5} {str(r.get('new')):>5}  "
+                f"{str(r.get('action')):<10}  {r.get('rule') or ''}".rstrip()
             )
     else:
         print(

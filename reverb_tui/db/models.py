@@ -81,6 +81,10 @@ class Channel(SQLModel, table=True):
     orders_since: datetime = Field(sa_column=_ts(nullable=False))
     buffer: int = 0
     max_quantity: int | None = None
+    # Quantity rules (sync/stock.py ``quantity_for``); None is "off" for each.
+    percent: int | None = None  # show this percentage of available (1-100)
+    min_quantity: int | None = None  # show at least this many while any stock exists
+    end_when: int | None = None  # show 0 once available is this or less
     interval_seconds: int = 60  # the full sync: orders, listings correction pass
     # A per-second ceiling on requests of either kind (``--rate-limit``). High enough by
     # default that the read and write budgets below are what binds.

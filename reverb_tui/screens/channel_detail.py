@@ -77,9 +77,16 @@ SECTIONS = {
 
 
 def stock_text(view: ChannelView) -> Text:
-    """The summary's "Stock updates" line: the switch and the stock rules."""
-    rules = [f"buffer {view.buffer}"]
+    """The summary's "Stock updates" line: the switch and the quantity rules in force, in the
+    order they apply (the optional ones only when set). Short enough that every rule fits
+    the value column of an 80-column terminal."""
+    rules = [f"{view.percent}%"] if view.percent is not None else []
+    rules.append(f"buffer {view.buffer}")
+    if view.min_quantity is not None:
+        rules.append(f"min {view.min_quantity}")
     rules.append("no maximum" if view.max_quantity is None else f"maximum {view.max_quantity}")
+    if view.end_when is not None:
+        rules.append(f"end when ≤ {view.end_when}")
     state = Text("On", style="bold") if view.stock_updates else Text("Off", style="dim")
     return state + Text(f" ({', '.join(rules)})")
 
@@ -174,6 +181,8 @@ class ChannelDetailScreen(ReverbScreen):
         self.query_one("#detail-title", Static).update(safe_text(view.name))
         self.sub_title = view.name
         self.query_one("#channel-summary", Static).update(self._summary(view))
+        for settings in self.query(SettingsForm):
+            settings.stored(view)
         if first:  # a form opened before anything was read: fill it in now
             self.refresh_bindings()  # p and Remove can run now (check_action)
             for form in self.query("ReauthoriseForm, SettingsForm"):

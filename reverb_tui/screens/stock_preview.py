@@ -2,9 +2,10 @@
 (and on demand: the detail screen's p).
 
 It reads the integration's listings from Reverb (``/my/listings?state=all``, every page) and
-shows, for each, the quantity Reverb shows now, the one the push would write and what the push
+shows, for each, the quantity Reverb shows now, the one the push would write, what the push
 would do: write, same (nothing to write), skip-ended (a one-of-a-kind listing that ended
-cannot be relisted) or unlinked (no local SKU). Nothing is written to Reverb.
+cannot be relisted) or unlinked (no local SKU), and which quantity rule decided the value.
+Nothing is written to Reverb.
 
 Dismisses with True for OK, False for Cancel or Escape.
 """
@@ -43,9 +44,20 @@ INTRO_CONFIRM = (
     "saves; Cancel leaves them off."
 )
 INTRO_PREVIEW = (
-    "What a stock push would do to each listing of {name!r} now, with the saved buffer and "
-    "maximum. This is a dry run: nothing is written to Reverb."
+    "What a stock push would do to each listing of {name!r} now, with the saved quantity "
+    "rules. This is a dry run: nothing is written to Reverb."
 )
+
+# The Rule column: which rule decided the new value (domain.QuantityRule's values).
+RULES: dict[str, str] = {
+    "available": "available",
+    "percent": "percentage",
+    "buffer": "buffer",
+    "min": "minimum",
+    "max": "maximum",
+    "end-when": "end when",
+    "one-of-a-kind": "one of a kind",
+}
 
 
 def plan_counts(plan: list[dict[str, Any]]) -> dict[str, int]:
@@ -113,6 +125,7 @@ class StockPreviewModal(ReverbModal):
             ("current", "Current"),
             ("new", "New"),
             ("action", "Action"),
+            ("rule", "Rule"),
         ):
             table.add_column(label, key=key)
         # OK waits for the plan in the confirming form; Cancel always works.
@@ -154,6 +167,7 @@ class StockPreviewModal(ReverbModal):
         for row in ordered[:MAX_ROWS]:
             _order, label, style = ACTIONS.get(row["action"], (9, row["action"], ""))
             new = row.get("new")
+            rule = row.get("rule")
             table.add_row(
                 Text(safe_text(row["listing_id"])),
                 Text(safe_text(row.get("sku")))
@@ -164,6 +178,7 @@ class StockPreviewModal(ReverbModal):
                 str(row.get("current")),
                 Text("—", style="dim") if new is None else Text(str(new), style="bold"),
                 Text(label, style=style),
+                Text("—", style="dim") if not rule else Text(RULES.get(rule, safe_text(rule))),
                 key=str(row["listing_id"]),
             )
 

@@ -21,9 +21,10 @@ from ..db.models import Channel, fold, row_id
 from ..db.queries import channel_by_ref, remember_budget
 from ..errors import UserError
 from ..reverb.client import AccountInfo
-from ..reverb.ratelimit import MAX_PER_MINUTE, MIN_PER_MINUTE
+from ..reverb.ratelimit import MIN_PER_MINUTE
 from ..reverb.sites import resolve_site, validate_currency
 from ..views.channel import ChannelView  # re-exported: defined where the TUI reads it cheaply
+from ..views.settings import check_settings, min_above_max
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from ..reverb.client import ClientFactory
 
 MAX_NAME = 60
-MIN_ORDERS_INTERVAL = 5
 DEFAULT_SINCE_DAYS = 30
 
 
@@ -92,6 +92,9 @@ def channel_json(ch: ChannelView | Channel) -> dict[str, Any]:
         "orders_since": iso(view.orders_since),
         "buffer": view.buffer,
         "max": view.max_quantity,
+        "percent": view.percent,
+        "min": view.min_quantity,
+        "end_when": view.end_when,
         "interval": view.interval_seconds,
         "orders_interval": view.orders_interval_seconds,
         "rate_limit": view.rate_limit,
@@ -336,49 +339,51 @@ class ChannelService:
         read_rate: int | None = None,
         write_rate: int | None = None,
         orders_interval_seconds: int | None = None,
+        percent: int | None | str = "keep",
+        min_quantity: int | None | str = "keep",
+        end_when: int | None | str = "keep",
     ) -> Channel:
         """Additional settings. ``max_quantity=None`` clears the maximum; "keep" leaves it.
+        The quantity rules ``percent``, ``min_quantity`` and ``end_when`` take the same
+        "keep" and ``None`` (off); a value that changes nothing is stored as off (100 %, a
+        minimum of 0, end when 0 or less). A minimum above the maximum is refused.
 
         Setting a read or write rate (per minute) also forgets what a 429 lowered that budget
         to: the person setting it has the last word."""
-        if buffer is not None and (not isinstance(buffer, int) or buffer < 0):
-            raise UserError("The buffer must be a whole number of 0 or more.")
-        if max_quantity not in ("keep", None) and (
-            not isinstance(max_quantity, int) or max_quantity < 0
-        ):
-            raise UserError("The maximum must be a whole number of 0 or more.")
-        if interval_seconds is not None and (
-            not isinstance(interval_seconds, int) or not 10 <= interval_seconds <= 86_400
-        ):
-            raise UserError("The interval must be between 10 and 86400 seconds.")
-        if rate_limit is not None and not 0.1 <= rate_limit <= 100:
-            raise UserError("The rate limit must be between 0.1 and 100 requests per second.")
-        for label, per_minute in (("read", read_rate), ("write", write_rate)):
-            if per_minute is not None and (
-                not isinstance(per_minute, int)
-                or isinstance(per_minute, bool)
-                or not MIN_PER_MINUTE <= per_minute <= MAX_PER_MINUTE
-            ):
-                raise UserError(
-                    f"The {label} rate must be a whole number of requests a minute between "
-                    f"{MIN_PER_MINUTE} and {MAX_PER_MINUTE}."
-                )
-        if orders_interval_seconds is not None and (
-            not isinstance(orders_interval_seconds, int)
-            or not MIN_ORDERS_INTERVAL <= orders_interval_seconds <= 86_400
-        ):
-            raise UserError(
-                f"The orders interval must be between {MIN_ORDERS_INTERVAL} and 86400 seconds."
-            )
+        rules = check_settings(
+            buffer=buffer,
+            max_quantity=max_quantity,
+            interval_seconds=interval_seconds,
+            rate_limit=rate_limit,
+            read_rate=read_rate,
+            write_rate=write_rate,
+            orders_interval_seconds=orders_interval_seconds,
+            percent=percent,
+            min_quantity=min_quantity,
+            end_when=end_when,
+        )
+        percent, min_quantity, end_when = rules.percent, rules.min_quantity, rules.end_when
         cur = validate_currency(currency) if currency is not None else None
         with session_scope(self.engine) as s:
             ch = channel_by_ref(s, name_or_id)
+            message = min_above_max(
+                ch.min_quantity if isinstance(min_quantity, str) else min_quantity,
+                ch.max_quantity if isinstance(max_quantity, str) else max_quantity,
+            )
+            if message:  # against a stored value: the request's own pair was checked above
+                raise UserError(message)
             if stock_updates is not None:
                 ch.stock_updates = stock_updates
             if buffer is not None:
                 ch.buffer = buffer
             if not isinstance(max_quantity, str):  # "keep", the only string let through
                 ch.max_quantity = max_quantity
+            if not isinstance(percent, str):
+                ch.percent = percent
+            if not isinstance(min_quantity, str):
+                ch.min_quantity = min_quantity
+            if not isinstance(end_when, str):
+                ch.end_when = end_when
             if interval_seconds is not None:
                 ch.interval_seconds = interval_seconds
             if rate_limit is not None:

@@ -28,7 +28,7 @@ from ..reverb.client import PER_PAGE
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError, ValidationError
 from ..reverb.payload import integer, text
 from .orders import Skipped, preview
-from .stock import SkuResolver, stock_levels, target_quantity
+from .stock import QuantityRules, SkuResolver, quantity_for, stock_levels
 
 ProgressFn = Callable[[int, int], Any]
 ErrorFn = Callable[[str, str], Any]
@@ -61,6 +61,7 @@ class PlanRow:
     kit: int = 1
     state: str | None = None
     one_of_a_kind: bool = False
+    rule: str | None = None  # the quantity rule that decided ``new`` (domain.QuantityRule)
 
 
 @dataclass
@@ -272,6 +273,7 @@ def _load_plan(
             ]
         keys = {fold(sku) for sku, _ in resolved.values() if sku}
         levels = stock_levels(s, keys) if keys else {}
+        rules = QuantityRules.of(ch)
         plan: list[PlanRow] = []
         pks: dict[str, int] = {}
         for lst in listings:
@@ -291,9 +293,7 @@ def _load_plan(
             pks[lst.listing_id] = row_id(lst)
             level = levels.get(fold(local)) if local else None
             if level is not None:
-                row.new = target_quantity(
-                    level.available, kit, ch.buffer, ch.max_quantity, lst.one_of_a_kind
-                )
+                row.new, row.rule = quantity_for(level.available, kit, rules, lst.one_of_a_kind)
                 if lst.one_of_a_kind and (lst.state or "") == "ended":
                     row.action = PlanAction.SKIP_ENDED
                 elif row.new == lst.inventory:

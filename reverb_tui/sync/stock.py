@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ..db.models import InventoryItem, Order, SkuMapping, StockMove, fold, row_id, table_of
-from ..domain import PENDING, SALE, SHIPPED, UNDONE, OrderStatus
+from ..domain import PENDING, SALE, SHIPPED, UNDONE, OrderStatus, QuantityRule
 
 # Ledger reasons. "shipped" is a zero-delta marker: it remembers that an order which took stock
 # was seen shipped (Reverb's ``shipped_at`` is absent on picked-up orders), so a later
@@ -476,27 +476,82 @@ def stock_levels(session: Session, sku_keys: Iterable[str] | None = None) -> dic
     return out
 
 
+@dataclass(frozen=True)
+class QuantityRules:
+    """An integration's quantity rules. ``None`` is "off" for the optional ones, and the
+    defaults leave ``floor(available / kit)`` unchanged."""
+
+    buffer: int = 0
+    maximum: int | None = None
+    percent: int | None = None  # 1-100
+    minimum: int | None = None  # shown while floor(available / kit) >= 1
+    end_when: int | None = None  # 0 once floor(available / kit) <= this
+
+    @classmethod
+    def of(cls, ch: Any) -> QuantityRules:
+        """The rules stored on a ``Channel`` (or anything with its attributes)."""
+        return cls(
+            buffer=ch.buffer,
+            maximum=ch.max_quantity,
+            percent=ch.percent,
+            minimum=ch.min_quantity,
+            end_when=ch.end_when,
+        )
+
+
+def quantity_for(
+    available: int, kit: int, rules: QuantityRules, one_of_a_kind: bool = False
+) -> tuple[int, QuantityRule]:
+    """What a linked listing should show, and which rule decided it.
+
+    From ``a = floor(available / kit)``, in this order: a percentage ``p`` gives
+    ``floor(a * p / 100)``; minus the buffer; at least the minimum while ``a >= 1``; capped
+    by the maximum; 0 when ``a <= end_when``; never below 0; a one-of-a-kind listing takes
+    0 or 1 of the result. The rule reported is the last one that changed the value
+    (``available`` when none did)."""
+    if kit < 1:
+        raise ValueError("kit must be 1 or more")
+    a = available // kit
+    value, rule = a, QuantityRule.AVAILABLE
+
+    def step(new: int, by: QuantityRule) -> None:
+        nonlocal value, rule
+        if new != value:
+            value, rule = new, by
+
+    if rules.percent is not None:
+        step(a * max(0, rules.percent) // 100, QuantityRule.PERCENT)
+    if rules.buffer > 0:
+        step(value - rules.buffer, QuantityRule.BUFFER)
+    if rules.minimum is not None and a >= 1 and value < rules.minimum:
+        step(rules.minimum, QuantityRule.MINIMUM)
+    if rules.maximum is not None and value > max(0, rules.maximum):
+        step(max(0, rules.maximum), QuantityRule.MAXIMUM)
+    if rules.end_when is not None and a <= rules.end_when:
+        step(0, QuantityRule.END_WHEN)
+    value = max(0, value)  # the rule that took it below 0 (or no stock at all) decided it
+    if one_of_a_kind and value > 1:
+        step(1, QuantityRule.ONE_OF_A_KIND)
+    return value, rule
+
+
 def target_quantity(
     available: int, kit: int, buffer: int, maximum: int | None, one_of_a_kind: bool
 ) -> int:
-    """What a linked listing should show: ``max(0, floor(available / kit) - buffer)``, capped
-    by the maximum if set; a one-of-a-kind listing shows 0 or 1."""
-    if kit < 1:
-        raise ValueError("kit must be 1 or more")
-    value = max(0, available // kit - max(0, buffer))
-    if maximum is not None:
-        value = min(value, max(0, maximum))
-    if one_of_a_kind:
-        value = min(value, 1)
-    return value
+    """``quantity_for`` with a buffer and maximum only: ``max(0, floor(available / kit) -
+    buffer)``, capped by the maximum if set; a one-of-a-kind listing shows 0 or 1."""
+    rules = QuantityRules(buffer=max(0, buffer), maximum=maximum)
+    return quantity_for(available, kit, rules, one_of_a_kind)[0]
 
 
 __all__ = [
+    "QuantityRules",
     "StockLevel",
     "SkuResolver",
     "apply_order_stock",
     "apply_stock_bulk",
     "lock_item",
+    "quantity_for",
     "record_count",
     "resolve_sku",
     "stock_levels",

@@ -36,6 +36,9 @@ class ChannelView:
     orders_since: datetime
     buffer: int
     max_quantity: int | None
+    percent: int | None
+    min_quantity: int | None
+    end_when: int | None
     interval_seconds: int
     orders_interval_seconds: int
     rate_limit: float
@@ -70,6 +73,9 @@ class ChannelView:
             orders_since=ch.orders_since,
             buffer=ch.buffer,
             max_quantity=ch.max_quantity,
+            percent=ch.percent,
+            min_quantity=ch.min_quantity,
+            end_when=ch.end_when,
             interval_seconds=ch.interval_seconds,
             orders_interval_seconds=ch.orders_interval_seconds,
             rate_limit=ch.rate_limit,

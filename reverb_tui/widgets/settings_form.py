@@ -1,12 +1,16 @@
-"""The detail screen's Additional settings form: stock updates, buffer, maximum, interval.
+"""The detail screen's Additional settings form: stock updates, the quantity rules (buffer,
+percentage, minimum, maximum, end-when), the sync interval, the read and write budgets and
+the orders check interval.
 
 A widget of its own so the detail screen can build it when the section is first opened (the
 summary shows the same values read-only, so opening an integration stays quick). It checks
-what was typed and posts ``Submitted``; the screen saves in a worker.
+what was typed with the service's own checks (``views/settings.py``: the same sentences as
+``channels set``) and posts ``Submitted``; the screen saves in a worker.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import getters, on
@@ -16,6 +20,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static, Switch
 
 from ..errors import AppError, UserError
+from ..views import settings as checks
 from .form_error import FormError
 
 if TYPE_CHECKING:
@@ -37,17 +42,112 @@ def parse_whole(text: str, what: str, *, empty_ok: bool = False) -> int | None:
     return number
 
 
-def _texts(view: ChannelView | None) -> tuple[str, str, str]:
-    """The buffer, maximum and interval fields' text for the stored values."""
+def parse_number(text: str, message: str, *, empty_ok: bool = False) -> int | None:
+    """A whole number typed into a field (its range is the service's to check); ``None`` for
+    an empty field when allowed; ``message`` (the service's sentence) for anything else."""
+    value = text.strip().removesuffix("%").strip()
+    if not value and empty_ok:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise UserError(message) from None
+
+
+@dataclass(frozen=True)
+class Field:
+    """One text field of the form: its id, label, help, and how it reads a stored value."""
+
+    id: str
+    label: str
+    help: str
+    attr: str  # the ChannelView attribute (and update_settings keyword)
+    default: str  # the text with no integration read yet
+    placeholder: str = ""
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("settings-buffer", "Buffer", "Units held back from the quantity shown.", "buffer", "0"),
+    Field(
+        "settings-percent",
+        "Percentage",
+        "Show this % of available, rounded down (1 to 100); empty for all.",
+        "percent",
+        "",
+        "100",
+    ),
+    Field(
+        "settings-min",
+        "Minimum",
+        "Shown at least while any stock is available; empty for none.",
+        "min_quantity",
+        "",
+        "none",
+    ),
+    Field(
+        "settings-max",
+        "Maximum",
+        "Largest quantity shown; empty for none.",
+        "max_quantity",
+        "",
+        "none",
+    ),
+    Field(
+        "settings-end-when",
+        "End when ≤",
+        "Show 0 once available is this or less; empty for never.",
+        "end_when",
+        "",
+        "never",
+    ),
+    Field(
+        "settings-interval",
+        "Sync interval",
+        f"Seconds between syncs ({checks.MIN_INTERVAL} to {checks.MAX_SECONDS}).",
+        "interval_seconds",
+        "60",
+    ),
+    Field(
+        "settings-orders-interval",
+        "Orders check",
+        f"Seconds between quick checks for new orders ({checks.MIN_ORDERS_INTERVAL} to "
+        f"{checks.MAX_SECONDS}).",
+        "orders_interval_seconds",
+        "10",
+    ),
+    Field(
+        "settings-read-rate",
+        "Read rate",
+        "Reads a minute at most (Reverb allows about 2000).",
+        "read_rate",
+        "1600",
+    ),
+    Field(
+        "settings-write-rate",
+        "Write rate",
+        "Writes a minute at most (Reverb allows about 600).",
+        "write_rate",
+        "480",
+    ),
+)
+
+
+def _texts(view: ChannelView | None) -> dict[str, str]:
+    """Each field's text for the stored values (empty for a rule that is off)."""
     if view is None:
-        return "0", "", "60"
-    maximum = "" if view.max_quantity is None else str(view.max_quantity)
-    return str(view.buffer), maximum, str(view.interval_seconds)
+        return {f.id: f.default for f in FIELDS}
+    out: dict[str, str] = {}
+    for f in FIELDS:
+        value = getattr(view, f.attr)
+        out[f.id] = "" if value is None else str(value)
+    return out
 
 
 class SettingsForm(Vertical):
-    """Child ids: ``stock-updates``, ``settings-buffer``, ``settings-max``,
-    ``settings-interval``, ``settings-error``, ``settings-save``."""
+    """Child ids: ``stock-updates``, ``settings-error``, ``settings-save`` and one Input per
+    ``FIELDS`` entry (``settings-buffer``, ``settings-percent``, ``settings-min``,
+    ``settings-max``, ``settings-end-when``, ``settings-interval``,
+    ``settings-orders-interval``, ``settings-read-rate``, ``settings-write-rate``)."""
 
     DEFAULT_CSS = """
     SettingsForm { height: auto; }
@@ -71,58 +171,85 @@ class SettingsForm(Vertical):
         self._view = view
 
     def compose(self) -> ComposeResult:
-        buffer, maximum, interval = _texts(self._view)
+        texts = _texts(self._view)
         with Horizontal(classes="setting-row"):
             yield Label("Stock updates", classes="setting-label")
             yield Switch(bool(self._view and self._view.stock_updates), id="stock-updates")
             yield Static("Push stock levels to this account's listings.", classes="field-help")
-        with Horizontal(classes="setting-row"):
-            yield Label("Buffer", classes="setting-label")
-            yield Input(buffer, id="settings-buffer", classes="setting-input")
-            yield Static("Units held back from the quantity shown.", classes="field-help")
-        with Horizontal(classes="setting-row"):
-            yield Label("Maximum", classes="setting-label")
-            yield Input(maximum, id="settings-max", placeholder="none", classes="setting-input")
-            yield Static("Largest quantity shown; empty for none.", classes="field-help")
-        with Horizontal(classes="setting-row"):
-            yield Label("Sync interval", classes="setting-label")
-            yield Input(interval, id="settings-interval", classes="setting-input")
-            yield Static("Seconds between syncs (10 to 86400).", classes="field-help")
+        for f in FIELDS:
+            with Horizontal(classes="setting-row"):
+                yield Label(f.label, classes="setting-label")
+                yield Input(
+                    texts[f.id], id=f.id, placeholder=f.placeholder, classes="setting-input"
+                )
+                yield Static(f.help, classes="field-help", markup=False)
         yield FormError(id="settings-error")
         with Horizontal(classes="form-buttons"):
             yield Button("Save", id="settings-save", variant="primary")
 
     def reset(self, view: ChannelView | None) -> None:
         """Show the stored values."""
+        self._view = view
         with self.stock_updates.prevent(Switch.Changed):  # not a person switching it
             self.stock_updates.value = bool(view and view.stock_updates)
-        self.buffer.value, self.maximum.value, self.interval.value = _texts(view)
+        for field_id, text in _texts(view).items():
+            self.query_one(f"#{field_id}", Input).value = text
         self.error.clear()
+
+    def stored(self, view: ChannelView) -> None:
+        """The integration as now stored (after a save, or a change elsewhere): what a
+        typed rate is compared with. The fields keep what was typed."""
+        self._view = view
 
     def focus_first(self) -> None:
         # query, not query_one: a form still being mounted has no fields yet (focus nothing)
         for field in self.query("#stock-updates"):
             field.focus()
 
+    def _text(self, field_id: str) -> str:
+        return self.query_one(f"#{field_id}", Input).value
+
+    def values(self) -> dict[str, Any]:
+        """The typed values as ``update_settings`` takes them, checked as it checks them;
+        ``UserError`` with its sentence for the first bad one."""
+        settings: dict[str, Any] = {
+            "stock_updates": self.stock_updates.value,
+            "buffer": parse_whole(self._text("settings-buffer"), "buffer"),
+            "percent": parse_number(
+                self._text("settings-percent"), checks.PERCENT_ERROR, empty_ok=True
+            ),
+            "min_quantity": parse_number(
+                self._text("settings-min"), checks.MIN_ERROR, empty_ok=True
+            ),
+            "max_quantity": parse_whole(self._text("settings-max"), "maximum", empty_ok=True),
+            "end_when": parse_number(
+                self._text("settings-end-when"), checks.END_WHEN_ERROR, empty_ok=True
+            ),
+            "interval_seconds": parse_whole(self._text("settings-interval"), "sync interval"),
+            "orders_interval_seconds": parse_number(
+                self._text("settings-orders-interval"), checks.ORDERS_INTERVAL_ERROR
+            ),
+            "read_rate": parse_number(self._text("settings-read-rate"), checks.rate_error("read")),
+            "write_rate": parse_number(
+                self._text("settings-write-rate"), checks.rate_error("write")
+            ),
+        }
+        keys = set(settings) - {"stock_updates"}
+        checks.check_settings(**{k: v for k, v in settings.items() if k in keys})
+        # Setting a rate also forgets the lower budget a 429 taught: send only a changed one.
+        for key in ("read_rate", "write_rate"):
+            if self._view is not None and settings[key] == getattr(self._view, key):
+                del settings[key]
+        return settings
+
     def submit(self) -> None:
         self.error.clear()
         try:
-            buffer = parse_whole(self.buffer.value, "buffer")
-            maximum = parse_whole(self.maximum.value, "maximum", empty_ok=True)
-            interval = parse_whole(self.interval.value, "sync interval")
+            settings = self.values()
         except AppError as exc:
             self.error.show(exc.message)
             return
-        self.post_message(
-            self.Submitted(
-                {
-                    "stock_updates": self.stock_updates.value,
-                    "buffer": buffer,
-                    "max_quantity": maximum,
-                    "interval_seconds": interval,
-                }
-            )
-        )
+        self.post_message(self.Submitted(settings))
 
     @on(Button.Pressed, "#settings-save")
     def _save_pressed(self, event: Button.Pressed) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+from sqlmodel import select
+
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel
 from reverb_tui.screens.channel_detail import ChannelDetailScreen
@@ -24,6 +27,12 @@ from tests.ui.helpers import (
     screen_text,
     settle,
 )
+
+
+def summary_text(screen: ChannelDetailScreen) -> str:
+    """The summary as shown, scrolled into view or not (the settings form is taller than
+    the screen)."""
+    return screen.query_one("#channel-summary").render().plain
 
 
 async def open_detail(pilot) -> ChannelDetailScreen:
@@ -202,7 +211,7 @@ async def test_additional_settings_persist_and_bad_values_change_nothing(service
         saved = services.channels.get("Main shop")
         assert (saved.stock_updates, saved.buffer, saved.max_quantity) == (True, 2, 5)
         assert saved.interval_seconds == 120
-        text = screen_text(app)  # the summary shows what was saved
+        text = summary_text(screen)  # the summary shows what was saved
         assert "Stock updates       On (buffer 2, maximum 5)" in text
         assert "Sync interval       every 120 s" in text
 
@@ -210,6 +219,105 @@ async def test_additional_settings_persist_and_bad_values_change_nothing(service
         await press_button(pilot, "#settings-save")
         await settle(pilot)
     assert services.channels.get("Main shop").max_quantity is None
+
+
+def stored_row(services) -> tuple:
+    with session_scope(services.engine) as s:
+        (row,) = s.exec(select(Channel)).all()
+        return tuple(sorted(row.model_dump().items()))
+
+
+async def open_settings(pilot) -> ChannelDetailScreen:
+    screen = await open_detail(pilot)
+    await pilot.press("e")
+    await settle(pilot)
+    return screen
+
+
+async def test_quantity_rules_and_budgets_saved_from_the_form(services) -> None:
+    add_channel(services, "Main shop")
+    services.channels.remember_budget("Main shop", writes=200)  # a 429 taught this
+    app = make_app(services)
+    async with app.run_test(size=(120, 60)) as pilot:
+        screen = await open_settings(pilot)
+        fields = {
+            "#settings-percent": "70",
+            "#settings-min": "1",
+            "#settings-end-when": "2",
+            "#settings-read-rate": "1200",
+            "#settings-orders-interval": "30",
+        }
+        for field, text in fields.items():
+            screen.query_one(field).value = text
+        await press_button(pilot, "#settings-save")
+        await settle(pilot)
+        assert not screen.query_one("#settings-error", FormError).display
+        saved = services.channels.get("Main shop")
+        assert (saved.percent, saved.min_quantity, saved.end_when) == (70, 1, 2)
+        assert (saved.read_rate, saved.orders_interval_seconds) == (1200, 30)
+        # The write rate was not touched: what the 429 taught still holds.
+        assert (saved.write_rate, saved.write_budget) == (480, 200)
+        assert (
+            "Stock updates       Off (70%, buffer 0, min 1, no maximum, end when ≤ 2)"
+            in summary_text(screen)
+        )
+
+        # Empty turns a rule off; 100 % is all of it, stored as off.
+        screen.query_one("#settings-min").value = ""
+        screen.query_one("#settings-percent").value = "100"
+        screen.query_one("#settings-write-rate").value = "300"
+        await press_button(pilot, "#settings-save")
+        await settle(pilot)
+        saved = services.channels.get("Main shop")
+        assert (saved.percent, saved.min_quantity, saved.end_when) == (None, None, 2)
+        assert (saved.write_rate, saved.write_budget) == (300, None)
+        assert "Stock updates       Off (buffer 0, no maximum, end when ≤ 2)" in summary_text(
+            screen
+        )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"#settings-percent": "0"}, "The percentage must be a whole number from 1 to 100."),
+        ({"#settings-percent": "101"}, "The percentage must be a whole number from 1 to 100."),
+        ({"#settings-percent": "most"}, "The percentage must be a whole number from 1 to 100."),
+        ({"#settings-min": "-1"}, "The minimum must be a whole number of 0 or more."),
+        ({"#settings-end-when": "-3"}, "The end-when level must be a whole number of 0 or more."),
+        ({"#settings-end-when": "x"}, "The end-when level must be a whole number of 0 or more."),
+        (
+            {"#settings-min": "6", "#settings-max": "5"},
+            "The minimum (6) is more than the maximum (5); lower the minimum or raise the maximum.",
+        ),
+        (
+            {"#settings-read-rate": "5"},
+            "The read rate must be a whole number of requests a minute between 6 and 100000.",
+        ),
+        (
+            {"#settings-write-rate": "lots"},
+            "The write rate must be a whole number of requests a minute between 6 and 100000.",
+        ),
+        (
+            {"#settings-orders-interval": "2"},
+            "The orders interval must be between 5 and 86400 seconds.",
+        ),
+    ],
+)
+async def test_a_bad_value_in_the_form_says_one_sentence_and_saves_nothing(
+    services, fields, message
+) -> None:
+    add_channel(services, "Main shop")
+    before = stored_row(services)
+    app = make_app(services)
+    async with app.run_test(size=(120, 60)) as pilot:
+        screen = await open_settings(pilot)
+        screen.query_one("#settings-buffer").value = "3"  # valid, and not saved either
+        for field, text in fields.items():
+            screen.query_one(field).value = text
+        await press_button(pilot, "#settings-save")
+        await settle(pilot)
+        assert screen.query_one("#settings-error", FormError).message == message
+    assert stored_row(services) == before
 
 
 async def test_keys_that_need_the_integration_are_dimmed_until_it_is_read(

@@ -578,3 +578,26 @@ async def test_preview_stock_push_key_shows_values_and_writes_nothing(
     assert after.last_stock_push_at is None  # a dry run is not a push
     with session_scope(services.engine) as s:
         assert s.exec(select(SkuMapping)).all() == []
+
+
+async def test_preview_names_the_rule_that_decided_each_value(make_services, fake_reverb) -> None:
+    services = listing_services(make_services, fake_reverb)
+    ch = add_channel(services, "Main shop")
+    services.channels.update_settings(ch.id, stock_updates=True, percent=50, end_when=2)
+    app = RecordingApp(services)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        table = app.screen.query_one("#stock-preview-table", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        got = {r[0]: (r[5], r[6], r[7]) for r in rows}  # listing -> (new, action, rule)
+    assert got == {
+        "101": ("3", "same", "percentage"),  # floor(7 * 50 / 100), what Reverb shows
+        "102": ("0", "write", "end when"),  # 2 available, at the end-when level
+        "103": ("—", "unlinked", "—"),
+        "104": ("0", "skip-ended", "percentage"),  # 1 available: the 50 % made it 0 first
+    }
+    assert [r.method for r in fake_reverb.requests] == ["GET"]

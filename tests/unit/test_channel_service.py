@@ -402,6 +402,63 @@ async def test_update_settings_refusals_change_nothing(svc, reverb, kw, words) -
     assert snapshot(svc) == before
 
 
+async def test_quantity_rules_persist_clear_and_store_no_op_values_as_off(svc, reverb) -> None:
+    await add(svc)
+    svc.channels.update_settings(
+        "Main Shop", percent=70, min_quantity=1, end_when=2, max_quantity=5
+    )
+    ch = svc.channels.get("Main Shop")
+    assert (ch.percent, ch.min_quantity, ch.end_when, ch.max_quantity) == (70, 1, 2, 5)
+    svc.channels.update_settings("Main Shop", buffer=1)  # "keep" leaves every rule alone
+    ch = svc.channels.get("Main Shop")
+    assert (ch.percent, ch.min_quantity, ch.end_when) == (70, 1, 2)
+    # None turns a rule off; 100 %, a minimum of 0 and end-when 0 change nothing: off too
+    svc.channels.update_settings("Main Shop", percent=None, min_quantity=0, end_when=0)
+    ch = svc.channels.get("Main Shop")
+    assert (ch.percent, ch.min_quantity, ch.end_when, ch.buffer) == (None, None, None, 1)
+    svc.channels.update_settings("Main Shop", percent=100)
+    assert svc.channels.get("Main Shop").percent is None
+
+
+@pytest.mark.parametrize(
+    ("stored", "kw", "words"),
+    [
+        ({}, {"percent": 0}, "percentage"),
+        ({}, {"percent": 101}, "percentage"),
+        ({}, {"percent": -5}, "percentage"),
+        ({}, {"percent": 50.5}, "percentage"),
+        ({}, {"percent": True}, "percentage"),
+        ({}, {"min_quantity": -1}, "minimum"),
+        ({}, {"min_quantity": "two"}, "minimum"),
+        ({}, {"end_when": -1}, "end-when"),
+        ({}, {"end_when": 1.5}, "end-when"),
+        ({}, {"min_quantity": 6, "max_quantity": 5}, "more than the maximum"),
+        ({"max_quantity": 3}, {"min_quantity": 4}, "more than the maximum"),  # stored max
+        ({"min_quantity": 4}, {"max_quantity": 3}, "more than the maximum"),  # stored min
+    ],
+)
+async def test_bad_quantity_rules_change_nothing(svc, reverb, stored, kw, words) -> None:
+    await add(svc)
+    if stored:
+        svc.channels.update_settings("Main Shop", **stored)
+    before = snapshot(svc)
+    with pytest.raises(UserError) as ei:
+        # the valid parts of a refused request are not applied either
+        svc.channels.update_settings("Main Shop", **({"stock_updates": True, "buffer": 4} | kw))
+    assert words in one_sentence(ei.value)
+    assert snapshot(svc) == before
+
+
+async def test_a_minimum_may_equal_the_maximum_and_clearing_the_maximum_frees_it(
+    svc, reverb
+) -> None:
+    await add(svc)
+    svc.channels.update_settings("Main Shop", min_quantity=3, max_quantity=3)
+    svc.channels.update_settings("Main Shop", max_quantity=None, min_quantity=9)
+    ch = svc.channels.get("Main Shop")
+    assert (ch.min_quantity, ch.max_quantity) == (9, None)
+
+
 async def test_name_taken_between_check_and_insert_is_refused(svc, reverb) -> None:
     """Two processes adding one name: the loser gets the sentence, not an IntegrityError
     (whose text would carry the token among the INSERT parameters)."""

@@ -392,6 +392,80 @@ def test_set_refused_by_the_parser(cli, reverb, argv) -> None:
     assert "see 'reverb-tui channels set --help'" in err and "usage:" not in err
 
 
+def test_set_quantity_rules_and_turn_them_off(cli, reverb) -> None:
+    cli.add()
+    doc = cli.json(
+        "channels", "set", "Main Shop", "--percent", "70", "--min", "1", "--end-when", "2"
+    )
+    assert (doc["percent"], doc["min"], doc["end_when"]) == (70, 1, 2)
+    assert CHANNEL_KEYS <= doc.keys() and doc["buffer"] == 0  # added keys, the rest kept
+    # Options not given keep their values; 'off' (any case) and the no-op values clear.
+    code, out, err = cli("channels", "set", "Main Shop", "--min", "OFF", "--percent", "100")
+    assert code == 0 and "Updated settings of 'Main Shop'" in out, err
+    row = cli.json("channels", "list")[0]
+    assert (row["percent"], row["min"], row["end_when"]) == (None, None, 2)
+    cli("channels", "set", "Main Shop", "--end-when", "off", "--percent", "40%")
+    row = cli.json("channels", "list")[0]
+    assert (row["percent"], row["end_when"]) == (40, None)
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--percent", "0"], "percentage must be a whole number from 1 to 100"),
+        (["--percent", "150"], "percentage"),
+        (["--percent", "-10"], "percentage"),
+        (["--min", "-1"], "minimum must be a whole number of 0 or more"),
+        (["--end-when", "-2"], "end-when level"),
+        (["--min", "6", "--max", "5"], "The minimum (6) is more than the maximum (5)"),
+    ],
+)
+def test_set_bad_quantity_rules_change_nothing(cli, reverb, argv, words) -> None:
+    cli.add()
+    cli("channels", "set", "Main Shop", "--percent", "80", "--max", "9")
+    before = cli.json("channels", "list")
+    code, out, err = cli("channels", "set", "Main Shop", "--stock-updates", "on", *argv)
+    assert code == 2 and out == ""
+    assert words in one_error_line(err)
+    assert cli.json("channels", "list") == before
+
+
+@pytest.mark.parametrize("argv", [["--percent", "half"], ["--min", "1.5"], ["--end-when", ""]])
+def test_set_quantity_rule_that_is_not_a_number(cli, reverb, argv) -> None:
+    cli.add()
+    with pytest.raises(SystemExit) as ei:
+        cli("channels", "set", "Main Shop", *argv)
+    assert ei.value.code == 2
+    err = cli.capsys.readouterr().err
+    assert err.startswith("Error: Argument ") and err.count("\n") == 1
+    assert "is not a whole number or 'off'" in err
+
+
+def test_dry_run_names_the_rule_that_decided_each_listing(cli, reverb) -> None:
+    cli.add()
+    cli("inventory", "add", "GTR-1", "--on-hand", "9")
+    cli("inventory", "add", "AMP-2", "--on-hand", "2")
+    new = {"display_name": "Brand New"}
+    reverb.listings = {
+        "11": {"id": 11, "sku": "GTR-1", "inventory": 0, "has_inventory": True, "condition": new},
+        "12": {"id": 12, "sku": "AMP-2", "inventory": 5, "has_inventory": True, "condition": new},
+    }
+    cli("channels", "set", "Main Shop", "--percent", "50", "--end-when", "2")
+    code, out, err = cli("sync", "--stock-only", "--dry-run")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "Main Shop: dry run, 2 listings read; would write 2, skip 0."
+    assert lines[1].split() == ["LISTING", "SKU", "NOW", "NEW", "ACTION", "RULE"]
+    assert lines[2].split() == ["11", "GTR-1", "0", "4", "write", "percent"]  # floor(9 / 2)
+    assert lines[3].split() == ["12", "AMP-2", "5", "0", "write", "end-when"]  # 2 <= 2
+    plan = cli.json("sync", "--stock-only", "--dry-run")[0]["plan"]
+    assert {r["listing_id"]: (r["new"], r["rule"]) for r in plan} == {
+        "11": (4, "percent"),
+        "12": (0, "end-when"),
+    }
+    assert [r.method for r in reverb.requests if "/listings/" in r.url.path] == []
+
+
 # -- plumbing ------------------------------------------------------------------------------------
 
 

@@ -268,6 +268,27 @@ async def test_buffer_and_maximum_apply(engine, client, reverb):
     assert got == {"1": 3, "2": 3, "6": 1, "7": 0}
 
 
+async def test_quantity_rules_decide_the_push_and_the_plan_names_the_rule(engine, client, reverb):
+    ch = await setup_catalogue(
+        engine, client, reverb, percent=50, buffer=1, min_quantity=1, max_quantity=3, end_when=1
+    )
+    dry = await push_stock(client, engine, ch, dry_run=True)
+    assert reverb.puts == []  # a dry run writes nothing
+    plan = {r.listing_id: (r.new, r.rule, r.action) for r in dry.plan}
+    assert plan == {
+        "1": (1, "buffer", "write"),  # floor(5 * 50 / 100) - 1 = 1
+        "2": (1, "buffer", "write"),
+        "3": (0, "end-when", "skip-ended"),  # AMP-9: 1 available <= 1
+        "4": (None, None, "unlinked"),
+        "5": (None, None, "unlinked"),
+        "6": (1, "min", "write"),  # kit 2: a = 2, 50 % = 1, - 1 = 0, at least 1
+        "7": (0, "end-when", "write"),
+    }
+    await push_stock(client, engine, ch)
+    got = {lid: body["inventory"] for lid, body in reverb.puts}
+    assert got == {"1": 1, "2": 1, "6": 1, "7": 0}
+
+
 async def test_one_of_a_kind_listing_gets_zero_or_one(engine, client, reverb):
     ch = add_channel(engine, "Shop A", **SHOP_A).id
     add_item(engine, "USED-1", 3)
