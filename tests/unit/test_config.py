@@ -74,7 +74,15 @@ def test_every_setting(fresh_config: Path) -> None:
         (
             '# a\n\ndatabse = "x"\n',
             "line 3: unknown setting 'databse' (known: database, "
-            "http_timeout, interval, theme, keymap).",
+            "http_timeout, interval, theme, keymap, lease_seconds).",
+        ),
+        (
+            "lease_seconds = 1\n",
+            "line 1: lease_seconds must be a whole number of seconds from 2 to 3600.",
+        ),
+        (
+            'lease_seconds = "60"\n',
+            "line 1: lease_seconds must be a whole number of seconds from 2 to 3600.",
         ),
         (
             'theme = "x"\nhttp_timeout = "20"\n',
