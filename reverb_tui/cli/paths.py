@@ -15,7 +15,8 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
         description=(
             "Show the config file, the database in use (and what chose it: --db, "
             "$REVERB_TUI_DB, the config file or the default), the data, cache and log "
-            "directories and the daemon's log file. Nothing is created."
+            "directories, the daemon's log file, and where the key that encrypts the tokens "
+            "comes from. Nothing is created."
         ),
     )
     json_flag(p)
@@ -24,6 +25,7 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
 
 def locations(db: str | None) -> dict[str, str]:
     from ..config import config_path
+    from ..db.crypto import key_location
     from ..logs import LOG_FILE_NAME
     from ..paths import cache_dir, data_dir, db_choice, log_dir
 
@@ -36,6 +38,8 @@ def locations(db: str | None) -> dict[str, str]:
         "cache": str(cache_dir()),
         "log": str(log_dir()),
         "log_file": str(log_dir() / LOG_FILE_NAME),
+        "key": key_location(),
+        "key_from": "env" if key_location().startswith("$") else "file",
     }
 
 
@@ -49,12 +53,14 @@ def cmd_paths(args: argparse.Namespace) -> int:
         print_json(found)
         return 0
     for name, value in found.items():
-        if name == "database_from":
+        if name in ("database_from", "key_from"):
             continue
         note = ""
         if name == "database":
             note = f"  (from {found['database_from']})"
-        if "://" not in value and not Path(value).exists():
+        if name == "key" and found["key_from"] == "env":
+            note = "  (the environment)"
+        elif "://" not in value and not Path(value).exists():
             note += "  (not there yet)"
         print(f"{name:<9} {value}{note}")
     return 0

@@ -203,8 +203,11 @@ def test_paths_json_names_every_location_and_creates_nothing(
         "cache": str(tmp_path / "xdg-cache" / "reverb-tui"),
         "log": str(tmp_path / "state" / "reverb-tui" / "log"),
         "log_file": str(tmp_path / "state" / "reverb-tui" / "log" / "reverb-tui.log"),
+        "key": str(tmp_path / "xdg-config" / "reverb-tui" / "secret.key"),
+        "key_from": "file",
     }
     assert not data.exists() and not fresh_config.exists()
+    assert not Path(found["key"]).exists()  # the key file is made on first use, not here
 
     assert main(["paths", "--db", str(tmp_path / "x.db")]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -217,7 +220,18 @@ def test_paths_json_names_every_location_and_creates_nothing(
         "cache",
         "log",
         "log_file",
+        "key",
     ]
+    assert (
+        lines[-1]
+        == f"key       {tmp_path / 'xdg-config' / 'reverb-tui' / 'secret.key'}  (not there yet)"
+    )
+
+    monkeypatch.setenv("REVERB_TUI_SECRET", "a team secret")
+    assert main(["paths", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert (found["key"], found["key_from"]) == ("$REVERB_TUI_SECRET", "env")
+    assert "a team secret" not in json.dumps(found)
 
 
 def test_the_configured_interval_applies_to_new_integrations(
