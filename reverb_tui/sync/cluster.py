@@ -120,13 +120,15 @@ def balance(engine: Engine, holder: str, period: timedelta = LEASE_PERIOD) -> li
             .select_from(SyncDaemon)
             .where(col(SyncDaemon.expires_at) > db_now())
         ).scalar_one()
-        enabled = list(
-            conn.execute(
+        enabled = [
+            cid
+            for cid in conn.execute(
                 select(col(Channel.id))
                 .where(col(Channel.removed_at).is_(None), col(Channel.enabled).is_(True))
                 .order_by(col(Channel.id))
             ).scalars()
-        )
+            if cid is not None  # (a stored row always has its id)
+        ]
         mine_q = col(SyncClaim.holder) == holder
         conn.execute(delete(SyncClaim).where(mine_q, col(SyncClaim.channel_id).not_in(enabled)))
         conn.execute(update(SyncClaim).where(mine_q).values(expires_at=db_now(ttl)))

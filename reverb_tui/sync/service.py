@@ -429,7 +429,8 @@ class SyncService:
     def _new_run(self, channel_id: int, kind: RunKind, holder: str) -> int:
         with session_scope(self.engine) as s:
             # Stamped by the database's clock, like the leases: runs of several hosts compare.
-            run = SyncRun(channel_id=channel_id, kind=kind, holder=holder, started_at=db_now())
+            started = s.exec(select(db_now())).one()
+            run = SyncRun(channel_id=channel_id, kind=kind, holder=holder, started_at=started)
             s.add(run)
             s.flush()
             return row_id(run)
@@ -702,7 +703,7 @@ class SyncService:
                 sess.delete(run)
                 run = None
             if run is not None:
-                run.finished_at = db_now()
+                run.finished_at = sess.exec(select(db_now())).one()  # the database's clock
                 run.status = s.status
                 run.requests = s.requests
                 run.orders_new, run.orders_updated = s.orders_new, s.orders_updated
