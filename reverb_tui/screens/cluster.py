@@ -49,7 +49,7 @@ def daemon_rows(st: ClusterStatus) -> list[tuple[str, str, str, str, str]]:
         if d.daemon:
             state = f"daemon, lease {d.lease_seconds}s" if d.alive else "daemon, dead"
         else:
-            state = "TUI or one-off sync"
+            state = "syncing (not a daemon)" if d.syncing else "synced lately"
         holds = ", ".join(sorted(d.holds)) or "nothing"
         if d.syncing:
             holds += f" (syncing {', '.join(sorted(d.syncing))})"
