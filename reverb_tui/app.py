@@ -229,6 +229,7 @@ class ReverbApp(App[None]):
         os.path.join(os.path.dirname(__file__), sheet)  # absolute: subclasses inherit them
         for sheet in (
             "app.tcss",
+            "screens/cluster.tcss",
             "screens/confirm.tcss",
             "screens/inventory_dialogs.tcss",
             "screens/keys_help.tcss",
@@ -418,6 +419,11 @@ class ReverbApp(App[None]):
             )
             yield SystemCommand(
                 "Refresh the list", "Read the integrations again", screen.action_refresh
+            )
+            yield SystemCommand(
+                "Sync daemons",
+                "Hosts and daemons sharing the database, their heartbeats, who holds what",
+                screen.action_cluster,
             )
         if isinstance(screen, ChannelDetailScreen):
             yield SystemCommand(

@@ -5,12 +5,13 @@
     http_timeout = 20               # seconds one request to Reverb may take
     interval = 60                   # seconds between syncs, for integrations added from now on
     theme = "reverb"                # the TUI's theme
+    lease_seconds = 60              # sync daemons: a dead host's work is taken over after this
 
     [keymap]                        # a binding's id = the keys that trigger it
     "orders.search" = "ctrl+f"
 
 Every setting is optional. A command-line flag wins over the environment
-(``$REVERB_TUI_DB``, ``$REVERB_TUI_HTTP_TIMEOUT``), which wins over this file, which wins over
+(``$REVERB_TUI_DB``, ``$REVERB_TUI_HTTP_TIMEOUT``, ``$REVERB_TUI_LEASE_SECONDS``), which wins over this file, which wins over
 the built-in default. ``$REVERB_TUI_CONFIG`` names another file. A file that cannot be used
 is refused in one sentence naming the file and the line, and nothing runs.
 
@@ -30,9 +31,10 @@ from .errors import UserError
 
 CONFIG_ENV = "REVERB_TUI_CONFIG"
 FILE_NAME = "config.toml"
-SETTINGS = ("database", "http_timeout", "interval", "theme", "keymap")
+SETTINGS = ("database", "http_timeout", "interval", "theme", "keymap", "lease_seconds")
 MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 600.0
 MIN_INTERVAL, MAX_INTERVAL = 10, 86_400
+MIN_LEASE, MAX_LEASE = 2, 3600  # the lease period of sync daemons (sync/lease.py)
 
 
 class ConfigError(UserError):
@@ -48,6 +50,7 @@ class Config:
     interval: int | None = None
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
+    lease_seconds: int | None = None
 
 
 def config_path() -> Path:
@@ -123,6 +126,14 @@ def _check(path: Path, text: str, data: dict[str, Any]) -> Config:
         or not MIN_INTERVAL <= interval <= MAX_INTERVAL
     ):
         raise bad("interval", "interval must be a whole number of seconds from 10 to 86400")
+    lease = data.get("lease_seconds")
+    if lease is not None and (
+        isinstance(lease, bool) or not isinstance(lease, int) or not MIN_LEASE <= lease <= MAX_LEASE
+    ):
+        raise bad(
+            "lease_seconds",
+            f"lease_seconds must be a whole number of seconds from {MIN_LEASE} to {MAX_LEASE}",
+        )
     theme = data.get("theme")
     if theme is not None and (not isinstance(theme, str) or not theme.strip()):
         raise bad("theme", "theme must be a theme's name, in quotes")
@@ -144,6 +155,7 @@ def _check(path: Path, text: str, data: dict[str, Any]) -> Config:
         interval=interval,
         theme=theme.strip() if theme else None,
         keymap={str(k): v.strip() for k, v in keymap.items()},
+        lease_seconds=lease,
     )
 
 

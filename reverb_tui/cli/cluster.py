@@ -21,8 +21,10 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
         parents=[parent],
         help="each host/daemon with its last heartbeat and the integrations it holds",
         description=(
-            "Each host and process that holds a sync lease or ran a sync in the last hour, "
-            "its last heartbeat (the database's clock), and which integration each holds."
+            "Each sync daemon (sync --watch) sharing the database, alive or dead, with its "
+            "last heartbeat (the database's clock) and the integrations it runs; each other "
+            "process that holds a sync lease or ran a sync in the last hour; and who holds "
+            "each integration."
         ),
     )
     json_flag(s)
@@ -42,11 +44,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     for d in st.daemons:
         beat = d.last_heartbeat.strftime("%H:%M:%S") if d.last_heartbeat else "-"
         holds = ", ".join(sorted(d.holds)) or "nothing"
+        what = ""
+        if d.daemon:
+            what = f"daemon, lease {d.lease_seconds}s, " if d.alive else "daemon, DEAD, "
         print(
-            f"{d.host} pid {d.pid if d.pid is not None else '?'}: heartbeat {beat}, holds {holds}"
+            f"{d.host} pid {d.pid if d.pid is not None else '?'}: {what}heartbeat {beat}, "
+            f"holds {holds}"
         )
     for i in st.integrations:
-        who = i["holder"]
+        who = i["claimed_by"] or i["holder"]
         state = f"held by {who['host']} pid {who['pid']}" if who else "free"
+        if i["claimed_by"] and i["holder"]:
+            state += ", syncing now"
         print(f"  {i['channel']}: {state}{'' if i['enabled'] else ' (disabled)'}")
     return 0

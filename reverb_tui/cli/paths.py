@@ -15,8 +15,9 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
         description=(
             "Show the config file, the database in use (and what chose it: --db, "
             "$REVERB_TUI_DB, the config file or the default), the data, cache and log "
-            "directories, the daemon's log file, the report of the last unexpected error "
-            "and the TUI's remembered settings. Nothing is created."
+            "directories, the daemon's log file, the report of the last unexpected error, "
+            "the TUI's remembered settings and where the key that encrypts the tokens "
+            "comes from. Nothing is created."
         ),
     )
     json_flag(p)
@@ -25,6 +26,7 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
 
 def locations(db: str | None) -> dict[str, str]:
     from ..config import config_path, state_path
+    from ..db.crypto import key_location
     from ..logs import LOG_FILE_NAME
     from ..paths import cache_dir, data_dir, db_choice, error_report_path, log_dir
 
@@ -39,6 +41,8 @@ def locations(db: str | None) -> dict[str, str]:
         "log_file": str(log_dir() / LOG_FILE_NAME),
         "error_report": str(error_report_path()),
         "tui_state": str(state_path()),
+        "key": key_location(),
+        "key_from": "env" if key_location().startswith("$") else "file",
     }
 
 
@@ -52,12 +56,14 @@ def cmd_paths(args: argparse.Namespace) -> int:
         print_json(found)
         return 0
     for name, value in found.items():
-        if name == "database_from":
+        if name in ("database_from", "key_from"):
             continue
         note = ""
         if name == "database":
             note = f"  (from {found['database_from']})"
-        if "://" not in value and not Path(value).exists():
+        if name == "key" and found["key_from"] == "env":
+            note = "  (the environment)"
+        elif "://" not in value and not Path(value).exists():
             note += "  (not there yet)"
         print(f"{name:<12} {value}{note}")
     return 0

@@ -47,6 +47,17 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="with --watch: sync every N seconds instead of each integration's own",
     )
+    p.add_argument(
+        "--lease-seconds",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help=(
+            "with --watch: the lease period (default 60, or $REVERB_TUI_LEASE_SECONDS, or "
+            "lease_seconds in the config file): another daemon takes over this one's "
+            "integrations within it once this one dies"
+        ),
+    )
     talk = p.add_mutually_exclusive_group()
     talk.add_argument(
         "-v",
@@ -73,13 +84,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if args.json or args.dry_run or args.orders_only or args.stock_only or args.channel:
             raise UserError(
                 "--watch syncs every enabled integration; it takes only --interval, "
-                "--verbose or --quiet."
+                "--lease-seconds, --verbose or --quiet."
             )
         if args.interval is not None and args.interval < 1:
             raise UserError("The interval must be at least 1 second.")
         return asyncio.run(_watch(args))
     if args.interval is not None:
         raise UserError("--interval goes with --watch.")
+    if args.lease_seconds is not None:
+        raise UserError("--lease-seconds goes with --watch.")
     if args.verbose or args.quiet:
         raise UserError("--verbose and --quiet go with --watch.")
     kind = run_kind(args)
@@ -182,9 +195,12 @@ async def _watch(args: argparse.Namespace) -> int:
     svc = services(args)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    watching = asyncio.create_task(
-        svc.sync.watch(interval=args.interval, stop=stop, on_run=log_failures)
-    )
+
+    async def daemon() -> None:
+        team = await _join_team(svc, args)
+        await _watch_in_team(svc, team, args, stop)
+
+    watching = asyncio.create_task(daemon())
 
     def on_signal() -> None:
         if stop.is_set():
@@ -210,3 +226,42 @@ async def _watch(args: argparse.Namespace) -> int:
         svc.close()
     log.info("sync daemon stopped")
     return 0
+
+
+async def _join_team(svc, args: argparse.Namespace):
+    """Register this daemon among those sharing the database and claim its share of the
+    integrations (sync/cluster.py) before the first run."""
+    import asyncio
+
+    from ..sync.cluster import Membership
+    from ..sync.lease import lease_period
+
+    period = lease_period(args.lease_seconds)
+    svc.sync.lease_period = period
+    team = Membership(svc.engine, period)
+    await asyncio.to_thread(team.step)
+    return team
+
+
+async def _watch_in_team(svc, team, args: argparse.Namespace, stop) -> None:
+    """The watch loop over the integrations this daemon holds, beside its heartbeat; on the
+    way out its claims go back at once, so the other daemons need not wait a lease period."""
+    import asyncio
+    import contextlib
+    import logging
+
+    beating = asyncio.Event()
+    heart = asyncio.create_task(team.run(beating))
+    try:
+        await svc.sync.watch(
+            interval=args.interval,
+            stop=stop,
+            on_run=log_failures,
+            scope=lambda channels: [c for c in channels if c.id in team.held],
+        )
+    finally:
+        beating.set()
+        await asyncio.gather(heart, return_exceptions=True)
+        with contextlib.suppress(Exception):  # the database gone: the claims expire instead
+            await asyncio.to_thread(team.leave)
+        logging.getLogger("reverb_tui.sync").debug("daemon %s left", team.holder)

@@ -327,3 +327,30 @@ class SyncError(SQLModel, table=True):
     item: str | None = None
     message: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=_ts(nullable=False))
+
+
+class SyncDaemon(SQLModel, table=True):
+    """A ``sync --watch`` process sharing the database: its heartbeat, on the database's
+    clock. A daemon whose ``expires_at`` has passed is dead (sync/cluster.py)."""
+
+    __tablename__ = "sync_daemon"
+
+    holder: str = Field(primary_key=True)
+    host: str
+    pid: int
+    lease_seconds: int
+    started_at: datetime = Field(sa_column=_ts(nullable=False))
+    heartbeat_at: datetime = Field(sa_column=_ts(nullable=False))
+    expires_at: datetime = Field(sa_column=_ts(nullable=False, index=True))
+
+
+class SyncClaim(SQLModel, table=True):
+    """Which daemon runs an integration's scheduled syncs, until ``expires_at`` (the
+    database's clock). The claim spreads the work; the channel's lease still keeps any two
+    runs of one integration apart."""
+
+    __tablename__ = "sync_claim"
+
+    channel_id: int = Field(foreign_key="channel.id", primary_key=True)
+    holder: str = Field(index=True)
+    expires_at: datetime = Field(sa_column=_ts(nullable=False))

@@ -39,6 +39,7 @@ class ChannelListScreen(ReverbScreen):
         Binding("space", "toggle_status", "Enable/disable", id="channels.toggle-status"),
         Binding("r", "refresh", "Refresh", id="channels.refresh", show=False),  # every 15 s too
         Binding("s", "sync_now", "Sync now", id="channels.sync-now"),
+        Binding("c", "cluster", "Sync daemons", id="channels.cluster", show=False),
         Binding("q", "app.quit", "Quit", id="channels.quit"),
     ]
     AUTO_FOCUS = "#channel-table"
@@ -74,6 +75,12 @@ class ChannelListScreen(ReverbScreen):
         for s in summaries:
             self.table.show_progress(s.channel_id, None)
         self.load_rows()
+
+    def action_cluster(self) -> None:
+        """The sync daemons sharing the database and what each holds (screens/cluster.py)."""
+        from .cluster import ClusterModal
+
+        self.app.push_screen(ClusterModal())
 
     def on_screen_resume(self) -> None:
         # First display and every return from the wizard or a detail screen.

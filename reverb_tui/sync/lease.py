@@ -4,6 +4,11 @@ Taking the lease is one conditional UPDATE, atomic on every database: it succeed
 lease is free, expired, or already ours. The holder renews it while it works; a holder that
 died stops renewing and its lease is taken over once it expires (TTL, well under a minute).
 
+How long a lease lasts is the lease period (``lease_period``: default 60 s, settable): a
+lease is stamped to expire three quarters of a period after each heartbeat, and the holder
+beats every quarter period, so a live holder has half a period of slack and a dead one is
+replaced within one period of its last heartbeat.
+
 Every lease time is the database's clock (``db_now``), never a host's: hosts sharing one
 PostgreSQL database may disagree by minutes, and a host whose clock runs ahead must neither
 see a live lease as expired (and sync beside its holder) nor stamp its own lease with an
@@ -24,17 +29,68 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from ..clock import Clock
+from ..config import MAX_LEASE as MAX_LEASE_SECONDS
+from ..config import MIN_LEASE as MIN_LEASE_SECONDS
 from ..db.models import Channel
 from ..db.types import db_now
 
 log = logging.getLogger("reverb_tui.sync")
 
-LEASE_TTL = timedelta(seconds=45)
-RENEW_EVERY = 10.0
+LEASE_PERIOD = timedelta(seconds=60)
+LEASE_ENV = "REVERB_TUI_LEASE_SECONDS"
+HOST_ENV = "REVERB_TUI_HOST_ID"
+
+
+def lease_ttl(period: timedelta) -> timedelta:
+    """How far past a heartbeat a lease (or a claim, or a daemon's heartbeat) runs."""
+    return period * 3 / 4
+
+
+def heartbeat_every(period: timedelta) -> float:
+    """Seconds between two heartbeats of a holder."""
+    return period.total_seconds() / 4
+
+
+LEASE_TTL = lease_ttl(LEASE_PERIOD)
+RENEW_EVERY = heartbeat_every(LEASE_PERIOD)
+
+
+def lease_period(seconds: int | None = None) -> timedelta:
+    """The lease period in force: ``seconds`` (the ``--lease-seconds`` flag), else
+    ``$REVERB_TUI_LEASE_SECONDS``, else the config file's ``lease_seconds``, else 60 s."""
+    from ..config import current
+    from ..errors import UserError
+
+    if seconds is None:
+        raw = os.environ.get(LEASE_ENV, "").strip()
+        if raw:
+            try:
+                seconds = int(raw)
+            except ValueError:
+                seconds = -1
+            if not MIN_LEASE_SECONDS <= seconds <= MAX_LEASE_SECONDS:
+                raise UserError(
+                    f"${LEASE_ENV} must be a whole number of seconds from "
+                    f"{MIN_LEASE_SECONDS} to {MAX_LEASE_SECONDS}."
+                )
+        else:
+            seconds = current().lease_seconds  # checked when the file was read
+    elif not MIN_LEASE_SECONDS <= seconds <= MAX_LEASE_SECONDS:
+        raise UserError(
+            f"The lease period must be from {MIN_LEASE_SECONDS} to {MAX_LEASE_SECONDS} seconds."
+        )
+    return LEASE_PERIOD if seconds is None else timedelta(seconds=seconds)
+
+
+def host_id() -> str:
+    """This host's name in lease holders: ``$REVERB_TUI_HOST_ID`` when set (two processes on
+    one machine then look like two hosts), else the machine's host name."""
+    name = os.environ.get(HOST_ENV, "").strip() or socket.gethostname()
+    return name.replace(":", "_")
 
 
 def new_holder(kind: str = "sync") -> str:
-    return f"{kind}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{kind}:{host_id()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def try_acquire(engine: Engine, channel_id: int, holder: str, ttl: timedelta = LEASE_TTL) -> bool:
@@ -64,7 +120,7 @@ def holder_is_dead(holder: str | None) -> bool:
     if not holder:
         return False
     parts = holder.split(":")
-    if len(parts) != 4 or parts[1] != socket.gethostname():
+    if len(parts) != 4 or parts[1] != host_id():
         return False
     try:
         pid = int(parts[2])

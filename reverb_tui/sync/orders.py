@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import bindparam, insert, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from ..clock import Clock, parse_ts, utcnow
@@ -351,7 +351,12 @@ def store_with_retry(
     skus: set[str] | None = None,
     page: int | None = None,
 ) -> tuple[int, int, list[Skipped]]:
-    """``store_orders`` retried when another writer raced us or held the database lock."""
+    """``store_orders`` retried when another writer raced us, held the database lock, or
+    deadlocked with us (sync/retry.py): a bounded number of times, backing off."""
+    from sqlalchemy.exc import DBAPIError
+
+    from .retry import transient
+
     delay = 0.2
     for attempt in range(6):
         try:
@@ -359,9 +364,10 @@ def store_with_retry(
         except IntegrityError:
             if attempt >= 2:
                 raise
-        except OperationalError as exc:
-            if "locked" not in str(exc).lower() or attempt >= 5:
+        except DBAPIError as exc:
+            if not transient(exc) or attempt >= 5:
                 raise
+            log.info("storing orders of channel %s again after: %s", channel_id, exc.orig)
         import time
 
         time.sleep(delay)

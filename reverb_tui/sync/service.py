@@ -32,11 +32,12 @@ from ..db.models import (
     row_id,
 )
 from ..db.queries import channel_by_ref, mark_needs_reauth, remember_budget
+from ..db.types import db_now
 from ..domain import RunKind, RunStatus, SyncPhase
 from ..errors import AppError, UserError, storage_fault
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError
 from ..reverb.ratelimit import MIN_PER_MINUTE, Kind
-from .lease import Lease, new_holder
+from .lease import LEASE_PERIOD, Lease, heartbeat_every, lease_ttl, new_holder
 from .orders import OrderDownloader, Skipped, WalkProgress, WalkStopped
 
 if TYPE_CHECKING:
@@ -305,6 +306,9 @@ class SyncService:
         # When each integration's next check and full sync are due, as the watch loop last
         # planned them (empty until it runs): what the screens show as "next check".
         self.schedule: dict[int, Due] = {}
+        # How long a run's lease outlives its last heartbeat (sync/lease.py); a daemon sets
+        # the period in force (``--lease-seconds``, the environment or the config file).
+        self.lease_period: timedelta = LEASE_PERIOD
         # Each run takes leases under its own holder id (new_holder), so two runs in one
         # process (the background loop and a preview, say) exclude each other like two
         # processes do.
@@ -472,7 +476,13 @@ class SyncService:
             )
             summary.status = RunStatus.SKIPPED
             return summary
-        lease = Lease(self.engine, channel_id, holder, self.clock)
+        lease = Lease(
+            self.engine,
+            channel_id,
+            holder,
+            ttl=lease_ttl(self.lease_period),
+            renew_every=heartbeat_every(self.lease_period),
+        )
         if not await lease.acquire(wait):
             summary.errors.append(f"{ch.name}: another sync of this integration is running.")
             summary.status = RunStatus.BUSY
@@ -496,7 +506,9 @@ class SyncService:
 
     def _new_run(self, channel_id: int, kind: RunKind, holder: str) -> int:
         with session_scope(self.engine) as s:
-            run = SyncRun(channel_id=channel_id, kind=kind, holder=holder, started_at=self.clock())
+            # Stamped by the database's clock, like the leases: runs of several hosts compare.
+            started = s.exec(select(db_now())).one()
+            run = SyncRun(channel_id=channel_id, kind=kind, holder=holder, started_at=started)
             s.add(run)
             s.flush()
             return row_id(run)
@@ -810,7 +822,7 @@ class SyncService:
                 sess.delete(run)
                 run = None
             if run is not None:
-                run.finished_at = now
+                run.finished_at = sess.exec(select(db_now())).one()  # the database's clock
                 run.status = s.status
                 run.requests = s.requests
                 run.orders_new, run.orders_updated = s.orders_new, s.orders_updated
@@ -848,6 +860,7 @@ class SyncService:
         tick: float = 1.0,
         wanted: SyncQueue | None = None,
         auto: bool = True,
+        scope: Callable[[list[Channel]], list[Channel]] | None = None,
     ) -> None:
         """Sync each enabled integration on two rhythms until ``stop`` is set, and whatever
         is asked for through ``wanted`` ("Sync now"):
@@ -863,7 +876,8 @@ class SyncService:
         Each is due when its interval has passed since its last attempt, failed or not, so an
         unreachable Reverb is retried once an interval, not once a tick. ``on_run`` hears of
         every full sync and requested run, and of checks that found or did something. A run
-        in progress stops between pages when ``stop`` is set.
+        in progress stops between pages when ``stop`` is set. ``scope`` narrows the scheduled
+        syncs to the integrations it keeps (a daemon's claims, sync/cluster.py).
         """
         full: dict[int, datetime] = {}  # last full sync attempt per integration
         checked: dict[int, datetime] = {}  # last check attempt (a full sync is one too)
@@ -882,6 +896,8 @@ class SyncService:
             if auto:
                 now = self.clock()
                 channels = await asyncio.to_thread(self._channels, None)
+                if scope is not None:
+                    channels = scope(channels)
                 plan = plan_watch(channels, now, interval, full, checked)
                 self.schedule = plan.next
                 if plan.full:

@@ -222,3 +222,92 @@ def test_two_hosts_storing_the_same_pages_store_each_order_once(hosts) -> None:
     assert len(numbers) == len(set(numbers)) == 120
     assert sum(r[0] for r in results) == 120  # each stored as new by exactly one host
     assert sale_moves(a) == 120 and on_hand(a, "SKU-1") == -20
+
+
+def test_a_real_deadlock_between_two_hosts_storing_orders_is_retried(
+    hosts, db_backend, monkeypatch
+) -> None:
+    """Two hosts store a page each while their transactions take two stock rows in
+    opposite orders: PostgreSQL aborts one of them (deadlock, SQLSTATE 40P01), and the
+    store path runs it again, so both pages land, each order once."""
+    if db_backend != "pg":
+        pytest.skip("SQLite locks the whole database: two writers wait, never deadlock")
+    from sqlalchemy import text
+
+    from reverb_tui.sync import stock
+    from reverb_tui.sync.retry import DEADLOCK, sqlstate
+
+    a, b = hosts
+    cid = add_channel(a, "Shop A").id
+    add_item(a, "GTR", 5)
+    add_item(a, "AMP", 5)
+    fake = FakeReverb()
+    for n in range(4):
+        fake.add_order(created=COUNT_AT + timedelta(hours=1 + n))
+    pages = {a: fake.orders[:2], b: fake.orders[2:]}
+    order = {a: ("gtr", "amp"), b: ("amp", "gtr")}
+    real = stock.apply_stock_bulk
+    barrier = threading.Barrier(2, timeout=30)
+    first_try: dict[int, bool] = {}
+    aborted: list[str | None] = []
+
+    def crossing(session, *args, **kw):
+        engine = session.get_bind()
+        if first_try.setdefault(id(engine), True):
+            first_try[id(engine)] = False
+            one, two = order[engine]
+            session.execute(
+                text("UPDATE inventory_item SET on_hand = on_hand WHERE sku_key = :k"), {"k": one}
+            )
+            barrier.wait()
+            try:
+                session.execute(
+                    text("UPDATE inventory_item SET on_hand = on_hand WHERE sku_key = :k"),
+                    {"k": two},
+                )
+            except Exception as exc:
+                aborted.append(sqlstate(exc))
+                raise
+        return real(session, *args, **kw)
+
+    monkeypatch.setattr(stock, "apply_stock_bulk", crossing)
+    threads = {
+        e: in_thread(lambda e=e: store_with_retry(e, cid, pages[e], COUNT_AT)) for e in (a, b)
+    }
+    for t, _out in threads.values():
+        t.join(60)
+    outs = [out[0] for _t, out in threads.values()]
+    assert aborted == [DEADLOCK]  # the server broke a real deadlock, once
+    assert not [o for o in outs if isinstance(o, BaseException)], outs
+    assert sorted(o[0] for o in outs) == [2, 2]  # every order stored as new, once
+    with session_scope(a) as s:
+        assert s.exec(select(func.count()).where(Order.channel_id == cid)).one() == 4
+
+
+def test_serialisation_failures_and_deadlocks_count_as_worth_retrying(hosts, db_backend) -> None:
+    """A real serialisation failure (SQLSTATE 40001) is retried like a deadlock; a broken
+    constraint is not (running it again would fail the same way)."""
+    if db_backend != "pg":
+        pytest.skip("SQLite has no row-level serialisation failures")
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from reverb_tui.sync.retry import SERIALIZATION_FAILURE, sqlstate, transient
+
+    a, b = hosts
+    add_item(a, "GTR", 5)
+    bump = text("UPDATE inventory_item SET on_hand = on_hand + 1 WHERE sku_key = 'gtr'")
+    with a.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        with conn.begin():
+            conn.execute(text("SELECT on_hand FROM inventory_item"))
+            with b.begin() as other:
+                other.execute(bump)
+            with pytest.raises(DBAPIError) as raised:
+                conn.execute(bump)
+    assert sqlstate(raised.value) == SERIALIZATION_FAILURE and transient(raised.value)
+    with pytest.raises(DBAPIError) as broken, a.begin() as conn:
+        conn.execute(
+            text("INSERT INTO inventory_item (sku, sku_key, on_hand) VALUES ('x', 'gtr', 1)")
+        )
+    assert not transient(broken.value)
+    assert on_hand(a, "GTR") == 6

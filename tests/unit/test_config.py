@@ -74,7 +74,15 @@ def test_every_setting(fresh_config: Path) -> None:
         (
             '# a\n\ndatabse = "x"\n',
             "line 3: unknown setting 'databse' (known: database, "
-            "http_timeout, interval, theme, keymap).",
+            "http_timeout, interval, theme, keymap, lease_seconds).",
+        ),
+        (
+            "lease_seconds = 1\n",
+            "line 1: lease_seconds must be a whole number of seconds from 2 to 3600.",
+        ),
+        (
+            'lease_seconds = "60"\n',
+            "line 1: lease_seconds must be a whole number of seconds from 2 to 3600.",
         ),
         (
             'theme = "x"\nhttp_timeout = "20"\n',
@@ -197,8 +205,11 @@ def test_paths_json_names_every_location_and_creates_nothing(
         "log_file": str(tmp_path / "state" / "reverb-tui" / "log" / "reverb-tui.log"),
         "error_report": str(tmp_path / "xdg-cache" / "reverb-tui" / "last-error.txt"),
         "tui_state": str(tmp_path / "state" / "reverb-tui" / "tui-state.json"),
+        "key": str(tmp_path / "xdg-config" / "reverb-tui" / "secret.key"),
+        "key_from": "file",
     }
     assert not data.exists() and not fresh_config.exists()
+    assert not Path(found["key"]).exists()  # the key file is made on first use, not here
 
     assert main(["paths", "--db", str(tmp_path / "x.db")]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -213,7 +224,18 @@ def test_paths_json_names_every_location_and_creates_nothing(
         "log_file",
         "error_report",
         "tui_state",
+        "key",
     ]
+    assert (
+        lines[-1]
+        == f"key       {tmp_path / 'xdg-config' / 'reverb-tui' / 'secret.key'}  (not there yet)"
+    )
+
+    monkeypatch.setenv("REVERB_TUI_SECRET", "a team secret")
+    assert main(["paths", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert (found["key"], found["key_from"]) == ("$REVERB_TUI_SECRET", "env")
+    assert "a team secret" not in json.dumps(found)
 
 
 def test_the_configured_interval_applies_to_new_integrations(

@@ -169,3 +169,23 @@ def test_every_lease_time_is_stamped_by_the_database(engine, channel_id: int) ->
         ch.lease_holder = HOST_A
         ch.lease_expires_at = datetime.now(UTC) + timedelta(seconds=30)  # live by the database
     assert not try_acquire(engine, channel_id, HOST_B)
+
+
+async def test_sync_runs_are_stamped_by_the_database_clock(make_services) -> None:
+    """A host whose clock is ten minutes ahead still logs its runs at the database's time,
+    so runs of several hosts line up in the sync log and in ``cluster status``."""
+    from reverb_tui.db.models import SyncRun
+
+    fake = FakeReverb()
+    fake.add_order()
+    skewed = make_services(
+        client_factory=fast_client_factory(fake.transport), clock=lambda: real_clock() + SKEW
+    )
+    add_channel(skewed, "Shop A", orders_since=BASE - timedelta(days=30))
+    [done] = await skewed.sync.run(RunKind.ORDERS)
+    assert done.completed
+    with skewed.engine.connect() as conn:
+        now = conn.execute(select(db_now())).scalar_one()
+        started, finished = conn.execute(select(SyncRun.started_at, SyncRun.finished_at)).one()
+    assert timedelta(0) <= now - started < timedelta(seconds=30)
+    assert started <= finished <= now

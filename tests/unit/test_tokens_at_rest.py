@@ -88,7 +88,8 @@ def test_a_host_without_the_key_is_told_how_and_changes_nothing(
     before = stored_tokens(db_path)
     other_host = tmp_path / "other-host-config"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(other_host))
-    for argv in (["channels", "list"], ["sync"], ["inventory", "list"]):
+    # The TUI too says it in one sentence before it starts, rather than failing inside.
+    for argv in (["channels", "list"], ["sync"], ["inventory", "list"], ["tui"]):
         code = main(["--db", str(db_path), *argv])
         out, err = capsys.readouterr()
         assert code == 1 and out == "", (argv, out)
@@ -98,6 +99,16 @@ def test_a_host_without_the_key_is_told_how_and_changes_nothing(
             f"{other_host / 'reverb-tui' / 'secret.key'}."
         )
     assert not other_host.exists()  # no key of its own was made
+    assert stored_tokens(db_path) == before
+
+    monkeypatch.setenv("REVERB_TUI_SECRET", "not the key that encrypted them")
+    assert main(["--db", str(db_path), "tui"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.strip() == (
+        "Error: The tokens in this database were encrypted with another key than this "
+        "host's ($REVERB_TUI_SECRET): set $REVERB_TUI_SECRET to the secret the other hosts "
+        "use, or copy their key file here."
+    )
     assert stored_tokens(db_path) == before
 
 
