@@ -228,7 +228,7 @@ def test_paths_json_names_every_location_and_creates_nothing(
     ]
     assert (
         lines[-1]
-        == f"key       {tmp_path / 'xdg-config' / 'reverb-tui' / 'secret.key'}  (not there yet)"
+        == f"key          {tmp_path / 'xdg-config' / 'reverb-tui' / 'secret.key'}  (not there yet)"
     )
 
     monkeypatch.setenv("REVERB_TUI_SECRET", "a team secret")
