@@ -285,3 +285,27 @@ def test_cli_pickup_not_confirmed_exits_1(svc, shop, db_path, capsys) -> None:
                              "2001")  # fmt: skip
     assert (code, out) == (1, "")
     assert err.startswith("Error: Order 2001 was not marked picked up") and err.count("\n") == 1
+
+
+async def test_pickup_end_to_end_against_the_fake_reverb(make_services) -> None:
+    from reverb_tui.domain import RunKind
+    from tests.conftest import fast_client_factory
+    from tests.fakes.reverb import FakeReverb
+
+    fake = FakeReverb()
+    local = fake.add_order(method="local")["order_number"]
+    posted = fake.add_order(method="shipped")["order_number"]
+    svc = make_services(client_factory=fast_client_factory(fake.transport), clock=Clock())
+    add_channel(svc.engine, token=fake.token, api_url=API)
+    await svc.sync.run(RunKind.ORDERS)
+    result = await svc.orders.pickup("Main Shop", local)
+    assert result.row.order.status == "picked_up"
+    assert result.row.order.tracking_number == "PersonalCollection"
+    with pytest.raises(UserError, match="not a local pickup order"):
+        await svc.orders.pickup("Main Shop", posted)
+    # Reverb's own rule, when the local copy is stale: it answers 422, one sentence.
+    fake.set_status(local, "paid")
+    set_status(svc.engine, local, "paid")
+    fake.orders[0]["shipping_method"] = "shipped"
+    with pytest.raises(UserError, match="^Reverb refused to mark order .* picked up: This order"):
+        await svc.orders.pickup("Main Shop", local)
