@@ -165,6 +165,19 @@ class ShipItem:
     provider: str | None = None
 
 
+@dataclass(frozen=True)
+class ShipCandidate:
+    """An order that can be marked shipped now, as the bulk ship form lists it."""
+
+    order_id: int
+    channel_id: int
+    channel_name: str
+    order_number: str
+    title: str | None
+    buyer_name: str | None
+    default_provider: str
+
+
 @dataclass
 class ShipOutcome:
     item: ShipItem
@@ -669,6 +682,33 @@ class OrderService:
             self._record_done, ctx.order_id, data, OrderStatus.SHIPPED, SHIPPED, prov, track
         )
         return ShipResult(row, prov, track, notify, reread, notes)
+
+    def ship_plan(self, order_ids: Iterable[int]) -> tuple[list[ShipCandidate], list[str]]:
+        """The chosen orders split into those that can be marked shipped now (with their
+        default carrier) and one sentence for each that cannot, in the order given."""
+        ready: list[ShipCandidate] = []
+        left_out: list[str] = []
+        with session_scope(self.engine) as s:
+            for order_id in dict.fromkeys(int(i) for i in order_ids):
+                o = s.get(Order, order_id)
+                if o is None:
+                    left_out.append("An order chosen is no longer stored.")
+                    continue
+                ch = s.get(Channel, o.channel_id)
+                refusal = ship_refusal(o, ch) if ch is not None else "The integration is gone."
+                if refusal:
+                    left_out.append(refusal)
+                    continue
+                assert ch is not None
+                svc = (
+                    s.get(ShippingService, o.shipping_service_id) if o.shipping_service_id else None
+                )
+                ready.append(ShipCandidate(
+                    order_id=order_id, channel_id=row_id(ch), channel_name=ch.name,
+                    order_number=o.order_number, title=o.title, buyer_name=o.buyer_name,
+                    default_provider=(svc.carrier or "Other") if svc else "Other",
+                ))  # fmt: skip
+        return ready, left_out
 
     async def ship_many(
         self,
