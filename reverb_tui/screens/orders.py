@@ -119,6 +119,8 @@ class OrdersScreen(ReverbScreen):
             id="orders.exceptions",
             tooltip="Exceptions only",
         ),
+        Binding("slash", "search", "Search", id="orders.search"),
+        Binding("f", "filters", "Filters", id="orders.filters"),
         Binding(
             "s",
             "ship_marked",
@@ -127,8 +129,6 @@ class OrdersScreen(ReverbScreen):
             tooltip="Mark the marked (or highlighted) orders shipped",
         ),
         Binding("x", "export", "Export", id="orders.export", tooltip="Export these orders to CSV"),
-        Binding("slash", "search", "Search", id="orders.search"),
-        Binding("f", "filters", "Filters", id="orders.filters"),
         Binding("r", "refresh", "Refresh", id="orders.refresh", show=False),  # refreshes itself
         Binding("u", "unmark_all", "Unmark all", id="orders.unmark", show=False),
     ]
