@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from orders_100k import build  # noqa: E402
+from orders_100k import build
 
 
 def export(env: dict[str, str], out: Path, *extra: str) -> tuple[int, float, float]:

@@ -220,11 +220,10 @@ class ShipManyModal(FormModal):
 
     @work(group=GROUP_VERIFY, exclusive=True, exit_on_error=False, name="ship-many")
     async def ship(self, items: list[ShipItem], notify: bool) -> None:
-        result = await self.services.orders.ship_many(
-            items,
-            notify=notify,
-            progress=lambda o, done, total: self.post_message(ShipProgress(o, done, total)),
-        )
+        def progress(outcome: ShipOutcome, done: int, total: int) -> None:
+            self.post_message(ShipProgress(outcome, done, total))
+
+        result = await self.services.orders.ship_many(items, notify=notify, progress=progress)
         self.post_message(self.Done(result))
 
     def on_ship_progress(self, message: ShipProgress) -> None:

@@ -973,8 +973,11 @@ def read_ship_csv(path: str | os.PathLike[str], channel: str | int) -> list[Ship
                 f"{str(source)!r} has no {needed} column; the first line must name the columns "
                 "order_number,tracking_number and optionally provider."
             )
-    at = {name: header.index(name) for name in ("order_number", "tracking_number", "provider")
-          if name in header}  # fmt: skip
+    at: dict[str, int] = {
+        name: header.index(name)
+        for name in ("order_number", "tracking_number", "provider")
+        if name in header
+    }
     items: list[ShipItem] = []
     lines: dict[str, int] = {}
     for line, row in enumerate(rows[1:], start=2):
