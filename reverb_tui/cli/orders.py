@@ -12,7 +12,7 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
     grp = sub.add_parser(
         "orders",
         parents=[parent],
-        help="list, show, ship orders and apply current mappings",
+        help="list, show, ship, pick up and export orders; apply current mappings",
         description="Downloaded Reverb orders.",
     )
     cmds = grp.add_subparsers(dest="orders_command", metavar="SUBCOMMAND")
@@ -88,6 +88,78 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
     )
     json_flag(p)
     p.set_defaults(handler=cmd_ship)
+
+    p = cmds.add_parser(
+        "ship-many",
+        parents=[parent],
+        help="mark several orders shipped from a CSV of order number and tracking number",
+        description=(
+            "Mark several orders of one integration shipped on Reverb, one request each, from a "
+            "CSV file whose first line names the columns order_number,tracking_number and "
+            "optionally provider (empty: the carrier of the order's mapped shipping service, "
+            "else 'Other'). A file with an order twice or a line without a tracking number is "
+            "refused whole. Orders that cannot be shipped are listed at the end; the others "
+            "are shipped. Nothing is posted twice."
+        ),
+    )
+    p.add_argument("channel", metavar="CHANNEL")
+    p.add_argument("file", metavar="FILE.csv")
+    p.add_argument(
+        "--no-notify",
+        dest="notify",
+        action="store_false",
+        help="do not let Reverb e-mail the buyers",
+    )
+    json_flag(p)
+    p.set_defaults(handler=cmd_ship_many)
+
+    p = cmds.add_parser(
+        "pickup",
+        parents=[parent],
+        help="mark a local pickup order picked up on Reverb",
+        description=(
+            "Mark a paid local pickup order picked up on Reverb. After a timeout the order is "
+            "re-read, never posted twice."
+        ),
+    )
+    p.add_argument("channel", metavar="CHANNEL")
+    p.add_argument("order_number", metavar="ORDER_NUMBER")
+    json_flag(p)
+    p.set_defaults(handler=cmd_pickup)
+
+    p = cmds.add_parser(
+        "export",
+        parents=[parent],
+        help="write orders to a CSV file, one row per order line",
+        description=(
+            "Write the matching orders to a UTF-8 CSV file, oldest first, one row per order "
+            "line: money as decimals beside the currency, times in UTC (ISO 8601), the mapped "
+            "local SKU and shipping service. An existing file is replaced only with --force."
+        ),
+    )
+    p.add_argument("file", metavar="FILE.csv")
+    p.add_argument("--channel", metavar="NAME", default=None, help="only this integration")
+    p.add_argument("--status", metavar="S", default=None, help="only this Reverb status")
+    p.add_argument(
+        "--since",
+        metavar="DATE",
+        default=None,
+        help="only orders created on or after DATE (YYYY-MM-DD, UTC; or an ISO 8601 time)",
+    )
+    p.add_argument(
+        "--exceptions",
+        action="store_true",
+        help="only orders whose SKU or shipping method is unmapped",
+    )
+    p.add_argument(
+        "--search",
+        metavar="TEXT",
+        default=None,
+        help="order number, channel SKU, local SKU or buyer name contains TEXT",
+    )
+    p.add_argument("--force", action="store_true", help="replace FILE.csv if it exists")
+    json_flag(p)
+    p.set_defaults(handler=cmd_export)
 
     p = cmds.add_parser(
         "apply",
@@ -227,6 +299,79 @@ def cmd_ship(args: argparse.Namespace) -> int:
         f"Order {o.order_number} on {result.row.channel_name!r} is marked shipped with "
         f"{o.shipping_provider} {o.tracking_number}; {told}."
     )
+    return 0
+
+
+def cmd_ship_many(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..services.orders import read_ship_csv
+    from .common import err
+
+    items = read_ship_csv(args.file, args.channel)
+    svc = services(args)
+    try:
+        svc.channels.get(args.channel)  # an unknown name is refused before any order
+        result = asyncio.run(svc.orders.ship_many(items, notify=args.notify))
+    finally:
+        svc.close()
+    if args.json:
+        print_json(
+            {
+                "shipped": [o.result.row.to_json() for o in result.shipped if o.result],
+                "failed": [
+                    {"order_number": o.item.order_number, "error": o.message} for o in result.failed
+                ],
+            }
+        )
+    else:
+        for outcome in result.shipped:
+            print(outcome.message)
+        print(result.summary())
+    for outcome in result.failed:
+        err(f"Failed: {outcome.message}")
+    return result.exit_code
+
+
+def cmd_pickup(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .common import err
+
+    svc = services(args)
+    try:
+        result = asyncio.run(svc.orders.pickup(args.channel, args.order_number))
+    finally:
+        svc.close()
+    for note in result.notes:
+        err(f"Note: {note}")
+    if args.json:
+        print_json(result.row.to_json())
+        return 0
+    print(
+        f"Order {result.row.order.order_number} on {result.row.channel_name!r} is marked picked up."
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    svc = services(args)
+    try:
+        n = svc.orders.export_csv(
+            args.file,
+            channel=args.channel,
+            status=args.status,
+            since=args.since,
+            exceptions_only=args.exceptions,
+            search=args.search,
+            overwrite=args.force,
+        )
+    finally:
+        svc.close()
+    if args.json:
+        print_json({"file": args.file, "orders": n})
+    else:
+        print(f"Exported {n} order{'s' if n != 1 else ''} to {args.file}.")
     return 0
 
 

@@ -348,6 +348,7 @@ def h_picked_up(world: World, req: Request, number: str) -> Reply:
             {"status": [f"order is {order.status} ({order.shipping_method})"]},
         )
     world.set_status(shop, order, "picked_up")
+    world.counters.event("pickups")
     return Reply(200, order_json(order, shop, world.links_for(shop)))
 
 

@@ -540,6 +540,16 @@ class ReverbClient:
             idempotent=False,
         )
 
+    async def mark_picked_up(self, order_number: str) -> Any:
+        """Mark a local pickup order picked up. Not idempotent, like ``ship_order``: never
+        retried after it may have reached Reverb (the caller re-reads the order instead)."""
+        return await self.request(
+            "POST",
+            f"/my/orders/selling/{order_number}/mark_picked_up",
+            json_body={},  # Reverb's optional "date" left out: today
+            idempotent=False,
+        )
+
     async def shipping_providers(self) -> list[str]:
         body = await self.get("/shipping/providers")
         return parse_providers(body)

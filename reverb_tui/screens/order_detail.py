@@ -1,4 +1,6 @@
-"""One order: every stored field, why it is an exception, and Mark shipped.
+"""One order: every stored field, why it is an exception, Mark shipped and, for a local
+pickup order, Mark picked up (``OrderService.pickup``, after a confirmation; refused in one
+sentence like shipping, never posted twice).
 
 Mark shipped posts ``/my/orders/selling/{n}/ship`` through ``OrderService.ship`` in an async
 worker. The service refuses (one sentence, nothing changed) an order Reverb would not ship,
@@ -70,6 +72,15 @@ class OrderShipped(Message):
         self.provider = provider
         self.tracking = tracking
         self.notified = notified
+        self.notes = notes
+
+
+class OrderPickedUp(Message):
+    """Reverb accepted "picked up" for the order (or a re-read showed it picked up)."""
+
+    def __init__(self, order_number: str, notes: list[str]) -> None:
+        super().__init__()
+        self.order_number = order_number
         self.notes = notes
 
 
@@ -164,6 +175,13 @@ class OrderDetailScreen(ReverbScreen):
             id="order-detail.apply",
             tooltip="Apply current mappings",
         ),
+        Binding(
+            "p",
+            "mark_picked_up",
+            "Picked up",
+            id="order-detail.picked-up",
+            tooltip="Mark this local pickup order picked up",
+        ),
         Binding("r", "reload", "Reload", id="order-detail.reload"),
     ]
     busy: reactive[bool] = reactive(False)  # marking shipped on Reverb (watch_busy)
@@ -190,6 +208,12 @@ class OrderDetailScreen(ReverbScreen):
             with Horizontal(id="order-exception-actions", classes="form-buttons"):
                 yield Button("Apply current mappings", id="order-apply", variant="primary")
             yield Static("", id="order-fields")
+            with Vertical(id="pickup-box"):
+                yield Static("Local pickup", classes="section-title")
+                yield Static("", id="pickup-text", markup=False)
+                with Horizontal(id="pickup-actions", classes="form-buttons"):
+                    yield Button("Mark picked up", id="pickup-submit", variant="primary")
+                    yield LoadingIndicator(id="pickup-spinner", classes="spinner")
             yield Static("Mark shipped", id="ship-title", classes="section-title")
             yield Static("", id="ship-refusal", markup=False)
             with Vertical(id="ship-form"):
@@ -265,7 +289,15 @@ class OrderDetailScreen(ReverbScreen):
             if shippable
             else safe_text(f"Mark shipped is not available: {view.get('ship_refusal')}")
         )
-        self.refresh_bindings()  # s and a follow the order (check_action)
+        can_pickup = bool(view.get("can_pickup"))
+        self.set_class(bool(view.get("local_pickup")), "-local-pickup")
+        self.set_class(can_pickup, "-can-pickup")
+        self.query_one("#pickup-text", Static).update(
+            "The buyer collects this order. Mark it picked up once they have it."
+            if can_pickup
+            else safe_text(f"Mark picked up is not available: {view.get('pickup_refusal')}")
+        )
+        self.refresh_bindings()  # s, p and a follow the order (check_action)
         default = view.get("default_provider") or "Other"
         if first:
             self._set_carriers([default], default)
@@ -303,10 +335,12 @@ class OrderDetailScreen(ReverbScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """s and a are dimmed until the order is read; a also on an order that is not an
         exception (nothing to apply)."""
-        if action not in ("mark_shipped", "apply_mappings"):
+        if action not in ("mark_shipped", "apply_mappings", "mark_picked_up"):
             return True
         if self.view is None:
             return None
+        if action == "mark_picked_up" and not self.view.get("local_pickup"):
+            return False  # not a local pickup order: the key is not offered at all
         if action == "apply_mappings" and not self.view.get("exception_reasons"):
             return None
         return True
@@ -322,6 +356,52 @@ class OrderDetailScreen(ReverbScreen):
             )
             return
         self.query_one("#ship-tracking", Input).focus()
+
+    def action_mark_picked_up(self) -> None:
+        if self.view is None or self.busy:
+            return
+        if not self.view.get("can_pickup"):
+            self.notify(
+                f"Mark picked up is not available: {self.view.get('pickup_refusal')}",
+                severity="warning",
+                markup=False,
+            )
+            return
+        from .confirm import ConfirmModal
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Mark picked up",
+                f"Tell Reverb that the buyer collected order {self.order_number}? This cannot "
+                "be undone from here.",
+                ok_label="Mark picked up",
+                variant="primary",
+                focus="ok",
+            ),
+            lambda ok: self._start_pickup() if ok else None,
+        )
+
+    def _start_pickup(self) -> None:
+        self.query_one("#ship-status", Static).update("Marking picked up on Reverb…")
+        self.busy = True
+        self.pickup()
+
+    @work(group=GROUP_VERIFY, exclusive=True, exit_on_error=False, name="pickup")
+    async def pickup(self) -> None:
+        result = await self.services.orders.pickup(self.channel_id, self.order_number)
+        self.post_message(OrderPickedUp(result.row.order.order_number, list(result.notes)))
+
+    def on_order_picked_up(self, message: OrderPickedUp) -> None:
+        message.stop()
+        text = f"Marked order {message.order_number} picked up on Reverb."
+        if message.notes:
+            text += " " + " ".join(message.notes)
+        self.notify(text, title="Picked up", markup=False, timeout=8)
+        self.load_order()
+
+    @on(Button.Pressed, "#pickup-submit")
+    def _pickup_pressed(self) -> None:
+        self.action_mark_picked_up()
 
     def action_apply_mappings(self) -> None:
         self.app.push_screen(
@@ -376,6 +456,7 @@ class OrderDetailScreen(ReverbScreen):
             "provider": None if carrier is Select.NULL else str(carrier),
             "notify": self.query_one("#ship-notify", Switch).value,
         }
+        self.query_one("#ship-status", Static).update("Marking shipped on Reverb…")
         self.busy = True
         self.ship(form)
 
@@ -409,13 +490,14 @@ class OrderDetailScreen(ReverbScreen):
         """While Reverb marks the order shipped: the -busy class shows the spinner and its
         line (app.tcss), the form waits."""
         self.set_class(busy, "-busy")
-        for selector in ("#ship-submit", "#ship-carrier", "#ship-tracking", "#ship-notify"):
+        for selector in ("#ship-submit", "#ship-carrier", "#ship-tracking", "#ship-notify",
+                         "#pickup-submit"):  # fmt: skip
             self.query_one(selector).disabled = busy
         if not busy and self.focused is None and self.has_class("-shippable"):
             self.query_one("#ship-tracking", Input).focus()  # disabling took the focus away
 
     def worker_state_changed(self, worker: Worker, state: WorkerState) -> None:
-        if worker.name == "ship" and state in (
+        if worker.name in ("ship", "pickup") and state in (
             WorkerState.SUCCESS,
             WorkerState.ERROR,
             WorkerState.CANCELLED,
@@ -426,6 +508,10 @@ class OrderDetailScreen(ReverbScreen):
         if worker.name == "ship":
             self.query_one("#ship-error", FormError).show(message)
             self.load_order()  # Reverb's answer may have changed what is shippable
+            return True
+        if worker.name == "pickup":
+            self.notify(message, title="Not picked up", severity="error", markup=False)
+            self.load_order()
             return True
         if worker.name == "load-order" and self.view is None:
             self.leave(None)  # it is gone; the app says so

@@ -91,6 +91,15 @@ class OrdersApplied(Message):
         self.changed = changed
 
 
+class ShippingPlanned(Message):
+    """The chosen orders that can be marked shipped now, and why the others cannot."""
+
+    def __init__(self, ready: list[Any], left_out: list[str]) -> None:
+        super().__init__()
+        self.ready = ready
+        self.left_out = left_out
+
+
 # -- the screen --------------------------------------------------------------------------------
 
 
@@ -112,6 +121,14 @@ class OrdersScreen(ReverbScreen):
         ),
         Binding("slash", "search", "Search", id="orders.search"),
         Binding("f", "filters", "Filters", id="orders.filters"),
+        Binding(
+            "s",
+            "ship_marked",
+            "Ship",
+            id="orders.ship",
+            tooltip="Mark the marked (or highlighted) orders shipped",
+        ),
+        Binding("x", "export", "Export", id="orders.export", tooltip="Export these orders to CSV"),
         Binding("r", "refresh", "Refresh", id="orders.refresh", show=False),  # refreshes itself
         Binding("u", "unmark_all", "Unmark all", id="orders.unmark", show=False),
     ]
@@ -130,6 +147,7 @@ class OrdersScreen(ReverbScreen):
         self._channels: list[tuple[str, int]] = []
         self._loaded_once = False
         self._can_apply = True  # an order is highlighted or marked (see _show_apply)
+        self._shipping: list[Any] = []  # the orders of the open "mark shipped" form
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -361,8 +379,8 @@ class OrdersScreen(ReverbScreen):
     # -- marks and apply current mappings ------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "apply_mappings" and not self._can_apply:
-            return None  # shown dimmed: there is no order to apply the mappings to
+        if action in ("apply_mappings", "ship_marked") and not self._can_apply:
+            return None  # shown dimmed: there is no order to apply the mappings to, or ship
         return True
 
     def _marks_changed(self) -> None:
@@ -440,6 +458,72 @@ class OrdersScreen(ReverbScreen):
         self.notify(text, title="Apply current mappings", markup=False)
         self.action_unmark_all()
         self.refresh_orders()
+
+    # -- mark shipped for many, export (dialogs in orders_bulk.py) ---------------------------
+
+    def action_ship_marked(self) -> None:
+        targets = self._targets()
+        if not targets:
+            self.notify("There is no order to mark shipped.", severity="warning")
+            return
+        self.plan_shipping(targets)
+
+    @work(group=GROUP_DB, thread=True, exit_on_error=False, name="plan-shipping")
+    def plan_shipping(self, order_ids: list[int]) -> None:
+        ready, left_out = self.services.orders.ship_plan(order_ids)
+        self.post_message(ShippingPlanned(ready, left_out))
+
+    def on_shipping_planned(self, message: ShippingPlanned) -> None:
+        message.stop()
+        from .orders_bulk import ShipManyModal
+
+        if not message.ready:
+            text = " ".join(message.left_out) or "There is no order to mark shipped."
+            self.notify(f"Nothing to ship: {text}", severity="warning", markup=False)
+            return
+        self._shipping = list(message.ready)
+        self.app.push_screen(ShipManyModal(message.ready, message.left_out), self._shipped_many)
+
+    def _shipped_many(self, result: Any) -> None:
+        if result is None:
+            return
+        from .orders_bulk import ShipResultsModal
+
+        self.notify(
+            result.summary(), title="Mark shipped",
+            severity="information" if not result.failed else "warning", markup=False,
+        )  # fmt: skip
+        # The outcomes come in the order of the form's rows: the shipped ones are unmarked,
+        # the failures stay marked for another try.
+        for outcome, candidate in zip(result.outcomes, self._shipping, strict=False):
+            if outcome.ok and self._marked.pop(candidate.order_id, None) is not None:
+                key = str(candidate.order_id)
+                if key in self.table.rows:
+                    self.table.set_cell(key, "mark", NO_MARK)
+        self._marks_changed()
+        self.refresh_orders()
+        if result.failed:
+            self.app.push_screen(ShipResultsModal(result))
+
+    def action_export(self) -> None:
+        from .orders_bulk import ExportOrdersModal
+
+        count = "" if self._count is None else f"{self._count} "
+        which = (
+            f"The {count}orders matching the current filters."
+            if self.filters.active
+            else f"All {count}orders."
+        )
+        self.app.push_screen(ExportOrdersModal(self.filters, which), self._exported)
+
+    def _exported(self, done: Any) -> None:
+        if done is None:
+            return
+        path, count = done
+        self.notify(
+            f"Exported {count} order{'s' if count != 1 else ''} to {path}.",
+            title="Export", markup=False,
+        )  # fmt: skip
 
     # -- opening an order ------------------------------------------------------------------------
 

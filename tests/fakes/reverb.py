@@ -234,6 +234,13 @@ class FakeReverb:
             )
         if path.startswith("/my/orders/selling/") and path.endswith("/ship") and method == "POST":
             return self._ship(request, path.split("/")[-2])
+        if path.startswith("/my/orders/selling/") and path.endswith("/mark_picked_up"):
+            if method == "POST":
+                return self._picked_up(path.split("/")[-2])
+        if path.startswith("/my/orders/selling/") and path.count("/") == 4 and method == "GET":
+            found = self._order(path.rsplit("/", 1)[1])
+            if found is not None:
+                return httpx.Response(200, json=found)
         return httpx.Response(404, json={"message": "Not found"})
 
     def orders_page(self, request: httpx.Request) -> httpx.Response:
@@ -303,6 +310,26 @@ class FakeReverb:
                 "shipped_at": "2026-03-02T09:00:00Z",
             },
         )
+
+    def _order(self, number: str) -> dict | None:
+        return next((o for o in self.orders if o["order_number"] == number), None)
+
+    def _picked_up(self, number: str) -> httpx.Response:
+        """Reverb's rule: only a paid local pickup order can be marked picked up."""
+        o = self._order(number)
+        if o is None:
+            return httpx.Response(404, json={"message": "Not found"})
+        if o["status"] != "paid" or o["shipping_method"] != "local":
+            return httpx.Response(
+                422,
+                json={"message": "This order cannot be marked as picked up",
+                      "errors": {"status": [f"order is {o['status']} ({o['shipping_method']})"]}},
+            )  # fmt: skip
+        self.clock += timedelta(seconds=30)
+        o.update(status="picked_up", shipping_provider="Personal Collection ",
+                 shipping_code="PersonalCollection", shipped_at=ts(self.clock),
+                 updated_at=ts(self.clock))  # fmt: skip
+        return httpx.Response(200, json=o)
 
 
 def _token(request: httpx.Request) -> str:

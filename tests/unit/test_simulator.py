@@ -392,6 +392,24 @@ def test_ship_rules(sim: ReverbSimulator) -> None:
     assert sim.stats()["ships"] == 1
 
 
+def test_picked_up_rules(sim: ReverbSimulator) -> None:
+    local = sim.add_sale(TOKEN_A, status="paid", shipping_method="local")
+    assert local["_links"]["mark_picked_up"]["href"].endswith("/mark_picked_up")
+    posted = sim.add_sale(TOKEN_A, status="paid", shipping_method="shipped")["order_number"]
+    n = local["order_number"]
+    with http(sim) as c:
+        not_local = c.post(f"/my/orders/selling/{posted}/mark_picked_up", json={})
+        ok = c.post(f"/my/orders/selling/{n}/mark_picked_up", json={})
+        again = c.post(f"/my/orders/selling/{n}/mark_picked_up", json={})
+        missing = c.post("/my/orders/selling/1/mark_picked_up", json={})
+        detail = c.get(f"/my/orders/selling/{n}").json()
+    assert not_local.status_code == 422 and again.status_code == 422
+    assert missing.status_code == 404
+    assert ok.status_code == 200 and ok.json()["status"] == "picked_up"
+    assert detail["status"] == "picked_up" and "mark_picked_up" not in detail["_links"]
+    assert sim.stats()["pickups"] == 1
+
+
 # -- activity ------------------------------------------------------------------------------------
 
 
