@@ -228,6 +228,7 @@ class ReverbApp(App[None]):
             "app.tcss",
             "screens/confirm.tcss",
             "screens/inventory_dialogs.tcss",
+            "screens/onboarding.tcss",
             "screens/order_detail.tcss",
             "screens/orders.tcss",
             "screens/reports.tcss",
