@@ -100,10 +100,10 @@ class OnboardingModal(ReverbModal):
         table = self.query_one(DataTable)
         for key, label in (
             ("sku", "SKU"),
-            ("title", "Title"),
             ("on_hand", "On hand"),
             ("listings", "Listings"),
             ("action", "Action"),
+            ("title", "Title"),
         ):
             table.add_column(label, key=key)
         self.query_one("#onboarding-cancel", Button).focus()
@@ -135,10 +135,10 @@ class OnboardingModal(ReverbModal):
                 break
             table.add_row(
                 Text(safe_text(p.sku)),
-                Text(safe_text(p.title)),
                 str(p.on_hand),
                 str(len(p.listing_ids)),
                 Text("create", style="bold"),
+                Text(safe_text(p.title)),
                 key=f"sku:{p.sku}",
             )
             shown += 1
@@ -149,10 +149,10 @@ class OnboardingModal(ReverbModal):
                 Text(safe_text(x.channel_sku))
                 if x.channel_sku
                 else Text("(no SKU)", style="dim italic"),
-                Text(safe_text(x.title)),
                 "",
                 "1",
                 Text(f"skip: {x.reason}", style="dim"),
+                Text(safe_text(x.title)),
                 key=f"listing:{x.listing_id}",
             )
             shown += 1

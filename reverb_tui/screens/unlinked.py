@@ -62,8 +62,8 @@ class UnlinkedScreen(ReverbScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="unlinked.back"),
         Binding("a", "auto_link", "Auto-link", id="unlinked.auto-link"),
+        Binding("c", "create_skus", "Create SKUs", id="unlinked.create-skus"),
         Binding("w", "apply_waiting", "Apply mappings to waiting orders", id="unlinked.apply"),
-        Binding("c", "create_skus", "Create SKUs from listings", id="unlinked.create-skus"),
         Binding("r", "refresh", "Refresh", id="unlinked.refresh"),
     ]
     AUTO_FOCUS = "#unlinked-listings"

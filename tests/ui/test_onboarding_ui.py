@@ -90,7 +90,7 @@ async def test_preview_then_create_from_the_unlinked_view(services) -> None:
         view = await open_unlinked(pilot)
         assert "Create SKUs from listings" in screen_text(app)  # the footer and the button
         assert any(
-            b.key == "c" and b.description == "Create SKUs from listings"
+            b.key == "c" and b.description == "Create SKUs"
             for _n, b, enabled, _t in view.active_bindings.values()
             if enabled
         )
@@ -102,8 +102,8 @@ async def test_preview_then_create_from_the_unlinked_view(services) -> None:
             "1 listing already linked."
         )
         assert rows(modal) == [
-            ("GTR-1", "Stratocaster", "5", "2", "create"),
-            ("(no SKU)", "A listing without a SKU", "", "1", "skip: no SKU"),
+            ("GTR-1", "5", "2", "create", "Stratocaster"),
+            ("(no SKU)", "", "1", "skip: no SKU", "A listing without a SKU"),
         ]
         assert app.focused is not None and app.focused.id == "onboarding-cancel"
         await pilot.press("escape")  # Cancel: nothing created
