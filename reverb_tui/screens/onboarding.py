@@ -75,11 +75,13 @@ class OnboardingModal(ReverbModal):
     def compose(self) -> ComposeResult:
         with Vertical(id="onboarding-dialog"):
             yield Static(
-                f"Create SKUs from listings — {self.channel_name}",
+                safe_text(f"Create SKUs from listings — {self.channel_name}"),
                 id="onboarding-title",
                 markup=False,
             )
-            yield Static(INTRO.format(name=self.channel_name), id="onboarding-intro", markup=False)
+            yield Static(
+                safe_text(INTRO.format(name=self.channel_name)), id="onboarding-intro", markup=False
+            )
             with Horizontal(id="onboarding-busy"):
                 yield LoadingIndicator()
                 yield Static("Reading the integration's listings…")

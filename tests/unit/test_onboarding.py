@@ -258,6 +258,26 @@ def test_all_or_nothing(svc, shop, monkeypatch) -> None:
     assert [m[1] for m in mappings(svc)] == ["CLASH"]
 
 
+def test_a_plan_gone_stale_is_made_again(svc, shop, monkeypatch) -> None:
+    """Another host adds one of the SKUs between the plan and the insert: the insert clashes,
+    nothing is half-written, and the next attempt plans from what is there now."""
+    real = onboarding.plan_onboarding
+    calls: list[int] = []
+
+    def stale_first(s, ch, mode):
+        plan = real(s, ch, mode)
+        if not calls:
+            plan.skus.insert(0, onboarding.PlannedSku("old-1", "stale", 1, ["104"]))
+        calls.append(len(plan.skus))
+        return plan
+
+    monkeypatch.setattr(onboarding, "plan_onboarding", stale_first)
+    plan = svc.onboarding.create(shop)
+    assert calls == [3, 2]
+    assert [p.sku for p in plan.skus] == ["AMP-2", "GTR-1"] and plan.created == 2
+    assert items(svc)["old-1"] == ("OLD-1", "Counted by hand", 7)
+
+
 def test_an_unknown_integration_or_source_is_one_sentence_and_changes_nothing(svc, shop) -> None:
     before = (items(svc), mappings(svc))
     with pytest.raises(NotFound) as exc:
