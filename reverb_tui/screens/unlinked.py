@@ -94,6 +94,7 @@ class UnlinkedScreen(ReverbScreen):
         self.channel_id = channel_id
         self.channel_name = ""
         self.changed = False
+        self.listing_count: int | None = None  # unlinked listings, once read
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -143,6 +144,10 @@ class UnlinkedScreen(ReverbScreen):
             f"← {safe_text(message.channel_name)}"
         )
         r = message.report
+        self.listing_count = r.listing_count
+        # Nothing to create SKUs from: the key is dimmed and the button disabled.
+        self.query_one("#create-skus", Button).disabled = r.listing_count == 0
+        self.refresh_bindings()
         self.query_one("#unlinked-counts", Static).update(
             counts_label(r.listing_count, r.order_count)
         )
@@ -187,6 +192,12 @@ class UnlinkedScreen(ReverbScreen):
         return f"{what} ({total:,})"
 
     # -- actions ----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """c is dimmed while no unlinked listing is known (none, or not read yet)."""
+        if action == "create_skus" and not self.listing_count:
+            return None
+        return True
 
     def action_back(self) -> None:
         self.leave(self.changed)

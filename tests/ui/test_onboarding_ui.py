@@ -153,3 +153,17 @@ async def test_create_takes_on_hand_from_the_listings(services) -> None:
         await settle(pilot)
         assert isinstance(app.screen, UnlinkedScreen)
     assert stored(services)["GTR-1"] == ("Stratocaster", 5)
+
+
+async def test_the_key_is_dimmed_without_unlinked_listings(services) -> None:
+    add_channel(services, "Main shop")
+    app = RecordingApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = await open_unlinked(pilot)
+        assert [
+            enabled for _n, b, enabled, _t in view.active_bindings.values() if b.key == "c"
+        ] == [False]
+        assert view.query_one("#create-skus", Button).disabled
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.screen is view  # no preview opened
