@@ -40,6 +40,8 @@ INTRO = (
 
 def counts_text(plan: Any) -> str:
     n = len(plan.skus)
+    if not plan.listings:
+        return plan.summary()
     if n:
         text = f"{plural(n, 'local SKU')} to create, linking {plural(plan.listings_linked, 'listing')}."
     else:

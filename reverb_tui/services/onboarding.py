@@ -100,6 +100,11 @@ class OnboardingPlan:
         return sum(len(p.listing_ids) for p in self.skus)
 
     @property
+    def listings(self) -> int:
+        """Every stored listing of the integration."""
+        return self.listings_linked + len(self.skipped) + self.already_linked
+
+    @property
     def without_sku(self) -> int:
         return sum(1 for x in self.skipped if x.reason == NO_SKU)
 
@@ -107,6 +112,11 @@ class OnboardingPlan:
         """One or two sentences for the CLI and the TUI's notification."""
         n = len(self.skus)
         linked = _plural(self.listings_linked, "listing")
+        if not self.listings:
+            return (
+                f"Nothing to create on {self.channel!r}: none of its listings has been "
+                "downloaded yet; sync it first."
+            )
         if not n:
             text = f"Nothing to create on {self.channel!r}: no unlinked listing has a usable SKU."
         elif self.dry_run:
@@ -133,6 +143,7 @@ class OnboardingPlan:
             "on_hand_from": self.on_hand_from,
             "created": self.created,
             "mapped": self.mapped,
+            "listings": self.listings,
             "listings_linked": self.listings_linked,
             "already_linked": self.already_linked,
             "skus": [p.to_json() for p in self.skus],

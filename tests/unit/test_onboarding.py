@@ -27,6 +27,7 @@ PLAN_KEYS = {
     "on_hand_from",
     "created",
     "mapped",
+    "listings",
     "listings_linked",
     "already_linked",
     "skus",
@@ -152,6 +153,16 @@ def test_a_second_run_creates_nothing(svc, shop) -> None:
     assert again.already_linked == 4
     assert again.summary().startswith("Nothing to create on 'Shop A'")
     assert (items(svc), mappings(svc)) == before
+
+
+def test_an_integration_never_synced_is_told_to_sync_first(svc) -> None:
+    ch = add_channel(svc, "Shop A", **SHOP).id
+    plan = svc.onboarding.create(ch)
+    assert (plan.listings, plan.created) == (0, 0)
+    assert plan.summary() == (
+        "Nothing to create on 'Shop A': none of its listings has been downloaded yet; "
+        "sync it first."
+    )
 
 
 def test_a_preview_changes_nothing(svc, shop) -> None:
@@ -310,6 +321,7 @@ def test_cli_dry_run_then_create_then_nothing(svc, shop, run) -> None:
     doc = json.loads(out)
     assert set(doc) >= PLAN_KEYS
     assert (doc["dry_run"], doc["created"], doc["on_hand_from"]) == (True, 0, "listing")
+    assert (doc["listings"], doc["listings_linked"], doc["already_linked"]) == (6, 3, 1)
     assert [s["sku"] for s in doc["skus"]] == ["AMP-2", "GTR-1"]
     assert doc["skus"][1] == {
         "sku": "GTR-1",
