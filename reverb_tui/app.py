@@ -233,6 +233,7 @@ class ReverbApp(App[None]):
             "screens/confirm.tcss",
             "screens/inventory_dialogs.tcss",
             "screens/keys_help.tcss",
+            "screens/onboarding.tcss",
             "screens/order_detail.tcss",
             "screens/orders.tcss",
             "screens/reports.tcss",

@@ -57,6 +57,8 @@ class WorkerName(StrEnum):
     LOAD_SERVICES = "load-services"
     LOAD_SHIPPING_MAPPINGS = "load-shipping-mappings"
     LOAD_SKU_MAPPINGS = "load-sku-mappings"
+    ONBOARD_CREATE = "onboard-create"
+    ONBOARD_PLAN = "onboard-plan"
     REAUTHORISE = "reauthorise"
     REMOVE_CHANNEL = "remove-channel"
     REPORT = "report"

@@ -90,6 +90,31 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
     p.add_argument("sku", metavar="SKU")
     p.set_defaults(handler=cmd_delete)
 
+    p = cmds.add_parser(
+        "from-listings",
+        parents=[parent],
+        help="create local SKUs (and their mappings) from an integration's unlinked listings",
+        description=(
+            "Create one local SKU per distinct SKU of the integration's unlinked listings (as "
+            "last downloaded; trimmed, case-insensitive duplicates merged), titled after the "
+            "listing, and map each channel SKU to it, all in one transaction. Listings without "
+            "a SKU are listed, not created; existing local SKUs are never changed; a second "
+            "run creates nothing."
+        ),
+    )
+    p.add_argument("channel", metavar="CHANNEL", help="integration name")
+    p.add_argument(
+        "--on-hand-from",
+        choices=("listing", "zero"),
+        default="listing",
+        help="starting on hand: the listing's inventory (default) or 0",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="show what would be created; change nothing"
+    )
+    json_flag(p)
+    p.set_defaults(handler=cmd_from_listings)
+
     grp.set_defaults(handler=None, _group_parser=grp)
 
 
@@ -168,4 +193,46 @@ def cmd_delete(args: argparse.Namespace) -> int:
     level = svc.inventory.get(args.sku)
     svc.inventory.delete(args.sku)
     print(f"Deleted local SKU {level.sku!r}.")
+    return 0
+
+
+def cmd_from_listings(args: argparse.Namespace) -> int:
+    svc = services(args)
+    ch = svc.skus.channel(args.channel)
+    if args.dry_run:
+        plan = svc.onboarding.preview(ch.id, args.on_hand_from)
+    else:
+        plan = svc.onboarding.create(ch.id, args.on_hand_from)
+    if args.json:
+        print_json(plan.to_json())
+        return 0
+    n = len(plan.skus)
+    print(plan.summary())
+    source = "the listing's inventory" if plan.on_hand_from == "listing" else "0"
+    if n:
+        print(f"On hand starts at {source}, counted as of now.")
+    if plan.already_linked:
+        k = plan.already_linked
+        print(f"{k:,} listing{'s' if k != 1 else ''} already linked, left unchanged.")
+    if plan.skus:
+        w = max(12, min(32, max(len(p.sku) for p in plan.skus)))
+        print(f"\n{'SKU':<{w}} {'ON HAND':>8} {'LISTINGS':>8}  TITLE")
+        for p in plan.skus:
+            print(f"{p.sku:<{w}} {p.on_hand:>8} {len(p.listing_ids):>8}  {p.title}")
+    if plan.skipped:
+        k = len(plan.skipped)
+        print(f"\nSkipped {k:,} listing{'s' if k != 1 else ''} (nothing created for them):")
+        print(f"  {'LISTING':<12} {'SKU':<24} {'WHY':<32} TITLE")
+        for x in plan.skipped:
+            print(
+                f"  {x.listing_id:<12} {x.channel_sku or '(no SKU)':<24} {x.reason:<32} "
+                f"{x.title or ''}"
+            )
+    if plan.created:
+        import shlex
+
+        print(
+            "Orders already downloaded without a local SKU stay unlinked until you run: "
+            f"reverb-tui skus apply {shlex.quote(ch.name)}"
+        )
     return 0

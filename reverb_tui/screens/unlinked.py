@@ -7,7 +7,9 @@ it was stored without a local SKU, so it took no stock. From here:
 - *Auto-link* maps every channel SKU equal to exactly one local SKU (trimmed,
   case-insensitive) and reports the ambiguous ones;
 - *Apply mappings to waiting orders* is the one explicit way to link orders already
-  downloaded (mappings otherwise apply only to orders downloaded after they were saved).
+  downloaded (mappings otherwise apply only to orders downloaded after they were saved);
+- *Create SKUs from listings* previews, then creates, one local SKU and mapping per distinct
+  SKU of the unlinked listings (``screens.onboarding``, ``services.onboarding``).
 
 The detail screen's way in is ``widgets.unlinked_counts.UnlinkedCountsButton``.
 """
@@ -30,7 +32,7 @@ from ..ui_text import plural
 from ..widgets.footer import AppFooter
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.unlinked_counts import counts_label
-from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
+from .base import GROUP_DB, GROUP_TABLE, ReverbScreen, WorkerName
 from .confirm import confirm_apply_waiting
 
 WINDOW = 200  # rows of each table shown at once
@@ -60,6 +62,7 @@ class UnlinkedScreen(ReverbScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="unlinked.back"),
         Binding("a", "auto_link", "Auto-link", id="unlinked.auto-link"),
+        Binding("c", "create_skus", "Create SKUs", id="unlinked.create-skus"),
         Binding("w", "apply_waiting", "Apply mappings to waiting orders", id="unlinked.apply"),
         Binding("r", "refresh", "Refresh", id="unlinked.refresh"),
     ]
@@ -81,11 +84,17 @@ class UnlinkedScreen(ReverbScreen):
             super().__init__()
             self.linked = linked
 
+    class Onboarded(Message):
+        def __init__(self, plan: Any) -> None:
+            super().__init__()
+            self.plan = plan
+
     def __init__(self, channel_id: int) -> None:
         super().__init__()
         self.channel_id = channel_id
         self.channel_name = ""
         self.changed = False
+        self.listing_count: int | None = None  # unlinked listings, once read
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -96,13 +105,15 @@ class UnlinkedScreen(ReverbScreen):
             yield Static("", id="unlinked-counts", markup=False)
             yield Static(
                 "Listings here get no stock pushed; orders here took no stock. Map their SKUs "
-                "in the integration's SKU mapping section, or auto-link the ones whose SKU "
-                "equals a local SKU. Mappings apply to orders downloaded afterwards; "
-                '"Apply mappings to waiting orders" links the ones already downloaded.',
+                "in the integration's SKU mapping section, auto-link the ones whose SKU "
+                "equals a local SKU, or create local SKUs from the listings' SKUs. Mappings "
+                'apply to orders downloaded afterwards; "Apply mappings to waiting orders" '
+                "links the ones already downloaded.",
                 classes="field-help",
             )
             with Horizontal(classes="form-buttons"):
                 yield Button("Auto-link", id="auto-link", variant="primary")
+                yield Button("Create SKUs from listings", id="create-skus", variant="primary")
                 yield Button(
                     "Apply mappings to waiting orders", id="apply-waiting", variant="warning"
                 )
@@ -133,6 +144,10 @@ class UnlinkedScreen(ReverbScreen):
             f"← {safe_text(message.channel_name)}"
         )
         r = message.report
+        self.listing_count = r.listing_count
+        # Nothing to create SKUs from: the key is dimmed and the button disabled.
+        self.query_one("#create-skus", Button).disabled = r.listing_count == 0
+        self.refresh_bindings()
         self.query_one("#unlinked-counts", Static).update(
             counts_label(r.listing_count, r.order_count)
         )
@@ -178,6 +193,12 @@ class UnlinkedScreen(ReverbScreen):
 
     # -- actions ----------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """c is dimmed while no unlinked listing is known (none, or not read yet)."""
+        if action == "create_skus" and not self.listing_count:
+            return None
+        return True
+
     def action_back(self) -> None:
         self.leave(self.changed)
 
@@ -195,6 +216,16 @@ class UnlinkedScreen(ReverbScreen):
         if confirmed:
             self.apply_waiting()
 
+    def action_create_skus(self) -> None:
+        from .onboarding import OnboardingModal
+
+        name = self.channel_name or "this integration"
+        self.app.push_screen(OnboardingModal(self.channel_id, name), self._create_chosen)
+
+    def _create_chosen(self, on_hand_from: str | None) -> None:
+        if on_hand_from:
+            self.create_skus(on_hand_from)
+
     @on(Button.Pressed, "#unlinked-back")
     def _back_pressed(self) -> None:
         self.action_back()
@@ -202,6 +233,10 @@ class UnlinkedScreen(ReverbScreen):
     @on(Button.Pressed, "#auto-link")
     def _auto_link_pressed(self) -> None:
         self.action_auto_link()
+
+    @on(Button.Pressed, "#create-skus")
+    def _create_skus_pressed(self) -> None:
+        self.action_create_skus()
 
     @on(Button.Pressed, "#apply-waiting")
     def _apply_waiting_pressed(self) -> None:
@@ -255,4 +290,21 @@ class UnlinkedScreen(ReverbScreen):
         else:
             text = "No waiting order has a mapped SKU yet: nothing was linked."
         self.app.notify(text, title="Apply mappings to waiting orders", markup=False)
+        self.load()
+
+    @work(group=GROUP_DB, thread=True, exit_on_error=False, name=WorkerName.ONBOARD_CREATE)
+    def create_skus(self, on_hand_from: str) -> None:
+        plan = self.services.onboarding.create(self.channel_id, on_hand_from)
+        self.post_message(self.Onboarded(plan))
+
+    def on_unlinked_screen_onboarded(self, message: UnlinkedScreen.Onboarded) -> None:
+        message.stop()
+        plan = message.plan
+        text = plan.summary()
+        if plan.created:
+            text += " Orders already downloaded stay unlinked until you apply the mappings (w)."
+            self.changed = True
+            # The new SKUs' listings are linked now: their stock can be pushed.
+            self.post_message(SyncRequested(self.channel_id, stock_only=True))
+        self.app.notify(text, title="Create SKUs from listings", markup=False)
         self.load()

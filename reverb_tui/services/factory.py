@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..sync.service import SyncService
     from .channels import ChannelService
     from .inventory import InventoryService
+    from .onboarding import OnboardingService
     from .orders import OrderService
     from .reports import ReportService
     from .shipping import ShippingCatalog
@@ -142,6 +143,12 @@ class Services:
         from .inventory import InventoryService
 
         return InventoryService(self.engine, self.clock)
+
+    @_service
+    def onboarding(self) -> OnboardingService:
+        from .onboarding import OnboardingService
+
+        return OnboardingService(self.engine, self.clock)
 
     @_service
     def skus(self) -> SkuService:
