@@ -557,6 +557,9 @@ async def test_pages_are_stored_one_at_a_time_while_the_next_download(
             inside += 1
             peak = max(peak, inside)
         try:
+            # Storing takes a while, as on a busy disk: the next page's request must go out
+            # meanwhile (without the pause a loaded machine may finish each store first).
+            __import__("time").sleep(0.05)
             return real(*args, **kw)
         finally:
             with lock:
