@@ -26,6 +26,7 @@ from sqlmodel import col
 from ..clock import Clock
 from ..db.models import Channel
 from ..db.types import db_now
+from ..live import LEASE_WRITE
 
 log = logging.getLogger("reverb_tui.sync")
 
@@ -50,6 +51,7 @@ def try_acquire(engine: Engine, channel_id: int, holder: str, ttl: timedelta = L
             )
         )
         .values(lease_holder=holder, lease_expires_at=db_now(ttl.total_seconds()))
+        .execution_options(**LEASE_WRITE)  # a heartbeat, not a change a screen shows
     )
     with engine.begin() as conn:
         return conn.execute(stmt).rowcount == 1
@@ -95,6 +97,7 @@ def take_over_dead(
         update(Channel)
         .where(col(Channel.id) == channel_id, col(Channel.lease_holder) == current)
         .values(lease_holder=holder, lease_expires_at=db_now(ttl.total_seconds()))
+        .execution_options(**LEASE_WRITE)  # a heartbeat, not a change a screen shows
     )
     with engine.begin() as conn:
         taken = conn.execute(stmt).rowcount == 1
@@ -113,6 +116,7 @@ def renew(engine: Engine, channel_id: int, holder: str, ttl: timedelta = LEASE_T
         update(Channel)
         .where(col(Channel.id) == channel_id, col(Channel.lease_holder) == holder)
         .values(lease_expires_at=db_now(ttl.total_seconds()))
+        .execution_options(**LEASE_WRITE)
     )
     with engine.begin() as conn:
         return conn.execute(stmt).rowcount == 1
@@ -123,6 +127,7 @@ def release(engine: Engine, channel_id: int, holder: str) -> None:
         update(Channel)
         .where(col(Channel.id) == channel_id, col(Channel.lease_holder) == holder)
         .values(lease_holder=None, lease_expires_at=None)
+        .execution_options(**LEASE_WRITE)
     )
     with engine.begin() as conn:
         conn.execute(stmt)
