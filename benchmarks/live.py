@@ -167,9 +167,9 @@ async def measure(target: str, channel_id: int, writes: int, idle: float) -> dic
                 writer.stdin.flush()
                 committed = float(await loop.run_in_executor(None, writer.stdout.readline))
                 deadline = time.monotonic() + 10
-                while number not in table.rows:
+                while not (table.row_count and str(table.get_row_at(0)[2]) == number):
                     if time.monotonic() > deadline:
-                        raise TimeoutError(f"order {number} never reached the table")
+                        raise TimeoutError(f"order {number} never reached the table's top")
                     await asyncio.sleep(0.001)
                 arrived = time.time()
                 while not any(t >= arrived for t in frames[-20:]):
