@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import threading
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -288,6 +289,8 @@ class ReverbApp(App[None]):
         # What was committed to the database, by anyone (reverb_tui/live.py).
         self.live = live
         self.live_watcher: ChangeWatcher | None = None
+        self._unmounting = False
+        self._live_lock = threading.Lock()
         self.data_changed_signal: Signal[Change] = Signal(self, "data-changed")
         self.register_theme(REVERB_THEME)
         self.theme = REVERB_THEME.name
@@ -487,15 +490,19 @@ class ReverbApp(App[None]):
         from .screens import add_channel, channel_detail  # noqa: F401
 
     def _watch_changes(self) -> None:
-        """Thread: start the change watcher on a thread of its own (not a worker: it runs
-        as long as the App does). It posts ``DataChanged``; the App publishes it."""
+        """Thread: start the change watcher on a thread of its own (not a worker: it runs as
+        long as the App does). It posts ``DataChanged``; the App publishes it. An App already
+        unmounting starts none (the lock: unmount stops the one started, if any)."""
         from .live import ChangeWatcher
 
-        watcher = ChangeWatcher(
-            self.services.engine, lambda change: self.post_message(DataChanged(change))
-        )
-        self.live_watcher = watcher
-        watcher.start()
+        with self._live_lock:
+            if self._unmounting:
+                return
+            watcher = ChangeWatcher(
+                self.services.engine, lambda change: self.post_message(DataChanged(change))
+            )
+            self.live_watcher = watcher
+            watcher.start()
 
     def on_data_changed(self, message: DataChanged) -> None:
         self.data_changed_signal.publish(message.change)
@@ -571,7 +578,9 @@ class ReverbApp(App[None]):
         if self._heap_frozen:  # hand them back: an app run in a longer process (tests)
             gc.unfreeze()
             self._heap_frozen = False
-        watcher = self.live_watcher
+        with self._live_lock:
+            self._unmounting = True
+            watcher = self.live_watcher
         if watcher is not None:
             watcher.stop()
             await asyncio.to_thread(watcher.join)

@@ -231,7 +231,9 @@ class ChangeWatcher:
 
         def version() -> int:
             self.checks += 1
-            return cursor.execute("PRAGMA data_version").fetchone()[0]
+            # fetchall: the statement runs to its end, so no read transaction stays open
+            # (one would keep checkpoints from emptying the WAL).
+            return cursor.execute("PRAGMA data_version").fetchall()[0][0]
 
         last = version()
         self.listening.set()

@@ -148,3 +148,19 @@ def test_the_watcher_opens_its_connection_again(engines, monkeypatch) -> None:
         change = seen.wait(2.0)
     assert len(attempts) == 2
     assert change is not None and change.concerns(live.ORDERS)
+
+
+@pytest.mark.sqlite_only
+def test_the_sqlite_watcher_holds_no_read_transaction(engines) -> None:
+    """Between its checks the watcher's connection holds nothing open: a checkpoint can
+    still empty the WAL file (an open read would keep it growing while the TUI runs)."""
+    mine, theirs = engines
+    ch = add_channel(theirs, "Main shop")
+    with watching(mine) as (watcher, seen):
+        add_order(theirs, ch.id, "1001")
+        assert seen.wait(2.0) is not None
+        time.sleep(0.2)
+        with theirs.connect() as conn:
+            busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        assert watcher.checks >= 2
+    assert busy == 0
