@@ -35,19 +35,20 @@ CHANNEL = "reverb_tui_changes"  # the PostgreSQL notification channel
 
 # What changed, as the screens care about it.
 ORDERS = "orders"  # orders downloaded, changed, shipped, mappings applied to them
-STOCK = "stock"  # on hand, stock moves, listings read or pushed
+STOCK = "stock"  # on hand counted or imported, stock taken or returned by orders
+LISTINGS = "listings"  # Reverb listings read or pushed
 MAPPINGS = "mappings"  # SKU and shipping mappings saved
 RUNS = "runs"  # sync runs started, finished, failed, and their errors
 CHANNELS = "channels"  # integrations added, changed, enabled, disabled, removed
 SHIPPING = "shipping"  # local shipping services
 LEASES = "leases"  # who syncs which integration (heartbeats); no screen re-reads for it
-TOPICS = frozenset({ORDERS, STOCK, MAPPINGS, RUNS, CHANNELS, SHIPPING, LEASES})
+TOPICS = frozenset({ORDERS, STOCK, LISTINGS, MAPPINGS, RUNS, CHANNELS, SHIPPING, LEASES})
 
 TABLE_TOPICS = {
     "reverb_order": ORDERS,
     "stock_move": STOCK,
     "inventory_item": STOCK,
-    "listing": STOCK,
+    "listing": LISTINGS,
     "sku_mapping": MAPPINGS,
     "shipping_mapping": MAPPINGS,
     "sync_run": RUNS,

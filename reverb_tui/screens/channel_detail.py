@@ -25,7 +25,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
-from ..live import CHANNELS, MAPPINGS, ORDERS, STOCK
+from ..live import CHANNELS, LISTINGS, MAPPINGS, ORDERS
 from ..messages import ChangeKind, ChannelChanged, ChannelLoaded, ChannelRemoved
 from ..reverb.sites import SITE_LABELS
 from ..text_safety import safe_text
@@ -179,14 +179,14 @@ class ChannelDetailScreen(ReverbScreen):
         """Another process changed this integration (a sync, a 429, disabled), its listings,
         orders or mappings: the summary and the unlinked counts are read again. The sections'
         forms keep what the user is typing."""
-        if not change.concerns(CHANNELS, ORDERS, STOCK, MAPPINGS):
+        if not change.concerns(CHANNELS, ORDERS, LISTINGS, MAPPINGS):
             return
         if not self.is_current:
             self._stale = True
             return
         if change.concerns(CHANNELS):
             self.load_channel()
-        if change.concerns(ORDERS, STOCK, MAPPINGS):
+        if change.concerns(ORDERS, LISTINGS, MAPPINGS):
             self.query_one(UnlinkedCountsButton).refresh_counts()
 
     def on_channel_loaded(self, message: ChannelLoaded) -> None:

@@ -221,12 +221,15 @@ class OrdersScreen(ReverbScreen):
             self.refresh_orders()
 
     def _data_changed(self, change: Change) -> None:
-        """Orders (or the names they show) were committed: the window is read again and rows
-        update by key, the cursor on its order. Hidden, nothing is read (resume reads)."""
-        if not self.is_current or not change.concerns(ORDERS, CHANNELS, SHIPPING):
+        """Orders were committed: the window is read again and rows update by key, the
+        cursor on its order. Integrations changed: the filter's choices. Hidden, nothing is
+        read (resume reads)."""
+        if not self.is_current:
             return
-        if change.concerns(CHANNELS):
+        if change.concerns(CHANNELS, ORDERS):  # an integration added or removed, a status
             self.load_filters()
+        if not change.concerns(ORDERS, SHIPPING):
+            return
         if self.window.loading is None:
             self.refresh_orders()
         else:  # a read started before the commit may miss it: read again after it

@@ -173,3 +173,20 @@ async def test_on_hand_counted_elsewhere_shows_in_the_inventory(services, db_pat
         finally:
             other.close()
         assert await wait_until(pilot, lambda: "GTR-2" in screen_text(app), LIMIT)
+
+
+async def test_an_integration_changed_elsewhere_shows_on_its_screen(services, db_path) -> None:
+    ch = add_channel(services, "Main shop")
+    app = live_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_channel(int(ch.id))
+        await settle(pilot)
+        assert app.live_watcher is not None and app.live_watcher.listening.wait(5)
+        assert "every 60 s" in screen_text(app)
+        other = build_services(str(db_path))
+        try:
+            other.channels.update_settings(int(ch.id), interval_seconds=300)
+        finally:
+            other.close()
+        assert await wait_until(pilot, lambda: "every 300 s" in screen_text(app), LIMIT)
