@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import threading
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from .messages import (
     ChannelAdded,
     ChannelChanged,
     ChannelRemoved,
+    DataChanged,
     SyncFinished,
     SyncProgressed,
     SyncRequested,
@@ -54,6 +56,7 @@ from .widgets.badges import REVERB_ORANGE, STATUS_BLUE
 if TYPE_CHECKING:
     from .background_sync import BackgroundSync
     from .config import TuiSettings
+    from .live import Change, ChangeWatcher
     from .services.factory import Services
     from .sync.service import ChannelSummary, SyncProgress, SyncWanted
 
@@ -278,11 +281,14 @@ class ReverbApp(App[None]):
         start_sync: bool = True,
         first_rows: list[ChannelView] | None = None,
         settings: TuiSettings | None = None,
+        live: bool = True,
     ) -> None:
         """``first_rows``: the integrations read without the database stack (db/quick.py),
         for the list's first frame while ``services`` opens the database (a lazy Services).
         ``settings``: the theme and keymap (config.tui_settings); without them the app starts
-        with its own theme and keys and remembers no theme picked in the palette (tests)."""
+        with its own theme and keys and remembers no theme picked in the palette (tests).
+        ``live``: watch the database for what other processes commit (reverb_tui/live.py)
+        once it is open; the screens in view read again what concerns them."""
         apply_textual_fixes()  # once per process: render caches that outlive their use
         super().__init__()
         self.services = services
@@ -298,6 +304,12 @@ class ReverbApp(App[None]):
         # What the background sync is doing, for the screens that show it (the list).
         self.sync_progress_signal: Signal[SyncProgress] = Signal(self, "sync-progress")
         self.sync_finished_signal: Signal[list[ChannelSummary]] = Signal(self, "sync-finished")
+        # What was committed to the database, by anyone (reverb_tui/live.py).
+        self.live = live
+        self.live_watcher: ChangeWatcher | None = None
+        self._unmounting = False
+        self._live_lock = threading.Lock()
+        self.data_changed_signal: Signal[Change] = Signal(self, "data-changed")
         self.register_theme(REVERB_THEME)
         self.settings = settings
         self.theme_problem: str | None = None  # an unknown theme asked for, said once started
@@ -556,7 +568,27 @@ class ReverbApp(App[None]):
             self.call_from_thread(self._database_failed, exc)
             return
         _ = self.services.channels  # builds the service (imports its modules)
+        if self.live:
+            self._watch_changes()
         from .screens import add_channel, channel_detail  # noqa: F401
+
+    def _watch_changes(self) -> None:
+        """Thread: start the change watcher on a thread of its own (not a worker: it runs as
+        long as the App does). It posts ``DataChanged``; the App publishes it. An App already
+        unmounting starts none (the lock: unmount stops the one started, if any)."""
+        from .live import ChangeWatcher
+
+        with self._live_lock:
+            if self._unmounting:
+                return
+            watcher = ChangeWatcher(
+                self.services.engine, lambda change: self.post_message(DataChanged(change))
+            )
+            self.live_watcher = watcher
+            watcher.start()
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        self.data_changed_signal.publish(message.change)
 
     def _database_failed(self, error: BaseException) -> None:
         self.open_error = error
@@ -629,6 +661,12 @@ class ReverbApp(App[None]):
         if self._heap_frozen:  # hand them back: an app run in a longer process (tests)
             gc.unfreeze()
             self._heap_frozen = False
+        with self._live_lock:
+            self._unmounting = True
+            watcher = self.live_watcher
+        if watcher is not None:
+            watcher.stop()
+            await asyncio.to_thread(watcher.join)
         sync = self._background_sync
         if sync is not None:  # a run in progress lets go of its leases before the App ends
             sync.stop()

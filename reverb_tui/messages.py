@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from .live import Change
     from .services.channels import ChannelView
     from .sync.service import ChannelSummary, SyncProgress
 
@@ -113,3 +114,12 @@ class SyncFinished(Message):
         super().__init__()
         self.summaries = summaries
         self.requested = requested
+
+
+class DataChanged(Message):
+    """Another connection (a daemon, a CLI command, another host's TUI, or this TUI's own
+    background sync) committed rows of ``change.topics`` (reverb_tui/live.py)."""
+
+    def __init__(self, change: Change) -> None:
+        super().__init__()
+        self.change = change

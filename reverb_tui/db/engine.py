@@ -134,6 +134,9 @@ def make_engine(target: str, *, migrate: bool = True) -> Engine:
             raise StorageError(
                 f"Cannot open the database {make_url(url).render_as_string()}: {exc}."
             ) from exc
+        from ..live import install_notify
+
+        install_notify(engine)  # committed writes tell the TUIs listening what changed
     where = str(path) if path is not None else make_url(url).render_as_string()
     try:
         with engine.connect() as conn:

@@ -25,6 +25,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
+from ..live import CHANNELS, LISTINGS, MAPPINGS, ORDERS
 from ..messages import ChangeKind, ChannelChanged, ChannelLoaded, ChannelRemoved
 from ..reverb.sites import SITE_LABELS
 from ..text_safety import safe_text
@@ -48,6 +49,7 @@ from .stock_preview import StockPreviewModal
 from .unlinked import UnlinkedScreen
 
 if TYPE_CHECKING:
+    from ..live import Change
     from ..services.channels import ChannelView
 
 LIST_TITLE = "Sales channel integrations"
@@ -115,6 +117,7 @@ class ChannelDetailScreen(ReverbScreen):
         self.view: ChannelView | None = view
         self.two_columns = False  # the summary's layout (on_resize)
         self._sections: AwaitMount | None = None  # _mount_sections
+        self._stale = False  # a change came in while another screen covered this one
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -141,6 +144,7 @@ class ChannelDetailScreen(ReverbScreen):
     def on_mount(self) -> None:
         self.sub_title = self.view.name if self.view else LIST_TITLE
         self.load_channel()
+        self.app.data_changed_signal.subscribe(self, self._data_changed)
         # The title and summary paint first; the four section headers and Cancel (over a
         # quarter of the first frame's work while a sync runs) follow in the next frame.
         self.call_after_refresh(self._mount_sections)
@@ -171,6 +175,26 @@ class ChannelDetailScreen(ReverbScreen):
 
         ch = self.services.channels.get_by_id(self.channel_id)
         self.post_message(ChannelLoaded(ChannelView.of(ch)))
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.load_channel()
+            self.query_one(UnlinkedCountsButton).refresh_counts()
+
+    def _data_changed(self, change: Change) -> None:
+        """Another process changed this integration (a sync, a 429, disabled), its listings,
+        orders or mappings: the summary and the unlinked counts are read again. The sections'
+        forms keep what the user is typing."""
+        if not change.concerns(CHANNELS, ORDERS, LISTINGS, MAPPINGS):
+            return
+        if not self.is_current:
+            self._stale = True
+            return
+        if change.concerns(CHANNELS):
+            self.load_channel()
+        if change.concerns(ORDERS, LISTINGS, MAPPINGS):
+            self.query_one(UnlinkedCountsButton).refresh_counts()
 
     def on_channel_loaded(self, message: ChannelLoaded) -> None:
         message.stop()

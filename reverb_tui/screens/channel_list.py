@@ -11,12 +11,14 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Header, Static
 from textual.worker import get_current_worker
 
+from ..live import CHANNELS
 from ..messages import ChangeKind, ChannelChanged, ChannelsLoaded, SyncRequested
 from ..widgets.channel_table import ChannelTable
 from ..widgets.footer import AppFooter
 from .base import GROUP_DB, GROUP_TABLE, ReverbScreen
 
 if TYPE_CHECKING:
+    from ..live import Change
     from ..sync.service import ChannelSummary, SyncProgress
 
 TITLE = "Sales channel integrations"
@@ -27,7 +29,8 @@ EMPTY_TEXT = (
     "(Your account → API & Integrations).\n\n"
     "Press [b]ctrl+p[/b] for every command, [b]q[/b] to quit."
 )
-# Health columns change while a sync runs, possibly in another process (a daemon): re-read.
+# Health columns change while a sync runs, possibly in another process (a daemon): re-read
+# (and the times shown, "2 min ago", move on). What others commit shows at once (live.py).
 REFRESH_SECONDS = 15.0
 
 
@@ -67,6 +70,12 @@ class ChannelListScreen(ReverbScreen):
         # The App publishes what the background sync does; this list shows it per row.
         self.app.sync_progress_signal.subscribe(self, self._sync_progressed)
         self.app.sync_finished_signal.subscribe(self, self._sync_finished)
+        self.app.data_changed_signal.subscribe(self, self._data_changed)
+
+    def _data_changed(self, change: Change) -> None:
+        # An integration added, changed, enabled, disabled or synced elsewhere (resume reads).
+        if self.is_current and change.concerns(CHANNELS):
+            self.load_rows()
 
     def _sync_progressed(self, progress: SyncProgress) -> None:
         self.table.show_progress(progress.channel_id, progress)

@@ -9,7 +9,7 @@ for a stock push, so the linked listings show the new quantity.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import getters, on, work
@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
+from ..live import MAPPINGS, ORDERS, STOCK
 from ..messages import SyncRequested
 from ..text_safety import safe_text
 from ..ui_text import typing_pause
@@ -30,6 +31,9 @@ from .confirm import confirm_delete_sku
 from .inventory_add import AddSkuModal
 from .inventory_csv import CsvDone, CsvFileModal
 from .inventory_on_hand import OnHandModal
+
+if TYPE_CHECKING:
+    from ..live import Change
 
 TITLE = "Inventory"
 PAGE_SIZE = 100
@@ -106,6 +110,7 @@ class InventoryScreen(ReverbScreen):
         self.total = 0
         self.levels: dict[str, Any] = {}  # row key (the SKU) -> StockLevel, this page
         self._select_after_load: str | None = None
+        self._stale = False  # a change came in while another screen covered this one
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -125,8 +130,25 @@ class InventoryScreen(ReverbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
-        self.set_interval(REFRESH_SECONDS, self.load_page, name="refresh-inventory")
+        # What another process commits shows within a second or so (reverb_tui/live.py);
+        # without the watcher, the page is read again every REFRESH_SECONDS instead.
+        self.app.data_changed_signal.subscribe(self, self._data_changed)
+        if not self.app.live:
+            self.set_interval(REFRESH_SECONDS, self.load_page, name="refresh-inventory")
         self.load_page()
+
+    def _data_changed(self, change: Change) -> None:
+        # On hand, sales and cancellations, mappings (what is reserved); hidden: on resume.
+        if change.concerns(STOCK, ORDERS, MAPPINGS):
+            if self.is_current:
+                self.load_page()
+            else:
+                self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.load_page()
 
     table = getters.query_one("#inventory-table", KeyedTable)
 

@@ -26,6 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static, Switch
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from ..live import CHANNELS, ORDERS, SHIPPING, Change
 from ..views.order_filters import OrderFilters
 from ..views.order_window import OrderWindow, Page, Read, RowOps
 from ..widgets.footer import AppFooter
@@ -49,7 +50,7 @@ PAGE_SIZE = 100
 WINDOW_PAGES = 5  # at most 500 orders in the table at once
 NEAR_EDGE = 25  # rows from the window's edge at which the next page is read
 SEARCH_DEBOUNCE = 0.3
-REFRESH_SECONDS = 30.0  # a sync (here or in a daemon) adds and changes orders
+REFRESH_SECONDS = 30.0  # without live screens: a sync (here or in a daemon) changes orders
 GROUP_COUNT = "table-count"  # the count of matching orders (exclusive: newest wins)
 
 
@@ -148,6 +149,7 @@ class OrdersScreen(ReverbScreen):
         self._loaded_once = False
         self._can_apply = True  # an order is highlighted or marked (see _show_apply)
         self._shipping: list[Any] = []  # the orders of the open "mark shipped" form
+        self._changed_while_reading = False  # a change came in while a read ran (live)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -176,7 +178,11 @@ class OrdersScreen(ReverbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = TITLE
-        self.set_interval(REFRESH_SECONDS, self._periodic_refresh, name="refresh-orders")
+        # What another process commits shows within a second or so (reverb_tui/live.py);
+        # without the watcher, the window is read again every REFRESH_SECONDS instead.
+        self.app.data_changed_signal.subscribe(self, self._data_changed)
+        if not self.app.live:
+            self.set_interval(REFRESH_SECONDS, self._periodic_refresh, name="refresh-orders")
 
     def on_screen_resume(self) -> None:
         # First display and every return from an order (it may have been shipped or fixed).
@@ -232,6 +238,21 @@ class OrdersScreen(ReverbScreen):
         if self.is_current and self.window.loading is None:
             self.refresh_orders()
 
+    def _data_changed(self, change: Change) -> None:
+        """Orders were committed: the window is read again and rows update by key, the
+        cursor on its order. Integrations changed: the filter's choices. Hidden, nothing is
+        read (resume reads)."""
+        if not self.is_current:
+            return
+        if change.concerns(CHANNELS, ORDERS):  # an integration added or removed, a status
+            self.load_filters()
+        if not change.concerns(ORDERS, SHIPPING):
+            return
+        if self.window.loading is None:
+            self.refresh_orders()
+        else:  # a read started before the commit may miss it: read again after it
+            self._changed_while_reading = True
+
     # -- answers ---------------------------------------------------------------------------------
 
     def on_order_filters_loaded(self, message: OrderFiltersLoaded) -> None:
@@ -273,6 +294,9 @@ class OrdersScreen(ReverbScreen):
         self._show_empty()
         self._show_apply()
         self.call_after_refresh(self._check_edges)
+        if self._changed_while_reading and self.window.loading is None:
+            self._changed_while_reading = False
+            self.refresh_orders()
 
     def _take_rows(self, ops: RowOps, message: OrdersPageLoaded) -> None:
         for key in ops.remove:

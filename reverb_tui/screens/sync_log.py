@@ -24,6 +24,7 @@ from textual.worker import Worker, get_current_worker
 
 from ..clock import parse_ts
 from ..errors import NotFound, UserError
+from ..live import CHANNELS, RUNS, Change
 from ..messages import SyncRequested
 from ..safe_rich import safe_prompt
 from ..text_safety import safe_text
@@ -245,6 +246,14 @@ class SyncLogScreen(ReverbScreen):
         self.sub_title = TITLE
         self.query_one("#run-detail").border_title = "Run details"
         self.set_interval(REFRESH_SECONDS, self._tick, name="refresh-sync-log")
+        self.app.data_changed_signal.subscribe(self, self._data_changed)
+
+    def _data_changed(self, change: Change) -> None:
+        # A run started, finished or failed elsewhere: shown now, not at the next tick.
+        if self.is_current and change.concerns(RUNS, CHANNELS):
+            if change.concerns(CHANNELS):
+                self.load_filter()
+            self.load_rows()
 
     def on_screen_resume(self) -> None:
         self.load_filter()

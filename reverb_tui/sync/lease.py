@@ -33,6 +33,7 @@ from ..config import MAX_LEASE as MAX_LEASE_SECONDS
 from ..config import MIN_LEASE as MIN_LEASE_SECONDS
 from ..db.models import Channel
 from ..db.types import db_now
+from ..live import LEASE_WRITE
 
 log = logging.getLogger("reverb_tui.sync")
 
@@ -106,6 +107,7 @@ def try_acquire(engine: Engine, channel_id: int, holder: str, ttl: timedelta = L
             )
         )
         .values(lease_holder=holder, lease_expires_at=db_now(ttl.total_seconds()))
+        .execution_options(**LEASE_WRITE)  # a heartbeat, not a change a screen shows
     )
     with engine.begin() as conn:
         return conn.execute(stmt).rowcount == 1
@@ -151,6 +153,7 @@ def take_over_dead(
         update(Channel)
         .where(col(Channel.id) == channel_id, col(Channel.lease_holder) == current)
         .values(lease_holder=holder, lease_expires_at=db_now(ttl.total_seconds()))
+        .execution_options(**LEASE_WRITE)  # a heartbeat, not a change a screen shows
     )
     with engine.begin() as conn:
         taken = conn.execute(stmt).rowcount == 1
@@ -169,6 +172,7 @@ def renew(engine: Engine, channel_id: int, holder: str, ttl: timedelta = LEASE_T
         update(Channel)
         .where(col(Channel.id) == channel_id, col(Channel.lease_holder) == holder)
         .values(lease_expires_at=db_now(ttl.total_seconds()))
+        .execution_options(**LEASE_WRITE)
     )
     with engine.begin() as conn:
         return conn.execute(stmt).rowcount == 1
@@ -179,6 +183,7 @@ def release(engine: Engine, channel_id: int, holder: str) -> None:
         update(Channel)
         .where(col(Channel.id) == channel_id, col(Channel.lease_holder) == holder)
         .values(lease_holder=None, lease_expires_at=None)
+        .execution_options(**LEASE_WRITE)
     )
     with engine.begin() as conn:
         conn.execute(stmt)

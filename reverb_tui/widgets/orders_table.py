@@ -101,8 +101,9 @@ class OrdersTable(TableKeys):
 
     def apply(self, ops: RowOps, cells: Callable[[str], Cells]) -> None:
         """Show the window after ``ops``: its rows in order, ``cells(key)`` for the rows added
-        or read again. The cursor stays on its order and that order where it was on screen;
-        if it left, the view moves with the rows that stay (``ops.shift``)."""
+        or read again. The cursor stays on its order and that order where it was on screen
+        (at the window's top, orders added above it show and it moves down with them); if it
+        left, the view moves with the rows that stay (``ops.shift``)."""
         keep, old_row, scroll_y = self.highlighted_key, self.cursor_row, self.scroll_y
         had_rows = bool(self.row_count)
         self._set_rows(ops, {key: cells(key) for key in (*ops.add, *ops.update)})
@@ -114,6 +115,12 @@ class OrdersTable(TableKeys):
             row = self.get_row_index(keep)
             if row == old_row:
                 return  # nothing moved in view
+            in_view = self.scrollable_content_region.height - self.header_height
+            if scroll_y == 0 and not ops.shift and row < in_view:
+                # The view at the top of the window: orders that came in above the cursor
+                # show there, and the cursor's order moves down with its row.
+                self.restore_view(row, 0)
+                return
             self.restore_view(row, scroll_y + row - old_row)
             return
         scroll_y = max(0.0, scroll_y + ops.shift)

@@ -20,7 +20,7 @@ import reverb_tui
 
 LAYERS = ("reverb", "db", "sync", "services", "views")
 # Single headless modules outside those packages, checked the same way.
-HEADLESS_MODULES = ("text_safety",)
+HEADLESS_MODULES = ("text_safety", "live")
 ROOT = Path(reverb_tui.__file__).parent
 
 
