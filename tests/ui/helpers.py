@@ -12,6 +12,7 @@ from weakref import WeakKeyDictionary
 from textual.app import App
 from textual.message import Message
 from textual.notifications import Notification, Notify
+from textual.worker import WorkerCancelled
 
 from reverb_tui.app import ReverbApp
 from reverb_tui.services.factory import Services
@@ -23,7 +24,12 @@ async def settle(pilot) -> None:
     """Wait until no worker runs, including workers started by the messages of others."""
     app = pilot.app
     for _ in range(20):
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:
+            # An exclusive read replaced by a newer one (a live change came in meanwhile):
+            # the newer one is still to be waited for, on the next turn.
+            pass
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
             # The last worker's message may have changed sizes (a label, a lazily built
