@@ -34,6 +34,7 @@ ErrorFn = Callable[[str, str], Any]
 
 BATCH = 50  # listings stored per database transaction
 MAX_PAGES = 10_000  # a runaway "next" chain stops here
+PREFETCH = 4  # listing pages downloaded ahead of the one being stored
 
 # Conditions that can hold more than one unit and relist automatically when stock returns
 # (reverb-api.md 2.5 and 2.7): Brand New, B-Stock, Mint (with inventory). Every other
@@ -198,9 +199,21 @@ async def sync_listings(
     """
     params = {"state": "all", "per_page": PER_PAGE}
     seen_ids: set[str] = set()
-    walk = client.pages("/my/listings", params, items="listings", max_pages=MAX_PAGES)
-    async with aclosing(walk) as pages:
-        async for body in pages:
+    # The walk follows next links, one page after another: the next page is fetched while
+    # this one is stored (in a thread), so a page costs a round trip, not a round trip plus
+    # its storage. A small queue keeps at most a few pages in memory.
+    arrived: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=PREFETCH)
+
+    async def fetch() -> None:
+        walk = client.pages("/my/listings", params, items="listings", max_pages=MAX_PAGES)
+        async with aclosing(walk) as pages:
+            async for body in pages:
+                await arrived.put(body)
+        await arrived.put(None)
+
+    fetching = asyncio.create_task(fetch())
+    try:
+        while (body := await _next_page(arrived, fetching)) is not None:
             items = body.get("listings") or []
             rows = [r for r in (parse_listing(o) for o in items if isinstance(o, dict)) if r]
             await asyncio.to_thread(_store_listings, engine, channel_id, rows, clock())
@@ -208,18 +221,47 @@ async def sync_listings(
             total = integer(body.get("total"), len(seen_ids))
             if on_progress is not None:
                 on_progress(len(seen_ids), max(total, len(seen_ids)))
+        await fetching  # its error, if any, ends the walk before anything is dropped
+    finally:
+        if not fetching.done():
+            fetching.cancel()
+        await asyncio.gather(fetching, return_exceptions=True)
     await asyncio.to_thread(_drop_unseen, engine, channel_id, seen_ids)
     return len(seen_ids)
+
+
+async def _next_page(
+    arrived: asyncio.Queue[dict[str, Any] | None], fetching: asyncio.Task[None]
+) -> dict[str, Any] | None:
+    """The next downloaded page, or None when the walk is over (or failed: the caller then
+    awaits ``fetching`` for its error). A page already queued is never lost."""
+    while True:
+        if not arrived.empty():
+            return arrived.get_nowait()
+        if fetching.done():
+            return None
+        getter = asyncio.ensure_future(arrived.get())
+        await asyncio.wait({getter, fetching}, return_when=asyncio.FIRST_COMPLETED)
+        if not getter.done():
+            getter.cancel()
+        (got,) = await asyncio.gather(getter, return_exceptions=True)
+        if not isinstance(got, BaseException):
+            return got
 
 
 # -- the push -------------------------------------------------------------------------------------
 
 
 def _load_plan(
-    engine, channel_id: int, dry_run: bool, only_skus: set[str] | None = None
+    engine,
+    channel_id: int,
+    dry_run: bool,
+    only_skus: set[str] | None = None,
+    except_skus: set[str] | None = None,
 ) -> tuple[bool, list[PlanRow], dict]:
     """(runs?, plan, listing_id -> Listing primary key) for one channel; with ``only_skus``
-    (folded local SKUs), only the listings linked to those SKUs."""
+    (folded local SKUs), only the listings linked to those SKUs; with ``except_skus``, all
+    but those."""
     with session_scope(engine) as s:
         ch = s.get(Channel, channel_id)
         if ch is None or ch.removed_at is not None or not ch.enabled:
@@ -240,6 +282,12 @@ def _load_plan(
                 lst
                 for lst in listings
                 if resolved[lst.id][0] and fold(resolved[lst.id][0] or "") in only_skus
+            ]
+        if except_skus:
+            listings = [
+                lst
+                for lst in listings
+                if not (resolved[lst.id][0] and fold(resolved[lst.id][0] or "") in except_skus)
             ]
         keys = {fold(sku) for sku, _ in resolved.values() if sku}
         levels = stock_levels(s, keys) if keys else {}
@@ -353,6 +401,7 @@ async def push_stock(
     concurrency: int | None = None,
     clock: Clock = utcnow,
     only_skus: set[str] | None = None,
+    except_skus: set[str] | None = None,
 ) -> PushResult:
     """Write each linked listing's target quantity where it differs from Reverb's.
 
@@ -363,13 +412,17 @@ async def push_stock(
     writes nothing anywhere and returns the plan. ``only_skus`` (folded local SKUs) limits
     the push to the listings of those SKUs, from the values last read or written (the quick
     correction after a sale: no listings re-read); it does not count as a whole push.
+    ``except_skus`` leaves those SKUs' listings out (a push of the rest while orders that
+    may move them are still being stored); nor does that.
 
     ``concurrency`` PUTs are offered at once (default: the client's ``max_concurrency``);
     the client decides how many are in flight (its write budget × the measured round trip)
     and takes a rate-limit grant only once a request may go, so offering more never bunches
     requests.
     """
-    ran, plan, pks = await asyncio.to_thread(_load_plan, engine, channel_id, dry_run, only_skus)
+    ran, plan, pks = await asyncio.to_thread(
+        _load_plan, engine, channel_id, dry_run, only_skus, except_skus
+    )
     result = PushResult(plan=plan, dry_run=dry_run, seen=len(plan), ran=ran)
     if not ran:
         return result
@@ -448,7 +501,8 @@ async def push_stock(
     if fatal:
         raise fatal[0]
     same = [pks[r.listing_id] for r in plan if r.action == PlanAction.SAME]
-    await asyncio.to_thread(_clear_errors, engine, same, channel_id, clock(), only_skus is None)
+    whole = only_skus is None and not except_skus
+    await asyncio.to_thread(_clear_errors, engine, same, channel_id, clock(), whole)
     return result
 
 

@@ -29,6 +29,7 @@ from ..db.models import (
     StockMove,
     SyncError,
     SyncRun,
+    fold,
     row_id,
 )
 from ..db.queries import channel_by_ref, mark_needs_reauth, remember_budget
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from ..reverb.client import ClientFactory
+    from .push import PushResult
 
 log = logging.getLogger("reverb_tui.sync")
 
@@ -154,6 +156,10 @@ class _Job:
     lowered: dict[Kind, int] = field(default_factory=dict)  # budgets a 429 lowered
     skus: set[str] = field(default_factory=set)  # local SKUs the downloaded orders moved
     downloaded: bool = False  # the order download completed
+    # Set when every page of the order download is in (or the download ended): orders not
+    # stored by then are ``unstored()``.
+    fetched: asyncio.Event = field(default_factory=asyncio.Event)
+    unstored: Callable[[], list[Any]] = list
 
     @property
     def channel_id(self) -> int:
@@ -315,8 +321,20 @@ class SyncService:
                 for j in jobs:
                     if await asyncio.to_thread(self._listings_stale, j.channel_id):
                         j.listings = asyncio.create_task(self._read_listings(j, on_progress))
+            early: list[_Job] = []
             if kind.downloads_orders:
-                await asyncio.gather(*(self._orders(j, on_progress, stop) for j in jobs))
+                downloads = asyncio.gather(*(self._orders(j, on_progress, stop) for j in jobs))
+                if kind is RunKind.SYNC:
+                    # A push that reads the listings anyway starts once the orders are
+                    # downloaded, beside their storage (_push_beside_storage).
+                    early = [j for j in jobs if j.listings is not None]
+                await asyncio.gather(
+                    downloads,
+                    *(
+                        self._stock(j, False, on_progress, stop, beside=(jobs, downloads))
+                        for j in early
+                    ),
+                )
             if kind is RunKind.CHECK:
                 await self._correct(jobs, summaries, holder, on_progress, stop)
             if kind.pushes_stock:
@@ -332,7 +350,7 @@ class SyncService:
                             orders_changed=orders_changed,
                         )
                         for j in jobs
-                        if not j.fatal
+                        if not j.fatal and j not in early
                     )
                 )
         finally:
@@ -474,7 +492,9 @@ class SyncService:
             clock=self.clock,
             on_progress=progress,
             stop=stop,
+            fetched=job.fetched,
         )
+        job.unstored = downloader.unstored
         try:
             result = await downloader.run()
         except WalkStopped:
@@ -493,6 +513,8 @@ class SyncService:
             job.orders_ok = False
             await self._fail(job, "orders", exc)
             return
+        finally:
+            job.fetched.set()  # nothing more will be downloaded (stored or not)
         job.summary.orders_new += result.new
         job.summary.orders_updated += result.updated
         job.skus |= result.skus
@@ -557,9 +579,13 @@ class SyncService:
         explicit: bool = False,
         orders_changed: bool = False,
         only_skus: set[str] | None = None,
+        beside: tuple[list[_Job], asyncio.Future[Any]] | None = None,
     ) -> None:
         """Listings and the stock push of one channel (of ``only_skus``' listings only, from
         the stored listing values, when given).
+
+        ``beside``: (every job of the run, their order downloads) when the push runs beside
+        the order storage instead of after it (see ``_push_beside_storage``).
 
         Diff-only twice over: a periodic run with nothing new anywhere (no order, sale, count
         or mapping since the last push, listings read recently) makes no request at all, and
@@ -599,16 +625,21 @@ class SyncService:
 
             failures: list[tuple[str, str]] = []
             try:
-                result = await push_stock(
-                    job.client,
-                    self.engine,
-                    job.channel_id,
-                    dry_run=dry_run,
-                    on_error=lambda item, message: failures.append((item, message)),
-                    on_progress=self._progress(ch, SyncPhase.PUSH, on_progress),
-                    clock=self.clock,
-                    only_skus=only_skus,
-                )
+                if beside is not None:
+                    result = await self._push_beside_storage(
+                        job, *beside, failures, on_progress, stop
+                    )
+                else:
+                    result = await push_stock(
+                        job.client,
+                        self.engine,
+                        job.channel_id,
+                        dry_run=dry_run,
+                        on_error=lambda item, message: failures.append((item, message)),
+                        on_progress=self._progress(ch, SyncPhase.PUSH, on_progress),
+                        clock=self.clock,
+                        only_skus=only_skus,
+                    )
             finally:
                 for item, message in failures:
                     await asyncio.to_thread(self._record_error, job, item, message)
@@ -629,6 +660,106 @@ class SyncService:
         )
         if dry_run:
             s.plan = [asdict(r) for r in result.plan]
+
+    async def _push_beside_storage(
+        self,
+        job: _Job,
+        jobs: list[_Job],
+        downloads: asyncio.Future[Any],
+        failures: list[tuple[str, str]],
+        on_progress: ProgressCallback | None,
+        stop: asyncio.Event | None,
+    ) -> PushResult:
+        """The whole push of one channel while the orders of the run are still being stored.
+
+        Storing a large download takes CPU time while the network would sit idle, so the push
+        does not wait for it: once every integration's orders are downloaded, the listings of
+        SKUs that no unstored order can move (their stock is final for this run) are pushed
+        at once, and the listings of the other SKUs once every order is stored, from the
+        stock those orders left. Each listing is written once, with the value it would get
+        after the storage; a sale downloaded from one account still corrects the others in
+        the same run.
+        """
+        from .push import PushResult, push_stock
+
+        await asyncio.gather(*(j.fetched.wait() for j in jobs))
+        if job.fatal:  # its own download found the token refused, or was stopped
+            return PushResult(ran=False)
+        unstored = [(j.channel_id, j.unstored()) for j in jobs]
+        moving = await asyncio.to_thread(self._skus_of_orders, unstored)
+        # The push is good for every change made before this moment (see _stock_changed).
+        job.stock_started_at = self.clock()
+        report = self._progress(job.channel, SyncPhase.PUSH, on_progress)
+        first_total = 0
+
+        def first_progress(done: int, total: int) -> None:
+            nonlocal first_total
+            first_total = total
+            report(done, total)
+
+        def on_error(item: str, message: str) -> None:
+            failures.append((item, message))
+
+        first = await push_stock(
+            job.client,
+            self.engine,
+            job.channel_id,
+            on_error=on_error,
+            on_progress=first_progress,
+            clock=self.clock,
+            except_skus=moving,
+        )
+        await asyncio.wait([downloads])  # _orders records its own failures
+        if not moving or (stop is not None and stop.is_set()):
+            return first
+        second = await push_stock(
+            job.client,
+            self.engine,
+            job.channel_id,
+            on_error=on_error,
+            on_progress=lambda done, total: report(first_total + done, first_total + total),
+            clock=self.clock,
+            only_skus=moving,
+        )
+        return PushResult(
+            seen=first.seen + second.seen,
+            pushed=first.pushed + second.pushed,
+            skipped=first.skipped + second.skipped,
+            failed=first.failed + second.failed,
+            errors=first.errors + second.errors,
+            plan=first.plan + second.plan,
+            ran=first.ran or second.ran,
+        )
+
+    def _skus_of_orders(self, orders: list[tuple[int, list[Any]]]) -> set[str]:
+        """The local SKUs (folded) whose stock storing these orders may move: what each
+        order's channel SKU resolves to now, and the SKU an order already stored keeps."""
+        from .orders import parse_order
+        from .stock import SkuResolver
+
+        skus: set[str] = set()
+        with session_scope(self.engine) as s:
+            for channel_id, raws in orders:
+                parsed = [p for p in (parse_order(r) for r in raws) if p is not None]
+                if not parsed:
+                    continue
+                keys = {fold(p["channel_sku"]) for p in parsed if p["channel_sku"]}
+                resolve = SkuResolver(s, channel_id, keys)
+                for p in parsed:
+                    sku, _kit = resolve(p["channel_sku"])
+                    if sku:
+                        skus.add(fold(sku))
+                numbers = [p["order_number"] for p in parsed]
+                for i in range(0, len(numbers), 500):
+                    for sku in s.exec(
+                        select(Order.sku).where(
+                            col(Order.channel_id) == channel_id,
+                            col(Order.order_number).in_(numbers[i : i + 500]),
+                        )
+                    ):
+                        if sku:
+                            skus.add(fold(sku))
+        return skus
 
     async def _finish(self, job: _Job, kind: RunKind) -> None:
         s = job.summary
@@ -728,6 +859,7 @@ class SyncService:
         tick: float = 1.0,
         wanted: SyncQueue | None = None,
         auto: bool = True,
+        on_schedule: Callable[[dict[int, Due]], object] | None = None,
     ) -> None:
         """Sync each enabled integration on two rhythms until ``stop`` is set, and whatever
         is asked for through ``wanted`` ("Sync now"):
@@ -743,7 +875,9 @@ class SyncService:
         Each is due when its interval has passed since its last attempt, failed or not, so an
         unreachable Reverb is retried once an interval, not once a tick. ``on_run`` hears of
         every full sync and requested run, and of checks that found or did something. A run
-        in progress stops between pages when ``stop`` is set.
+        in progress stops between pages when ``stop`` is set. ``on_schedule`` hears of
+        ``schedule`` (when each integration's next check and full sync are due) whenever the
+        loop plans a different one.
         """
         full: dict[int, datetime] = {}  # last full sync attempt per integration
         checked: dict[int, datetime] = {}  # last check attempt (a full sync is one too)
@@ -763,7 +897,10 @@ class SyncService:
                 now = self.clock()
                 channels = await asyncio.to_thread(self._channels, None)
                 plan = plan_watch(channels, now, interval, full, checked)
-                self.schedule = plan.next
+                if plan.next != self.schedule:
+                    self.schedule = plan.next  # a new dict: readers on other threads are safe
+                    if on_schedule is not None:
+                        on_schedule(plan.next)
                 if plan.full:
                     for cid in plan.full:
                         full[cid] = checked[cid] = now
