@@ -43,6 +43,7 @@ from .messages import (
     SyncFinished,
     SyncProgressed,
     SyncRequested,
+    SyncScheduled,
 )
 from .screens.channel_list import ChannelListScreen
 from .text_safety import safe_text
@@ -54,7 +55,7 @@ from .widgets.badges import REVERB_ORANGE, STATUS_BLUE
 if TYPE_CHECKING:
     from .background_sync import BackgroundSync
     from .services.factory import Services
-    from .sync.service import ChannelSummary, SyncProgress, SyncWanted
+    from .sync.service import ChannelSummary, Due, SyncProgress, SyncWanted
 
 # Nothing on the way to the first frame imports the database stack (SQLAlchemy, SQLModel,
 # Alembic) or httpx: a lazy Services opens the database in a thread right after the first
@@ -280,6 +281,9 @@ class ReverbApp(App[None]):
         # What the background sync is doing, for the screens that show it (the list).
         self.sync_progress_signal: Signal[SyncProgress] = Signal(self, "sync-progress")
         self.sync_finished_signal: Signal[list[ChannelSummary]] = Signal(self, "sync-finished")
+        # When each integration's next check and full sync are due, as the background sync
+        # last planned them (empty until it has; always empty without it).
+        self.sync_schedule: dict[int, Due] = {}
         self.register_theme(REVERB_THEME)
         self.theme = REVERB_THEME.name
 
@@ -444,6 +448,7 @@ class ReverbApp(App[None]):
                 on_run=lambda summaries, wanted: self.post_message(
                     SyncFinished(summaries, requested=wanted is not None)
                 ),
+                on_schedule=lambda due: self.post_message(SyncScheduled(due)),
             )
         # After the first frame: open the database if it is not yet (a lazy Services), import
         # what the next screens need and start the background sync, off the first frame's way.
@@ -505,6 +510,9 @@ class ReverbApp(App[None]):
 
     def on_sync_progressed(self, message: SyncProgressed) -> None:
         self.sync_progress_signal.publish(message.progress)
+
+    def on_sync_scheduled(self, message: SyncScheduled) -> None:
+        self.sync_schedule = message.schedule  # the screens read it when they repaint
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         """One short notification for the integrations that synced (it goes soon), one per
