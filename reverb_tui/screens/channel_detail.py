@@ -193,7 +193,8 @@ class ChannelDetailScreen(ReverbScreen):
 
     def _next_check(self, view: ChannelView) -> Text:
         due = self.app.sync_schedule.get(view.id)
-        return next_check_text(view, due, self.services.clock(), scheduled=self.app.start_sync)
+        scheduled = self.app.start_sync or bool(self.app.sync_schedule)
+        return next_check_text(view, due, self.services.clock(), scheduled=scheduled)
 
     def _tick(self) -> None:
         """Once a second: repaint the summary when its "next check" reads differently."""
