@@ -244,7 +244,11 @@ async def _next_page(
         await asyncio.wait({getter, fetching}, return_when=asyncio.FIRST_COMPLETED)
         if not getter.done():
             getter.cancel()
-        (got,) = await asyncio.gather(getter, return_exceptions=True)
+        # A page taken just before the cancel is kept; a cancelled get loses nothing (the page
+        # stays queued for the next turn).
+        got: dict[str, Any] | BaseException | None = (
+            await asyncio.gather(getter, return_exceptions=True)
+        )[0]
         if not isinstance(got, BaseException):
             return got
 

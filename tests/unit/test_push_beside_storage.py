@@ -99,4 +99,3 @@ async def test_the_push_starts_beside_storage_and_writes_each_listing_once_corre
             assert sim.listing(lid)["inventory"] == want, (shop, sku)
             assert sim.writes_for(lid) == 1, (shop, sku)
     assert sum(s.listings_pushed for s in summaries) == 2 * len(SKUS)
-
