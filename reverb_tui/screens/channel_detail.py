@@ -213,7 +213,13 @@ class ChannelDetailScreen(ReverbScreen):
         check = self._next_check_now(view)
         self._shown_check = check.plain
         if self.two_columns:
-            return {"Budget": budget_text(view) + Text(" · next check ") + check}
+            # One line: the next check joins the budget when it fits (the budget, and a 429
+            # that lowered it, come first); "no background sync" and the like are left out.
+            line = budget_text(view)
+            room = self.size.width - SUMMARY_LABEL_WIDTH - 4  # the summary's padding
+            if check.plain[:3] in ("in ", "due") and len(line) + 14 + len(check) <= room:
+                line += Text(" · next check ") + check
+            return {"Budget": line}
         return {"Budget": budget_text(view), "Next check": check}
 
     def _summary(self, view: ChannelView) -> Text:

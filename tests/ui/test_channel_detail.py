@@ -281,10 +281,23 @@ async def test_summary_shows_the_budgets_in_force_and_counts_down_to_the_next_ch
 
 
 async def test_summary_at_80x24_puts_budget_and_next_check_on_one_line(services) -> None:
+    from datetime import timedelta
+
+    from reverb_tui.messages import SyncScheduled
+    from reverb_tui.sync.service import Due
+
     add_channel(services, "Main shop")
     app = make_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_detail(pilot)
+        screen = await open_detail(pilot)
+        # Without a background sync there is no next check: the budget alone, on one line.
+        lines = [ln.strip() for ln in screen_text(app).splitlines()]
+        assert "Budget              1,600 reads, 480 writes a minute" in lines
+        now = services.clock()
+        due = Due(check=now + timedelta(seconds=40), full=now + timedelta(hours=1))
+        app.post_message(SyncScheduled({screen.channel_id: due}))
+        await pilot.pause(1.2)
         text = screen_text(app)
-        assert "Budget              1,600 reads, 480 writes a minute · next check" in text
+        assert "Budget              1,600 reads, 480 writes a minute · next check in 3" in text
         assert "Next check " not in text  # not a line of its own
+        assert "▶ Additional settings" in text  # the sections still show without scrolling
