@@ -26,7 +26,8 @@ from ..db.models import Channel, Listing, fold, row_id, table_of
 from ..domain import PlanAction
 from ..reverb.client import PER_PAGE
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError, ValidationError
-from ..reverb.payload import integer
+from ..reverb.payload import integer, next_href, positive
+from .orders import _page_url
 from .stock import SkuResolver, stock_levels, target_quantity
 
 ProgressFn = Callable[[int, int], Any]
@@ -34,7 +35,8 @@ ErrorFn = Callable[[str, str], Any]
 
 BATCH = 50  # listings stored per database transaction
 MAX_PAGES = 10_000  # a runaway "next" chain stops here
-PREFETCH = 4  # listing pages downloaded ahead of the one being stored
+PREFETCH = 8  # listing pages downloaded ahead of the one being stored
+LISTINGS_PATH = "/my/listings"
 
 # Conditions that can hold more than one unit and relist automatically when stock returns
 # (reverb-api.md 2.5 and 2.7): Brand New, B-Stock, Mint (with inventory). Every other
@@ -192,42 +194,109 @@ async def sync_listings(
 ) -> int:
     """Download every listing of the channel (``state=all``, all pages) into ``Listing``.
 
-    The pages are walked by ``ReverbClient.pages`` (next links on the site's own host, else
-    ``page+1``). Listings without a SKU are kept (they show as unlinked). After a complete
-    walk, listings Reverb no longer returns (deleted drafts) are dropped. Returns the number
-    of listings seen.
+    After the first page, the others are fetched concurrently (the client decides how many
+    are in flight) and stored one at a time, in a thread, while the rest download. Every
+    page reports ``total``: if one differs from the first page's, listings moved during the
+    walk and one may have slid past a page boundary unseen, so the walk is repeated one page
+    after another (``ReverbClient.pages``: next links on the site's own host, else
+    ``page+1``), which can only see a listing twice. Listings without a SKU are kept (they
+    show as unlinked). After a complete walk, listings Reverb no longer returns (deleted
+    drafts) are dropped. Returns the number of listings seen.
     """
     params = {"state": "all", "per_page": PER_PAGE}
-    seen_ids: set[str] = set()
-    # The walk follows next links, one page after another: the next page is fetched while
-    # this one is stored (in a thread), so a page costs a round trip, not a round trip plus
-    # its storage. A small queue keeps at most a few pages in memory.
+    first = await client.page(LISTINGS_PATH, params, items="listings")
+    total_pages = positive(first.get("total_pages"), 0) if first.get("total_pages") else 0
+    if total_pages > 1 and first.get("total") is not None:
+        seen, shifted = await _walk_listings(
+            client, engine, channel_id, first, params, total_pages, on_progress, clock
+        )
+    else:
+        seen, shifted = None, True  # no page count: follow the links
+    if shifted:
+        again = first if seen is None else None  # a shifted walk starts again from page 1
+        seen, _ = await _walk_listings(
+            client, engine, channel_id, again, params, 0, on_progress, clock
+        )
+    await asyncio.to_thread(_drop_unseen, engine, channel_id, seen)
+    return len(seen)
+
+
+async def _walk_listings(
+    client,
+    engine,
+    channel_id: int,
+    first: dict[str, Any] | None,
+    params: dict[str, Any],
+    total_pages: int,
+    on_progress,
+    clock: Clock,
+) -> tuple[set[str], bool]:
+    """One walk: (listing ids seen, shifted?). With ``total_pages``, the pages after
+    ``first`` concurrently; else one after another from ``first`` (read again when None),
+    the next page downloading while this one is stored."""
+    seen: set[str] = set()
     arrived: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=PREFETCH)
 
-    async def fetch() -> None:
-        walk = client.pages("/my/listings", params, items="listings", max_pages=MAX_PAGES)
+    async def fetch_in_order() -> None:
+        walk = client.pages(
+            LISTINGS_PATH, params, items="listings", max_pages=MAX_PAGES, first=first
+        )
         async with aclosing(walk) as pages:
             async for body in pages:
                 await arrived.put(body)
         await arrived.put(None)
 
-    fetching = asyncio.create_task(fetch())
+    shifted = False
+
+    async def fetch_at_once() -> None:
+        nonlocal shifted
+        assert first is not None
+        total = first.get("total")
+        href = next_href(first)
+        template = client.url(href) if href else None
+        await arrived.put(first)
+        sem = asyncio.Semaphore(max(1, int(getattr(client, "max_concurrency", 4))))
+
+        async def one(page: int) -> None:
+            nonlocal shifted
+            async with sem:
+                if shifted:
+                    return
+                if template is not None:
+                    body = await client.page(_page_url(template, page), items="listings")
+                else:
+                    body = await client.page(
+                        LISTINGS_PATH, {**params, "page": page}, items="listings"
+                    )
+            if body.get("total") != total:
+                shifted = True  # the caller walks again; what came is stored all the same
+            await arrived.put(body)
+
+        tasks = [asyncio.create_task(one(p)) for p in range(2, total_pages + 1)]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await arrived.put(None)
+
+    fetching = asyncio.create_task(fetch_at_once() if total_pages else fetch_in_order())
     try:
         while (body := await _next_page(arrived, fetching)) is not None:
             items = body.get("listings") or []
             rows = [r for r in (parse_listing(o) for o in items if isinstance(o, dict)) if r]
             await asyncio.to_thread(_store_listings, engine, channel_id, rows, clock())
-            seen_ids.update(r["listing_id"] for r in rows)
-            total = integer(body.get("total"), len(seen_ids))
+            seen.update(r["listing_id"] for r in rows)
+            total = integer(body.get("total"), len(seen))
             if on_progress is not None:
-                on_progress(len(seen_ids), max(total, len(seen_ids)))
+                on_progress(len(seen), max(total, len(seen)))
         await fetching  # its error, if any, ends the walk before anything is dropped
     finally:
         if not fetching.done():
             fetching.cancel()
         await asyncio.gather(fetching, return_exceptions=True)
-    await asyncio.to_thread(_drop_unseen, engine, channel_id, seen_ids)
-    return len(seen_ids)
+    return seen, shifted
 
 
 async def _next_page(
