@@ -734,22 +734,22 @@ class SyncService:
     def _skus_of_orders(self, orders: list[tuple[int, list[Any]]]) -> set[str]:
         """The local SKUs (folded) whose stock storing these orders may move: what each
         order's channel SKU resolves to now, and the SKU an order already stored keeps."""
-        from .orders import parse_order
+        from ..reverb.payload import text
         from .stock import SkuResolver
 
         skus: set[str] = set()
         with session_scope(self.engine) as s:
             for channel_id, raws in orders:
-                parsed = [p for p in (parse_order(r) for r in raws) if p is not None]
-                if not parsed:
-                    continue
-                keys = {fold(p["channel_sku"]) for p in parsed if p["channel_sku"]}
-                resolve = SkuResolver(s, channel_id, keys)
-                for p in parsed:
-                    sku, _kit = resolve(p["channel_sku"])
-                    if sku:
-                        skus.add(fold(sku))
-                numbers = [p["order_number"] for p in parsed]
+                rows = [r for r in raws if isinstance(r, dict)]
+                channel_skus = [text(r.get("sku")) for r in rows]
+                keys = {fold(c) for c in channel_skus if c}
+                if keys:
+                    resolve = SkuResolver(s, channel_id, keys)
+                    for c in channel_skus:
+                        sku, _kit = resolve(c)
+                        if sku:
+                            skus.add(fold(sku))
+                numbers = [n for n in (text(r.get("order_number")) for r in rows) if n]
                 for i in range(0, len(numbers), 500):
                     for sku in s.exec(
                         select(Order.sku).where(
