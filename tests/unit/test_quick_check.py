@@ -146,6 +146,9 @@ async def test_the_watch_loop_tells_when_each_integration_is_next_checked(svc) -
         ids = set(s.exec(select(Channel.id)).all())
     schedule = told[0]
     assert set(schedule) == ids and schedule == svc.sync.schedule
+    now = svc.sync.clock()
     for due in schedule.values():
-        # A quick check every 10 s (the default), before the next full sync.
-        assert due.check is not None and due.check < due.full
+        # The loop's first full sync is due at once; quick checks are on (every 10 s by
+        # default, shorter than the sync interval), the next one 10 s after the last orders.
+        assert due.full <= now
+        assert due.check is not None and due.check > now - timedelta(seconds=10)
