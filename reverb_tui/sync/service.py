@@ -3,7 +3,10 @@ and the watch loop of the daemon. The same code runs under the TUI and ``sync --
 
 A run over several integrations downloads every integration's orders first (concurrently,
 each within its own token's rate limit) and pushes stock after, so a sale downloaded from
-account A corrects the listings of account B in the same run.
+account A corrects the listings of account B in the same run. A run that reads the listings
+anyway starts its push once every order is downloaded, beside their storage: the listings of
+SKUs no unstored order can move first, the others once the orders are stored
+(``_push_beside_storage``).
 """
 
 from __future__ import annotations
