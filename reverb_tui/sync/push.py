@@ -206,16 +206,16 @@ async def sync_listings(
     params = {"state": "all", "per_page": PER_PAGE}
     first = await client.page(LISTINGS_PATH, params, items="listings")
     total_pages = positive(first.get("total_pages"), 0) if first.get("total_pages") else 0
-    if total_pages > 1 and first.get("total") is not None:
+    at_once = total_pages > 1 and first.get("total") is not None
+    seen: set[str] = set()
+    shifted = True  # without a page count (or one page): the walk in order
+    if at_once:
         seen, shifted = await _walk_listings(
             client, engine, channel_id, first, params, total_pages, on_progress, clock
         )
-    else:
-        seen, shifted = None, True  # no page count: follow the links
-    if shifted:
-        again = first if seen is None else None  # a shifted walk starts again from page 1
+    if shifted:  # a shifted walk starts again from page 1
         seen, _ = await _walk_listings(
-            client, engine, channel_id, again, params, 0, on_progress, clock
+            client, engine, channel_id, None if at_once else first, params, 0, on_progress, clock
         )
     await asyncio.to_thread(_drop_unseen, engine, channel_id, seen)
     return len(seen)

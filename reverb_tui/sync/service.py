@@ -693,37 +693,58 @@ class SyncService:
         # The push is good for every change made before this moment (see _stock_changed).
         job.stock_started_at = self.clock()
         report = self._progress(job.channel, SyncPhase.PUSH, on_progress)
-        first_total = 0
+        counts = {"first": (0, 0), "second": (0, 0)}  # (done, total) of each part
 
-        def first_progress(done: int, total: int) -> None:
-            nonlocal first_total
-            first_total = total
-            report(done, total)
+        def progress(part: str) -> Callable[[int, int], None]:
+            def cb(done: int, total: int) -> None:
+                counts[part] = (done, total)
+                report(sum(d for d, _ in counts.values()), sum(t for _, t in counts.values()))
+
+            return cb
 
         def on_error(item: str, message: str) -> None:
             failures.append((item, message))
 
-        first = await push_stock(
-            job.client,
-            self.engine,
-            job.channel_id,
-            on_error=on_error,
-            on_progress=first_progress,
-            clock=self.clock,
-            except_skus=moving,
-        )
-        await asyncio.wait([downloads])  # _orders records its own failures
-        if not moving or (stop is not None and stop.is_set()):
+        async def the_rest() -> PushResult | None:
+            # Planned as soon as the orders are stored, while the first part may still be
+            # writing: both go through the client's one write budget and in-flight limit.
+            await asyncio.wait([downloads])  # _orders records its own failures
+            if not moving or (stop is not None and stop.is_set()):
+                return None
+            return await push_stock(
+                job.client,
+                self.engine,
+                job.channel_id,
+                on_error=on_error,
+                on_progress=progress("second"),
+                clock=self.clock,
+                only_skus=moving,
+            )
+
+        parts = [
+            asyncio.ensure_future(
+                push_stock(
+                    job.client,
+                    self.engine,
+                    job.channel_id,
+                    on_error=on_error,
+                    on_progress=progress("first"),
+                    clock=self.clock,
+                    except_skus=moving,
+                )
+            ),
+            asyncio.ensure_future(the_rest()),
+        ]
+        try:
+            first, second = await asyncio.gather(*parts)
+        except BaseException:
+            for part in parts:
+                part.cancel()
+            await asyncio.gather(*parts, return_exceptions=True)
+            raise
+        assert first is not None
+        if second is None:
             return first
-        second = await push_stock(
-            job.client,
-            self.engine,
-            job.channel_id,
-            on_error=on_error,
-            on_progress=lambda done, total: report(first_total + done, first_total + total),
-            clock=self.clock,
-            only_skus=moving,
-        )
         return PushResult(
             seen=first.seen + second.seen,
             pushed=first.pushed + second.pushed,
