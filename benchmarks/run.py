@@ -232,7 +232,10 @@ def main(argv: list[str] | None = None) -> int:
 
         run.section(
             "Storage: order pages stored (issue 12)",
-            lambda: storage.storage_figures(1500 if quick else 6000, workdir=tmp),
+            lambda: (
+                storage.storage_figures(1500 if quick else 6000, workdir=tmp)
+                + storage.postgres_figures(1500 if quick else 6000)
+            ),  # with $REVERB_BENCH_POSTGRES
         )
         if not quick:
             import profiles

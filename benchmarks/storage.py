@@ -1,10 +1,14 @@
 """Order storage speed: pages of 50 orders stored as the order download stores them.
 
     .venv/bin/python benchmarks/storage.py [--orders N] [--db URL_OR_PATH]
+                                           [--postgres postgresql+psycopg://user@host/db]
 
 Prints orders stored per second (wall) and CPU milliseconds per 1,000 orders (this process's
 CPU time, threads included), for a first download (every order new) and a second one (every
-order already stored and changed: a status moved). The orders look like Reverb's (money
+order already stored and changed: a status moved). On SQLite (a temporary file unless
+``--db`` names one), and also on PostgreSQL with ``--postgres URL`` (or
+``$REVERB_BENCH_POSTGRES``): the server of that URL gets a scratch database for the run,
+dropped after, so the figures always start from an empty database. The orders look like Reverb's (money
 objects, timestamps, SKUs that link to a local catalogue of 3,000 SKUs, half of them sales
 paid after the stock count, so the stock ledger works too).
 
@@ -14,6 +18,8 @@ Also imported by ``run.py`` (``storage_figures``).
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import sys
 import tempfile
 import time
@@ -30,6 +36,36 @@ from sync_bench import Figure  # noqa: E402
 PAGE = 50
 SKUS = 3000
 TARGET_PER_SECOND = 5000
+POSTGRES_ENV = "REVERB_BENCH_POSTGRES"
+
+
+class ScratchPostgres:
+    """A database of its own on the server of ``url`` for one run: created on enter,
+    dropped on exit (the benchmark needs an empty schema; the one named may hold data)."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.server = make_url(url)
+        self.name = f"reverb_storage_bench_{secrets.token_hex(4)}"
+        self.url = self.server.set(database=self.name).render_as_string(hide_password=False)
+
+    def _admin(self, sql: str) -> None:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(sql))
+        finally:
+            engine.dispose()
+
+    def __enter__(self) -> str:
+        self._admin(f'CREATE DATABASE "{self.name}"')
+        return self.url
+
+    def __exit__(self, *exc: object) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}"')
 
 
 def raw_orders(n: int, *, status: str, start: datetime, bump: int = 0) -> list[dict[str, Any]]:
@@ -127,25 +163,42 @@ def storage_figures(
         rate = orders / wall
         figs.append(
             Figure(
-                f"orders stored per second ({label} orders, pages of {PAGE})",
+                f"orders stored per second ({label} orders, pages of {PAGE}"
+                + (", PostgreSQL)" if db is not None and db.startswith("postgresql") else ")"),
                 rate,
                 "orders/s",
                 f">= {TARGET_PER_SECOND:,}",
                 rate >= TARGET_PER_SECOND and n == orders,
                 f"{orders:,} orders in {wall:.2f} s wall; CPU {cpu * 1000 / orders * 1000:.0f} ms "
                 f"per 1,000 orders; {n:,} stored as {label}; "
-                f"{'SQLite' if db is None or '://' not in db else db.split('://')[0]}",
+                f"{'SQLite' if db is None or '://' not in db else 'PostgreSQL'}",
             )
         )
     return figs
 
 
+def postgres_figures(orders: int, url: str | None = None) -> list[Figure]:
+    """The same figures on a scratch database of the PostgreSQL server of ``url`` (default
+    ``$REVERB_BENCH_POSTGRES``); none when no server is named."""
+    url = url or os.environ.get(POSTGRES_ENV)
+    if not url:
+        return []
+    with ScratchPostgres(url) as scratch:
+        return storage_figures(orders, scratch)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--orders", type=int, default=6000)
-    ap.add_argument("--db", default=None, help="a database URL or path (default: temp SQLite)")
+    ap.add_argument("--db", default=None, help="a database path (default: temp SQLite)")
+    ap.add_argument(
+        "--postgres",
+        default=None,
+        help=f"a PostgreSQL server URL to measure too (default ${POSTGRES_ENV})",
+    )
     args = ap.parse_args(argv)
-    for f in storage_figures(args.orders, args.db):
+    figs = storage_figures(args.orders, args.db) + postgres_figures(args.orders, args.postgres)
+    for f in figs:
         print(f.line())
     return 0
 

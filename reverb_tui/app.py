@@ -45,6 +45,7 @@ from .messages import (
     SyncFinished,
     SyncProgressed,
     SyncRequested,
+    SyncScheduled,
 )
 from .screens.channel_list import ChannelListScreen
 from .text_safety import safe_text
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     from .config import TuiSettings
     from .live import Change, ChangeWatcher
     from .services.factory import Services
-    from .sync.service import ChannelSummary, SyncProgress, SyncWanted
+    from .sync.service import ChannelSummary, Due, SyncProgress, SyncWanted
 
 # Nothing on the way to the first frame imports the database stack (SQLAlchemy, SQLModel,
 # Alembic) or httpx: a lazy Services opens the database in a thread right after the first
@@ -310,6 +311,9 @@ class ReverbApp(App[None]):
         self._unmounting = False
         self._live_lock = threading.Lock()
         self.data_changed_signal: Signal[Change] = Signal(self, "data-changed")
+        # When each integration's next check and full sync are due, as the background sync
+        # last planned them (empty until it has; always empty without it).
+        self.sync_schedule: dict[int, Due] = {}
         self.register_theme(REVERB_THEME)
         self.settings = settings
         self.theme_problem: str | None = None  # an unknown theme asked for, said once started
@@ -539,6 +543,7 @@ class ReverbApp(App[None]):
                 on_run=lambda summaries, wanted: self.post_message(
                     SyncFinished(summaries, requested=wanted is not None)
                 ),
+                on_schedule=lambda due: self.post_message(SyncScheduled(due)),
             )
         # After the first frame: open the database if it is not yet (a lazy Services), import
         # what the next screens need and start the background sync, off the first frame's way.
@@ -620,6 +625,9 @@ class ReverbApp(App[None]):
 
     def on_sync_progressed(self, message: SyncProgressed) -> None:
         self.sync_progress_signal.publish(message.progress)
+
+    def on_sync_scheduled(self, message: SyncScheduled) -> None:
+        self.sync_schedule = message.schedule  # the screens read it when they repaint
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         """One short notification for the integrations that synced (it goes soon), one per

@@ -6,8 +6,9 @@ in line with key presses; on its own loop it only shares the interpreter, and a 
 as soon as the sync thread gives up the GIL (at most a switch interval, 5 ms).
 
 The App talks to it through three thread-safe calls: ``request`` ("Sync now"), ``stop`` and
-``join``. Progress and finished runs come back through callbacks called on the sync thread
-(the App posts them as messages, which is thread-safe). Progress is thinned out to one report
+``join``. Progress, finished runs and the schedule (when each integration's next check is
+due) come back through callbacks called on the sync thread (the App posts them as messages,
+which is thread-safe). Progress is thinned out to one report
 per integration every ``PROGRESS_EVERY`` seconds: a push reports every listing, and each
 report repainted a cell of the list. A change of phase, and the last report of a phase, are
 always passed on.
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .services.factory import Services
-    from .sync.service import ChannelSummary, SyncProgress, SyncQueue, SyncWanted
+    from .sync.service import ChannelSummary, Due, SyncProgress, SyncQueue, SyncWanted
 
 # Seconds between two progress reports of one integration passed on to the screen.
 PROGRESS_EVERY = 0.1
@@ -104,10 +105,12 @@ class BackgroundSync:
         *,
         on_progress: Callable[[SyncProgress], object],
         on_run: Callable[[list[ChannelSummary], SyncWanted | None], object],
+        on_schedule: Callable[[dict[int, Due]], object] | None = None,
     ) -> None:
         self.services = services
         self._on_progress = on_progress
         self._on_run = on_run
+        self._on_schedule = on_schedule
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -152,7 +155,13 @@ class BackgroundSync:
         try:
             # A lazy Services opens the database here, on this thread, if nothing has yet.
             sync = await asyncio.to_thread(lambda: self.services.sync)
-            await sync.watch(stop=stop, wanted=queue, on_progress=throttle, on_run=finished)
+            await sync.watch(
+                stop=stop,
+                wanted=queue,
+                on_progress=throttle,
+                on_run=finished,
+                on_schedule=self._on_schedule,
+            )
         except asyncio.CancelledError:
             if not self._stopping:
                 raise

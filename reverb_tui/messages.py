@@ -18,7 +18,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from .live import Change
     from .services.channels import ChannelView
-    from .sync.service import ChannelSummary, SyncProgress
+    from .sync.service import ChannelSummary, Due, SyncProgress
 
 
 class ChangeKind(StrEnum):
@@ -102,6 +102,15 @@ class SyncProgressed(Message):
     def __init__(self, progress: SyncProgress) -> None:
         super().__init__()
         self.progress = progress
+
+
+class SyncScheduled(Message):
+    """The background sync planned anew when each integration's next check and full sync
+    are due (integration id -> ``Due``)."""
+
+    def __init__(self, schedule: dict[int, Due]) -> None:
+        super().__init__()
+        self.schedule = schedule
 
 
 class SyncFinished(Message):

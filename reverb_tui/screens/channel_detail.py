@@ -39,6 +39,7 @@ from ..widgets.badges import (
 )
 from ..widgets.footer import AppFooter
 from ..widgets.reauthorise_form import ReauthoriseForm
+from ..widgets.schedule_text import budget_text, next_check_text
 from ..widgets.settings_form import SettingsForm
 from ..widgets.shipping_mapping_section import ShippingMappingSection
 from ..widgets.sku_mapping_section import SkuMappingSection
@@ -64,6 +65,7 @@ TWO_COLUMN_LINES: list[tuple[str, ...]] = [
     ("Reauthorise needed", "Errors"),
     ("Site",),
     ("Stock updates",),
+    ("Budget",),  # and the next check, on one line (budget_line)
 ]
 LEFT_VALUE_WIDTH = 16
 RIGHT_LABEL_WIDTH = 17  # "Default currency" and a space
@@ -116,6 +118,7 @@ class ChannelDetailScreen(ReverbScreen):
         self.channel_id = channel_id
         self.view: ChannelView | None = view
         self.two_columns = False  # the summary's layout (on_resize)
+        self._shown_check = ""  # the "Next check" the summary shows (_tick)
         self._sections: AwaitMount | None = None  # _mount_sections
         self._stale = False  # a change came in while another screen covered this one
 
@@ -145,6 +148,7 @@ class ChannelDetailScreen(ReverbScreen):
         self.sub_title = self.view.name if self.view else LIST_TITLE
         self.load_channel()
         self.app.data_changed_signal.subscribe(self, self._data_changed)
+        self.set_interval(1.0, self._tick, name="next-check")
         # The title and summary paint first; the four section headers and Cancel (over a
         # quarter of the first frame's work while a sync runs) follow in the next frame.
         self.call_after_refresh(self._mount_sections)
@@ -220,6 +224,37 @@ class ChannelDetailScreen(ReverbScreen):
             if self.view is not None:
                 self.query_one("#channel-summary", Static).update(self._summary(self.view))
 
+    def _next_check(self, view: ChannelView) -> Text:
+        due = self.app.sync_schedule.get(view.id)
+        scheduled = self.app.start_sync or bool(self.app.sync_schedule)
+        return next_check_text(view, due, self.services.clock(), scheduled=scheduled)
+
+    def _tick(self) -> None:
+        """Once a second: repaint the summary when its "next check" reads differently."""
+        view = self.view
+        if view is not None and self._next_check_now(view).plain != self._shown_check:
+            self.query_one("#channel-summary", Static).update(self._summary(view))
+
+    def _next_check_now(self, view: ChannelView) -> Text:
+        text = self._next_check(view)
+        if self.two_columns:  # one line with the budget: the check's rhythm is left out
+            text.truncate(len(text.plain.split(" (every")[0]))
+        return text
+
+    def budget_lines(self, view: ChannelView) -> dict[str, Text]:
+        """The summary's budget and next-check rows; one "Budget" line when in two columns."""
+        check = self._next_check_now(view)
+        self._shown_check = check.plain
+        if self.two_columns:
+            # One line: the next check joins the budget when it fits (the budget, and a 429
+            # that lowered it, come first); "no background sync" and the like are left out.
+            line = budget_text(view)
+            room = self.size.width - SUMMARY_LABEL_WIDTH - 4  # the summary's padding
+            if check.plain[:3] in ("in ", "due") and len(line) + 14 + len(check) <= room:
+                line += Text(" · next check ") + check
+            return {"Budget": line}
+        return {"Budget": budget_text(view), "Next check": check}
+
     def _summary(self, view: ChannelView) -> Text:
         """Label and value lines as one Text: a Rich table here took a third of the time to
         open the screen (measuring its columns on every layout)."""
@@ -246,6 +281,7 @@ class ChannelDetailScreen(ReverbScreen):
                 view.error_count, view.last_error, width=14 if self.two_columns else 200
             ),
         }
+        row.update(self.budget_lines(view))
         lines = TWO_COLUMN_LINES if self.two_columns else [(label,) for label in row]
         summary = Text()
         for i, labels in enumerate(lines):

@@ -405,6 +405,7 @@ class OrderDownloader:
         stop: asyncio.Event | None = None,
         overlap: timedelta = OVERLAP,
         concurrency: int | None = None,
+        fetched: asyncio.Event | None = None,
     ) -> None:
         self.client = client
         self.engine = engine
@@ -415,6 +416,15 @@ class OrderDownloader:
         self.overlap = overlap
         self.concurrency = None if concurrency is None else max(1, concurrency)
         self.result = OrdersResult()
+        # Set once every page of the walk that completes has been downloaded (its last pages
+        # may still be waiting to be stored: ``unstored``).
+        self.fetched = fetched if fetched is not None else asyncio.Event()
+        self._unstored: dict[int, list[Any]] = {}  # delivery number -> its orders
+        self._delivered = 0
+
+    def unstored(self) -> list[Any]:
+        """The orders downloaded but not stored yet (the page being stored included)."""
+        return [o for orders in self._unstored.values() for o in orders]
 
     def _start(self) -> datetime:
         with session_scope(self.engine) as s:
@@ -475,7 +485,8 @@ class OrderDownloader:
         max_updated: datetime | None = None
         seen = 0
         pages_done = 0
-        stored: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        stored: asyncio.Queue[tuple[int, dict[str, Any]] | None] = asyncio.Queue()
+        self._unstored.clear()
 
         async def absorb(body: dict[str, Any]) -> None:
             nonlocal max_updated, seen, pages_done
@@ -506,14 +517,25 @@ class OrderDownloader:
                 self.on_progress(WalkProgress(pages_done, total_pages or pages_done, seen))
 
         async def storer() -> None:
-            while (body := await stored.get()) is not None:
-                await absorb(body)
+            while (item := await stored.get()) is not None:
+                key, body = item
+                try:
+                    await absorb(body)
+                finally:
+                    self._unstored.pop(key, None)
+
+        def deliver(body: dict[str, Any]) -> None:
+            orders = body.get("orders")
+            self._delivered += 1
+            key = self._delivered
+            self._unstored[key] = orders if isinstance(orders, list) else []
+            stored.put_nowait((key, body))
 
         storing = asyncio.create_task(storer())
-        stored.put_nowait(first)
+        deliver(first)
         try:
             shifted = await self._download(
-                first, params, total, total_pages, stored.put_nowait, sequential, storing
+                first, params, total, total_pages, deliver, sequential, storing
             )
         except Exception:
             # Keep what was downloaded (the cursor does not move, so nothing is skipped).
@@ -524,6 +546,8 @@ class OrderDownloader:
             storing.cancel()
             await asyncio.gather(storing, return_exceptions=True)
             raise
+        if not shifted:
+            self.fetched.set()  # this walk is the last: what it needs is downloaded
         stored.put_nowait(None)
         await storing
         if shifted:

@@ -26,8 +26,8 @@ from ..db.models import Channel, Listing, fold, row_id, table_of
 from ..domain import PlanAction
 from ..reverb.client import PER_PAGE
 from ..reverb.errors import AuthError, ForbiddenError, ReverbError, ValidationError
-from ..reverb.payload import integer, text
-from .orders import Skipped, preview
+from ..reverb.payload import integer, next_href, positive, text
+from .orders import Skipped, _page_url, preview
 from .stock import QuantityRules, SkuResolver, quantity_for, stock_levels
 
 ProgressFn = Callable[[int, int], Any]
@@ -35,6 +35,8 @@ ErrorFn = Callable[[str, str], Any]
 
 BATCH = 50  # listings stored per database transaction
 MAX_PAGES = 10_000  # a runaway "next" chain stops here
+PREFETCH = 8  # listing pages downloaded ahead of the one being stored
+LISTINGS_PATH = "/my/listings"
 
 # Conditions that can hold more than one unit and relist automatically when stock returns
 # (docs/reverb-api-notes.md): Brand New, B-Stock, Mint (with inventory). Every other
@@ -212,16 +214,113 @@ async def sync_listings(
 ) -> int:
     """Download every listing of the channel (``state=all``, all pages) into ``Listing``.
 
-    The pages are walked by ``ReverbClient.pages`` (next links on the site's own host, else
-    ``page+1``). Listings without a SKU are kept (they show as unlinked). After a complete
-    walk, listings Reverb no longer returns (deleted drafts) are dropped. Returns the number
-    of listings seen. Each listing that cannot be stored (no id) goes to ``on_invalid``.
+    After the first page, the others are fetched concurrently (the client decides how many
+    are in flight) and stored one at a time, in a thread, while the rest download. Every
+    page reports ``total``: if one differs from the first page's, listings moved during the
+    walk and one may have slid past a page boundary unseen, so the walk is repeated one page
+    after another (``ReverbClient.pages``: next links on the site's own host, else
+    ``page+1``), which can only see a listing twice. Listings without a SKU are kept (they
+    show as unlinked). After a complete walk, listings Reverb no longer returns (deleted
+    drafts) are dropped. Returns the number of listings seen. Each listing that cannot be
+    stored (no id) goes to ``on_invalid``, once however many walks see it.
     """
     params = {"state": "all", "per_page": PER_PAGE}
-    seen_ids: set[str] = set()
-    walk = client.pages("/my/listings", params, items="listings", max_pages=MAX_PAGES)
-    async with aclosing(walk) as pages:
-        async for body in pages:
+    first = await client.page(LISTINGS_PATH, params, items="listings")
+    total_pages = positive(first.get("total_pages"), 0) if first.get("total_pages") else 0
+    at_once = total_pages > 1 and first.get("total") is not None
+    seen: set[str] = set()
+    reported: set[tuple[str, str]] = set()
+
+    def invalid(bad: Skipped) -> None:
+        if on_invalid is not None and (bad.item, bad.reason) not in reported:
+            reported.add((bad.item, bad.reason))  # a repeated walk sees it again
+            on_invalid(bad)
+
+    shifted = True  # without a page count (or one page): the walk in order
+    if at_once:
+        seen, shifted = await _walk_listings(
+            client, engine, channel_id, first, params, total_pages, on_progress, invalid, clock
+        )
+    if shifted:  # a shifted walk starts again from page 1
+        seen, _ = await _walk_listings(
+            client,
+            engine,
+            channel_id,
+            None if at_once else first,
+            params,
+            0,
+            on_progress,
+            invalid,
+            clock,
+        )
+    await asyncio.to_thread(_drop_unseen, engine, channel_id, seen)
+    return len(seen)
+
+
+async def _walk_listings(
+    client,
+    engine,
+    channel_id: int,
+    first: dict[str, Any] | None,
+    params: dict[str, Any],
+    total_pages: int,
+    on_progress,
+    on_invalid: Callable[[Skipped], object],
+    clock: Clock,
+) -> tuple[set[str], bool]:
+    """One walk: (listing ids seen, shifted?). With ``total_pages``, the pages after
+    ``first`` concurrently; else one after another from ``first`` (read again when None),
+    the next page downloading while this one is stored."""
+    seen: set[str] = set()
+    arrived: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=PREFETCH)
+
+    async def fetch_in_order() -> None:
+        walk = client.pages(
+            LISTINGS_PATH, params, items="listings", max_pages=MAX_PAGES, first=first
+        )
+        async with aclosing(walk) as pages:
+            async for body in pages:
+                await arrived.put(body)
+        await arrived.put(None)
+
+    shifted = False
+
+    async def fetch_at_once() -> None:
+        nonlocal shifted
+        assert first is not None
+        total = first.get("total")
+        href = next_href(first)
+        template = client.url(href) if href else None
+        await arrived.put(first)
+        sem = asyncio.Semaphore(max(1, int(getattr(client, "max_concurrency", 4))))
+
+        async def one(page: int) -> None:
+            nonlocal shifted
+            async with sem:
+                if shifted:
+                    return
+                if template is not None:
+                    body = await client.page(_page_url(template, page), items="listings")
+                else:
+                    body = await client.page(
+                        LISTINGS_PATH, {**params, "page": page}, items="listings"
+                    )
+            if body.get("total") != total:
+                shifted = True  # the caller walks again; what came is stored all the same
+            await arrived.put(body)
+
+        tasks = [asyncio.create_task(one(p)) for p in range(2, total_pages + 1)]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await arrived.put(None)
+
+    fetching = asyncio.create_task(fetch_at_once() if total_pages else fetch_in_order())
+    try:
+        while (body := await _next_page(arrived, fetching)) is not None:
             items = body.get("listings") or []
             page = integer(body.get("current_page")) or None
             rows = []
@@ -231,25 +330,57 @@ async def sync_listings(
                     row = parse_listing(obj)
                     if row is not None:
                         rows.append(row)
-                elif on_invalid is not None:
+                else:
                     on_invalid(bad)
             await asyncio.to_thread(_store_listings, engine, channel_id, rows, clock())
-            seen_ids.update(r["listing_id"] for r in rows)
-            total = integer(body.get("total"), len(seen_ids))
+            seen.update(r["listing_id"] for r in rows)
+            total = integer(body.get("total"), len(seen))
             if on_progress is not None:
-                on_progress(len(seen_ids), max(total, len(seen_ids)))
-    await asyncio.to_thread(_drop_unseen, engine, channel_id, seen_ids)
-    return len(seen_ids)
+                on_progress(len(seen), max(total, len(seen)))
+        await fetching  # its error, if any, ends the walk before anything is dropped
+    finally:
+        if not fetching.done():
+            fetching.cancel()
+        await asyncio.gather(fetching, return_exceptions=True)
+    return seen, shifted
+
+
+async def _next_page(
+    arrived: asyncio.Queue[dict[str, Any] | None], fetching: asyncio.Task[None]
+) -> dict[str, Any] | None:
+    """The next downloaded page, or None when the walk is over (or failed: the caller then
+    awaits ``fetching`` for its error). A page already queued is never lost."""
+    while True:
+        if not arrived.empty():
+            return arrived.get_nowait()
+        if fetching.done():
+            return None
+        getter = asyncio.ensure_future(arrived.get())
+        await asyncio.wait({getter, fetching}, return_when=asyncio.FIRST_COMPLETED)
+        if not getter.done():
+            getter.cancel()
+        # A page taken just before the cancel is kept; a cancelled get loses nothing (the page
+        # stays queued for the next turn).
+        got: dict[str, Any] | BaseException | None = (
+            await asyncio.gather(getter, return_exceptions=True)
+        )[0]
+        if not isinstance(got, BaseException):
+            return got
 
 
 # -- the push -------------------------------------------------------------------------------------
 
 
 def _load_plan(
-    engine, channel_id: int, dry_run: bool, only_skus: set[str] | None = None
+    engine,
+    channel_id: int,
+    dry_run: bool,
+    only_skus: set[str] | None = None,
+    except_skus: set[str] | None = None,
 ) -> tuple[bool, list[PlanRow], dict]:
     """(runs?, plan, listing_id -> Listing primary key) for one channel; with ``only_skus``
-    (folded local SKUs), only the listings linked to those SKUs."""
+    (folded local SKUs), only the listings linked to those SKUs; with ``except_skus``, all
+    but those."""
     with session_scope(engine) as s:
         ch = s.get(Channel, channel_id)
         if ch is None or ch.removed_at is not None or not ch.enabled:
@@ -270,6 +401,12 @@ def _load_plan(
                 lst
                 for lst in listings
                 if resolved[lst.id][0] and fold(resolved[lst.id][0] or "") in only_skus
+            ]
+        if except_skus:
+            listings = [
+                lst
+                for lst in listings
+                if not (resolved[lst.id][0] and fold(resolved[lst.id][0] or "") in except_skus)
             ]
         keys = {fold(sku) for sku, _ in resolved.values() if sku}
         levels = stock_levels(s, keys) if keys else {}
@@ -382,6 +519,7 @@ async def push_stock(
     concurrency: int | None = None,
     clock: Clock = utcnow,
     only_skus: set[str] | None = None,
+    except_skus: set[str] | None = None,
 ) -> PushResult:
     """Write each linked listing's target quantity where it differs from Reverb's.
 
@@ -392,13 +530,17 @@ async def push_stock(
     writes nothing anywhere and returns the plan. ``only_skus`` (folded local SKUs) limits
     the push to the listings of those SKUs, from the values last read or written (the quick
     correction after a sale: no listings re-read); it does not count as a whole push.
+    ``except_skus`` leaves those SKUs' listings out (a push of the rest while orders that
+    may move them are still being stored); nor does that.
 
     ``concurrency`` PUTs are offered at once (default: the client's ``max_concurrency``);
     the client decides how many are in flight (its write budget × the measured round trip)
     and takes a rate-limit grant only once a request may go, so offering more never bunches
     requests.
     """
-    ran, plan, pks = await asyncio.to_thread(_load_plan, engine, channel_id, dry_run, only_skus)
+    ran, plan, pks = await asyncio.to_thread(
+        _load_plan, engine, channel_id, dry_run, only_skus, except_skus
+    )
     result = PushResult(plan=plan, dry_run=dry_run, seen=len(plan), ran=ran)
     if not ran:
         return result
@@ -477,7 +619,8 @@ async def push_stock(
     if fatal:
         raise fatal[0]
     same = [pks[r.listing_id] for r in plan if r.action == PlanAction.SAME]
-    await asyncio.to_thread(_clear_errors, engine, same, channel_id, clock(), only_skus is None)
+    whole = only_skus is None and not except_skus
+    await asyncio.to_thread(_clear_errors, engine, same, channel_id, clock(), whole)
     return result
 
 

@@ -3,7 +3,10 @@ and the watch loop of the daemon. The same code runs under the TUI and ``sync --
 
 A run over several integrations downloads every integration's orders first (concurrently,
 each within its own token's rate limit) and pushes stock after, so a sale downloaded from
-account A corrects the listings of account B in the same run.
+account A corrects the listings of account B in the same run. A run that reads the listings
+anyway starts its push once every order is downloaded, beside their storage: the listings of
+SKUs no unstored order can move first, the others once the orders are stored
+(``_push_beside_storage``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from ..db.models import (
     StockMove,
     SyncError,
     SyncRun,
+    fold,
     row_id,
 )
 from ..db.queries import channel_by_ref, mark_needs_reauth, remember_budget
@@ -44,6 +48,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from ..reverb.client import ClientFactory
+    from .push import PushResult
 
 log = logging.getLogger("reverb_tui.sync")
 
@@ -159,6 +164,10 @@ class _Job:
     skus: set[str] = field(default_factory=set)  # local SKUs the downloaded orders moved
     downloaded: bool = False  # the order download completed
     interrupted: bool = False  # a stop (or cancellation) came before the run finished
+    # Set when every page of the order download is in (or the download ended): orders not
+    # stored by then are ``unstored()``.
+    fetched: asyncio.Event = field(default_factory=asyncio.Event)
+    unstored: Callable[[], list[Any]] = list
 
     @property
     def channel_id(self) -> int:
@@ -390,8 +399,20 @@ class SyncService:
                 for j in jobs:
                     if await asyncio.to_thread(self._listings_stale, j.channel_id):
                         j.listings = asyncio.create_task(self._read_listings(j, on_progress))
+            early: list[_Job] = []
             if kind.downloads_orders:
-                await asyncio.gather(*(self._orders(j, on_progress, stop) for j in jobs))
+                downloads = asyncio.gather(*(self._orders(j, on_progress, stop) for j in jobs))
+                if kind is RunKind.SYNC:
+                    # A push that reads the listings anyway starts once the orders are
+                    # downloaded, beside their storage (_push_beside_storage).
+                    early = [j for j in jobs if j.listings is not None]
+                await asyncio.gather(
+                    downloads,
+                    *(
+                        self._stock(j, False, on_progress, stop, beside=(jobs, downloads))
+                        for j in early
+                    ),
+                )
             if kind is RunKind.CHECK:
                 await self._correct(jobs, summaries, holder, on_progress, stop)
             if kind.pushes_stock:
@@ -407,7 +428,7 @@ class SyncService:
                             orders_changed=orders_changed,
                         )
                         for j in jobs
-                        if not j.fatal
+                        if not j.fatal and j not in early
                     )
                 )
         except asyncio.CancelledError:
@@ -573,7 +594,9 @@ class SyncService:
             clock=self.clock,
             on_progress=progress,
             stop=stop,
+            fetched=job.fetched,
         )
+        job.unstored = downloader.unstored
         try:
             result = await downloader.run()
         except WalkStopped:
@@ -600,6 +623,7 @@ class SyncService:
             job.summary.orders_invalid += len(skipped)
             for sk in skipped:
                 await asyncio.to_thread(self._record_error, job, sk.item, sk.reason)
+            job.fetched.set()  # nothing more will be downloaded (stored or not)
         job.summary.orders_new += result.new
         job.summary.orders_updated += result.updated
         job.skus |= result.skus
@@ -669,9 +693,13 @@ class SyncService:
         explicit: bool = False,
         orders_changed: bool = False,
         only_skus: set[str] | None = None,
+        beside: tuple[list[_Job], asyncio.Future[Any]] | None = None,
     ) -> None:
         """Listings and the stock push of one channel (of ``only_skus``' listings only, from
         the stored listing values, when given).
+
+        ``beside``: (every job of the run, their order downloads) when the push runs beside
+        the order storage instead of after it (see ``_push_beside_storage``).
 
         Diff-only twice over: a periodic run with nothing new anywhere (no order, sale, count
         or mapping since the last push, listings read recently) makes no request at all, and
@@ -711,16 +739,21 @@ class SyncService:
 
             failures: list[tuple[str, str]] = []
             try:
-                result = await push_stock(
-                    job.client,
-                    self.engine,
-                    job.channel_id,
-                    dry_run=dry_run,
-                    on_error=lambda item, message: failures.append((item, message)),
-                    on_progress=self._progress(ch, SyncPhase.PUSH, on_progress),
-                    clock=self.clock,
-                    only_skus=only_skus,
-                )
+                if beside is not None:
+                    result = await self._push_beside_storage(
+                        job, *beside, failures, on_progress, stop
+                    )
+                else:
+                    result = await push_stock(
+                        job.client,
+                        self.engine,
+                        job.channel_id,
+                        dry_run=dry_run,
+                        on_error=lambda item, message: failures.append((item, message)),
+                        on_progress=self._progress(ch, SyncPhase.PUSH, on_progress),
+                        clock=self.clock,
+                        only_skus=only_skus,
+                    )
             finally:
                 for item, message in failures:
                     await asyncio.to_thread(self._record_error, job, item, message)
@@ -742,6 +775,127 @@ class SyncService:
         )
         if dry_run:
             s.plan = [asdict(r) for r in result.plan]
+
+    async def _push_beside_storage(
+        self,
+        job: _Job,
+        jobs: list[_Job],
+        downloads: asyncio.Future[Any],
+        failures: list[tuple[str, str]],
+        on_progress: ProgressCallback | None,
+        stop: asyncio.Event | None,
+    ) -> PushResult:
+        """The whole push of one channel while the orders of the run are still being stored.
+
+        Storing a large download takes CPU time while the network would sit idle, so the push
+        does not wait for it: once every integration's orders are downloaded, the listings of
+        SKUs that no unstored order can move (their stock is final for this run) are pushed
+        at once, and the listings of the other SKUs once every order is stored, from the
+        stock those orders left. Each listing is written once, with the value it would get
+        after the storage; a sale downloaded from one account still corrects the others in
+        the same run.
+        """
+        from .push import PushResult, push_stock
+
+        await asyncio.gather(*(j.fetched.wait() for j in jobs))
+        if job.fatal:  # its own download found the token refused, or was stopped
+            return PushResult(ran=False)
+        unstored = [(j.channel_id, j.unstored()) for j in jobs]
+        moving = await asyncio.to_thread(self._skus_of_orders, unstored)
+        # The push is good for every change made before this moment (see _stock_changed).
+        job.stock_started_at = self.clock()
+        report = self._progress(job.channel, SyncPhase.PUSH, on_progress)
+        counts = {"first": (0, 0), "second": (0, 0)}  # (done, total) of each part
+
+        def progress(part: str) -> Callable[[int, int], None]:
+            def cb(done: int, total: int) -> None:
+                counts[part] = (done, total)
+                report(sum(d for d, _ in counts.values()), sum(t for _, t in counts.values()))
+
+            return cb
+
+        def on_error(item: str, message: str) -> None:
+            failures.append((item, message))
+
+        async def the_rest() -> PushResult | None:
+            # Planned as soon as the orders are stored, while the first part may still be
+            # writing: both go through the client's one write budget and in-flight limit.
+            await asyncio.wait([downloads])  # _orders records its own failures
+            if not moving or (stop is not None and stop.is_set()):
+                return None
+            return await push_stock(
+                job.client,
+                self.engine,
+                job.channel_id,
+                on_error=on_error,
+                on_progress=progress("second"),
+                clock=self.clock,
+                only_skus=moving,
+            )
+
+        parts = [
+            asyncio.ensure_future(
+                push_stock(
+                    job.client,
+                    self.engine,
+                    job.channel_id,
+                    on_error=on_error,
+                    on_progress=progress("first"),
+                    clock=self.clock,
+                    except_skus=moving,
+                )
+            ),
+            asyncio.ensure_future(the_rest()),
+        ]
+        try:
+            first, second = await asyncio.gather(*parts)
+        except BaseException:
+            for part in parts:
+                part.cancel()
+            await asyncio.gather(*parts, return_exceptions=True)
+            raise
+        assert first is not None
+        if second is None:
+            return first
+        return PushResult(
+            seen=first.seen + second.seen,
+            pushed=first.pushed + second.pushed,
+            skipped=first.skipped + second.skipped,
+            failed=first.failed + second.failed,
+            errors=first.errors + second.errors,
+            plan=first.plan + second.plan,
+            ran=first.ran or second.ran,
+        )
+
+    def _skus_of_orders(self, orders: list[tuple[int, list[Any]]]) -> set[str]:
+        """The local SKUs (folded) whose stock storing these orders may move: what each
+        order's channel SKU resolves to now, and the SKU an order already stored keeps."""
+        from ..reverb.payload import text
+        from .stock import SkuResolver
+
+        skus: set[str] = set()
+        with session_scope(self.engine) as s:
+            for channel_id, raws in orders:
+                rows = [r for r in raws if isinstance(r, dict)]
+                channel_skus = [text(r.get("sku")) for r in rows]
+                keys = {fold(c) for c in channel_skus if c}
+                if keys:
+                    resolve = SkuResolver(s, channel_id, keys)
+                    for c in channel_skus:
+                        sku, _kit = resolve(c)
+                        if sku:
+                            skus.add(fold(sku))
+                numbers = [n for n in (text(r.get("order_number")) for r in rows) if n]
+                for i in range(0, len(numbers), 500):
+                    for sku in s.exec(
+                        select(Order.sku).where(
+                            col(Order.channel_id) == channel_id,
+                            col(Order.order_number).in_(numbers[i : i + 500]),
+                        )
+                    ):
+                        if sku:
+                            skus.add(fold(sku))
+        return skus
 
     async def _finish(self, job: _Job, kind: RunKind) -> None:
         s = job.summary
@@ -861,6 +1015,7 @@ class SyncService:
         wanted: SyncQueue | None = None,
         auto: bool = True,
         scope: Callable[[list[Channel]], list[Channel]] | None = None,
+        on_schedule: Callable[[dict[int, Due]], object] | None = None,
     ) -> None:
         """Sync each enabled integration on two rhythms until ``stop`` is set, and whatever
         is asked for through ``wanted`` ("Sync now"):
@@ -878,6 +1033,8 @@ class SyncService:
         every full sync and requested run, and of checks that found or did something. A run
         in progress stops between pages when ``stop`` is set. ``scope`` narrows the scheduled
         syncs to the integrations it keeps (a daemon's claims, sync/cluster.py).
+        ``on_schedule`` hears of ``schedule`` (when each integration's next check and full
+        sync are due) whenever the loop plans a different one.
         """
         full: dict[int, datetime] = {}  # last full sync attempt per integration
         checked: dict[int, datetime] = {}  # last check attempt (a full sync is one too)
@@ -899,7 +1056,10 @@ class SyncService:
                 if scope is not None:
                     channels = scope(channels)
                 plan = plan_watch(channels, now, interval, full, checked)
-                self.schedule = plan.next
+                if plan.next != self.schedule:
+                    self.schedule = plan.next  # a new dict: readers on other threads are safe
+                    if on_schedule is not None:
+                        on_schedule(plan.next)
                 if plan.full:
                     for cid in plan.full:
                         full[cid] = checked[cid] = now

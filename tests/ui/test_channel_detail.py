@@ -351,3 +351,61 @@ async def test_keys_that_need_the_integration_are_dimmed_until_it_is_read(
         await pilot.press("p")
         await settle(pilot)
         assert isinstance(app.screen, StockPreviewModal)  # the preview opened
+
+
+async def test_summary_shows_the_budgets_in_force_and_counts_down_to_the_next_check(
+    services,
+) -> None:
+    from datetime import timedelta
+
+    from reverb_tui.messages import SyncScheduled
+    from reverb_tui.sync.service import Due
+
+    now = services.clock()
+    lowered_at = now - timedelta(minutes=5)
+    add_channel(
+        services, "Main shop", write_rate=480, write_budget=384, budget_lowered_at=lowered_at
+    )
+    app = make_app(services)  # no background sync: nothing is due
+    async with app.run_test(size=(120, 60)) as pilot:
+        screen = await open_detail(pilot)
+        text = screen_text(app)
+        assert (
+            "Budget              1,600 reads, 384 writes a minute "
+            f"(lowered after a 429 at {lowered_at.astimezone():%H:%M})" in text
+        )
+        assert "Next check          no background sync" in text
+        # The background sync planned the next check 30 s from now: the summary says so, then
+        # counts down as time passes.
+        due = Due(check=services.clock() + timedelta(seconds=30), full=now + timedelta(hours=1))
+        app.post_message(SyncScheduled({screen.channel_id: due}))
+        await settle(pilot)
+        await pilot.pause(1.2)  # the next once-a-second tick
+        text = screen_text(app)
+        line = next(ln for ln in text.splitlines() if "Next check" in ln)
+        seconds = int(line.split("in ")[1].split(" s")[0])
+        assert 20 <= seconds <= 29, line
+        assert "(every 10 s)" in line
+
+
+async def test_summary_at_80x24_puts_budget_and_next_check_on_one_line(services) -> None:
+    from datetime import timedelta
+
+    from reverb_tui.messages import SyncScheduled
+    from reverb_tui.sync.service import Due
+
+    add_channel(services, "Main shop")
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_detail(pilot)
+        # Without a background sync there is no next check: the budget alone, on one line.
+        lines = [ln.strip() for ln in screen_text(app).splitlines()]
+        assert "Budget              1,600 reads, 480 writes a minute" in lines
+        now = services.clock()
+        due = Due(check=now + timedelta(seconds=40), full=now + timedelta(hours=1))
+        app.post_message(SyncScheduled({screen.channel_id: due}))
+        await pilot.pause(1.2)
+        text = screen_text(app)
+        assert "Budget              1,600 reads, 480 writes a minute · next check in 3" in text
+        assert "Next check " not in text  # not a line of its own
+        assert "▶ Additional settings" in text  # the sections still show without scrolling

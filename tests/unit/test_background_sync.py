@@ -60,8 +60,18 @@ class FakeSync:
         self.cancelled = False
         self.started = threading.Event()
 
-    async def watch(self, *, stop: asyncio.Event, wanted: Any, on_progress: Any, on_run: Any):
+    async def watch(
+        self,
+        *,
+        stop: asyncio.Event,
+        wanted: Any,
+        on_progress: Any,
+        on_run: Any,
+        on_schedule: Any = None,
+    ):
         self.thread = threading.get_ident()
+        if on_schedule is not None:
+            on_schedule({1: "in 10 s"})
         self.started.set()
         if self.fail:
             raise RuntimeError("a bug in the loop")
@@ -88,10 +98,12 @@ def test_requests_stop_and_join_across_threads() -> None:
     fake = FakeSync()
     runs: list[SyncWanted | None] = []
     progressed: list[SyncProgress] = []
+    schedules: list[dict] = []
     bg = BackgroundSync(
         FakeServices(fake),  # type: ignore[arg-type]
         on_progress=progressed.append,
         on_run=lambda summaries, wanted: runs.append(wanted),
+        on_schedule=schedules.append,
     )
     bg.request(SyncWanted(None))  # before the thread runs: kept for it
     thread = threading.Thread(target=bg.run)
@@ -105,6 +117,7 @@ def test_requests_stop_and_join_across_threads() -> None:
     assert runs == [SyncWanted(None), SyncWanted(3, True)]
     assert fake.thread != threading.get_ident()  # on the sync thread, not this one
     assert progressed and progressed[0].phase == SyncPhase.ORDERS
+    assert schedules == [{1: "in 10 s"}]  # the loop's schedule reaches the App's callback
     bg.stop()
     assert bg.join(10)
     thread.join(10)

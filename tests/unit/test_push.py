@@ -178,6 +178,32 @@ async def test_sync_listings_walks_every_page(engine, client, reverb, links):
     assert progress[-1] == (120, 120)
 
 
+async def test_sync_listings_walks_again_when_listings_move_mid_walk(
+    engine, client, reverb, monkeypatch
+):
+    """Pages after the first come concurrently; a listing deleted after page 1 was served
+    moves every later one up a place, so the first listing of page 2 slides onto page 1,
+    unseen. The pages' ``total`` changes, and the walk is repeated one page after another:
+    every listing still on Reverb is stored, the deleted one is not."""
+    ch = add_channel(engine, "Shop A", **SHOP_A).id
+    reverb.listings = {str(i): listing(i, f"S{i}", 1) for i in range(1, 121)}
+    serve = reverb.listings_page
+    served = 0
+
+    def shifting(request):
+        nonlocal served
+        served += 1
+        response = serve(request)
+        if served == 1:
+            reverb.listings.pop("1")
+        return response
+
+    monkeypatch.setattr(reverb, "listings_page", shifting)
+    assert await sync_listings(client, engine, ch) == 119
+    assert set(stored(engine, ch)) == {str(i) for i in range(2, 121)}
+    assert len(reverb.pages) > 3  # the concurrent walk (cut short), then the one in order
+
+
 async def test_sync_listings_refuses_a_next_link_to_another_host(engine, client, reverb):
     ch = add_channel(engine, "Shop A", **SHOP_A).id
     reverb.listings = {str(i): listing(i, f"S{i}", 1) for i in range(1, 61)}

@@ -129,3 +129,26 @@ def test_the_watch_plan_runs_a_full_sync_first_then_quick_checks() -> None:
     # A channel that needs reauthorising is never planned.
     ch.needs_reauth = True
     assert plan_watch([ch], now + timedelta(hours=1), None, {}, {}).next == {}
+
+
+async def test_the_watch_loop_tells_when_each_integration_is_next_checked(svc) -> None:
+    import asyncio
+
+    told: list[dict] = []
+    stop = asyncio.Event()
+
+    def on_schedule(schedule: dict) -> None:
+        told.append(schedule)
+        stop.set()
+
+    await asyncio.wait_for(svc.sync.watch(stop=stop, on_schedule=on_schedule), 60)
+    with session_scope(svc.engine) as s:
+        ids = set(s.exec(select(Channel.id)).all())
+    schedule = told[0]
+    assert set(schedule) == ids and schedule == svc.sync.schedule
+    now = svc.sync.clock()
+    for due in schedule.values():
+        # The loop's first full sync is due at once; quick checks are on (every 10 s by
+        # default, shorter than the sync interval), the next one 10 s after the last orders.
+        assert due.full <= now
+        assert due.check is not None and due.check > now - timedelta(seconds=10)
