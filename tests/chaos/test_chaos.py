@@ -100,7 +100,9 @@ FAILURE_KINDS = (
     ("timeout", re.compile(r"did not answer in time")),
     ("dropped", re.compile(r"connection to Reverb at \S+ failed")),
     ("malformed", re.compile(r"not valid JSON|could not be decoded|unexpected response")),
-    ("stopped", re.compile(r"stopped before the walk finished")),
+    ("stopped", re.compile(r"stopped before the walk finished|The sync was stopped")),
+    # A run whose process was killed, closed as interrupted by the next sync or log.
+    ("killed", re.compile(r"The process running this sync stopped before it finished")),
     ("ended-listing", re.compile(r"\(422\).*ended and cannot be relisted")),
 )
 LOCKED = re.compile(r"database is locked|database table is locked", re.IGNORECASE)
@@ -763,6 +765,8 @@ async def test_chaos_run(tmp_path: Path, db_path: Path, monkeypatch: pytest.Monk
             pid = int(holder.split(":")[2]) if holder.count(":") == 3 else None
             who = "tui" if pid == tui_pid else "daemon" if pid in killer.pids else "cli"
             runs_by[f"{who} {run['status']}"] += 1
+            if run["status"] == "interrupted" and pid in killer.killed_pids:
+                killed_mid_run.add(pid)
             if run["status"] == "running":
                 if pid in killer.killed_pids:
                     killed_mid_run.add(pid)
