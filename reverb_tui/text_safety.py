@@ -32,6 +32,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any, TextIO
 
 ELLIPSIS = "…"
@@ -115,7 +116,7 @@ _QUOTED = re.compile(f"'+[{re.escape(FORMULA_STARTS)}]")
 
 
 def csv_cell(value: Any) -> Any:
-    """One cell for a CSV export: numbers stay numbers; text gets ``safe_text`` and a leading
+    """One cell for a CSV export: numbers (``Decimal`` amounts too) stay numbers; text gets ``safe_text`` and a leading
     ``'`` when a spreadsheet would take it for a formula.
 
     Text that already starts with quotes before a formula character gets one more quote too,
@@ -123,8 +124,8 @@ def csv_cell(value: Any) -> Any:
     """
     if value is None:
         return ""
-    if isinstance(value, bool | int | float):
-        return value
+    if isinstance(value, bool | int | float | Decimal):
+        return value  # a number (an amount of money, -12.50 too) is never a formula
     text = safe_text(value)
     if _NEEDS_QUOTE.match(text):
         return "'" + text

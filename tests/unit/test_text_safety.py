@@ -15,6 +15,7 @@ import random
 import re
 import sys
 import unicodedata
+from decimal import Decimal
 
 import pytest
 
@@ -168,8 +169,8 @@ def test_csv_cells_never_start_a_formula_and_read_back() -> None:
     assert csv_cell("\t=1") == "␉=1"  # the tab became its picture: nothing to run
     assert csv_cell("\x1b[2J=") == "␛[2J="
     assert csv_cell(None) == ""
-    for number in (0, 7, -3, 2.5):
-        assert csv_cell(number) == number  # numbers stay numbers
+    for number in (0, 7, -3, 2.5, Decimal("-12.50"), Decimal("1234.56")):
+        assert csv_cell(number) == number  # numbers stay numbers (a refund's -12.50 too)
     rng = random.Random(3)
     for _ in range(2000):
         text = "".join(rng.choice("=+-@'\tab1 ＝") for _ in range(rng.randrange(0, 6)))
