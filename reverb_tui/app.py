@@ -686,15 +686,20 @@ class ReverbApp(App[None]):
         self.exit()
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 new order``, ``3 new orders``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def summary_text(s: ChannelSummary) -> str:
     """One short sentence (a notification at 80 columns is about 36 wide): counts that are
     zero are left out, the new orders always said."""
-    orders = f"{s.orders_new} new orders" + (
+    orders = _count(s.orders_new, "new order") + (
         f", {s.orders_updated} updated" if s.orders_updated else ""
     )
     parts = [orders]
     if s.listings_pushed or s.listings_skipped or s.listings_failed:
-        listings = [f"{s.listings_pushed} listings updated"]
+        listings = [_count(s.listings_pushed, "listing") + " updated"]
         listings += [
             f"{n} {what}"
             for n, what in ((s.listings_skipped, "skipped"), (s.listings_failed, "failed"))
@@ -702,7 +707,7 @@ def summary_text(s: ChannelSummary) -> str:
         ]
         parts.append(", ".join(listings))
     if s.errors:
-        parts.append(f"{len(s.errors)} errors; first: {s.errors[0]}")
+        parts.append(f"{_count(len(s.errors), 'error')}; first: {s.errors[0]}")
     return "; ".join(parts) + "."
 
 

@@ -153,7 +153,9 @@ def test_summary_text_leaves_out_what_did_not_happen() -> None:
     assert summary_text(busy) == "300 new orders, 2 updated; 19 listings updated, 3 skipped."
     failed = ChannelSummary("A", listings_pushed=1, listings_failed=2, errors=["Nope", "Nope"])
     assert (
-        summary_text(failed) == "0 new orders; 1 listings updated, 2 failed; 2 errors; first: Nope."
+        summary_text(failed) == "0 new orders; 1 listing updated, 2 failed; 2 errors; first: Nope."
     )
+    one = ChannelSummary("A", orders_new=1, errors=["Nope"])
+    assert summary_text(one) == "1 new order; 1 error; first: Nope."
     both = total([busy, failed])
     assert (both.orders_new, both.listings_pushed, both.listings_failed) == (300, 20, 2)
