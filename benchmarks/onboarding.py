@@ -10,8 +10,9 @@ again and write every local SKU and mapping in one transaction) and of a second 
 left to create), each wall time with this process's CPU time, and checks the outcome: every
 distinct unlinked SKU created once, the listings without a SKU the only unlinked ones left.
 
-``--db`` takes an empty database (a PostgreSQL URL, for instance); the default is a SQLite file
-in a temporary folder. Also importable: ``onboarding_figures``.
+``--db``: a SQLite path (an empty one), or a PostgreSQL URL, whose server then gets a scratch
+database for the run, dropped after it (the database named is never written to); the default
+is a SQLite file in a temporary folder. Also importable: ``onboarding_figures``.
 """
 
 from __future__ import annotations
@@ -154,9 +155,21 @@ def onboarding_figures(listings: int, db: str | None = None) -> list[Figure]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--listings", type=int, default=10_000)
-    ap.add_argument("--db", default=None, help="an empty database (default: temp SQLite)")
+    ap.add_argument(
+        "--db",
+        default=None,
+        help="an empty SQLite file, or a PostgreSQL server's URL (a scratch database is "
+        "made there); default: a temporary SQLite file",
+    )
     args = ap.parse_args(argv)
-    for f in onboarding_figures(args.listings, args.db):
+    if args.db and args.db.startswith("postgres"):
+        from storage import ScratchPostgres
+
+        with ScratchPostgres(args.db) as url:
+            figures = onboarding_figures(args.listings, url)
+    else:
+        figures = onboarding_figures(args.listings, args.db)
+    for f in figures:
         print(f.line())
     return 0
 
