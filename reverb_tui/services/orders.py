@@ -234,15 +234,22 @@ class _ShipContext:
     default_provider: str
 
 
-def ship_refusal(order: Order, channel: Channel) -> str | None:
-    """Why this order cannot be marked shipped now (one sentence), or None."""
+def _integration_refusal(channel: Channel, marking: str) -> str | None:
+    """Why no order of this integration can be marked ``marking`` now, or None."""
     if channel.removed_at is not None:
         return f"The integration {channel.name!r} was removed."
     if not channel.enabled:
         return (
             f"The integration {channel.name!r} is disabled; enable it before marking orders "
-            "shipped."
+            f"{marking}."
         )
+    return None
+
+
+def ship_refusal(order: Order, channel: Channel) -> str | None:
+    """Why this order cannot be marked shipped now (one sentence), or None."""
+    if (refused := _integration_refusal(channel, "shipped")) is not None:
+        return refused
     status = (order.status or "").strip().lower()
     n = order.order_number
     if status in SHIPPED:
@@ -271,13 +278,8 @@ def is_local_pickup(order: Any) -> bool:
 
 def pickup_refusal(order: Order, channel: Channel) -> str | None:
     """Why this order cannot be marked picked up now (one sentence), or None."""
-    if channel.removed_at is not None:
-        return f"The integration {channel.name!r} was removed."
-    if not channel.enabled:
-        return (
-            f"The integration {channel.name!r} is disabled; enable it before marking orders "
-            "picked up."
-        )
+    if (refused := _integration_refusal(channel, "picked up")) is not None:
+        return refused
     status = (order.status or "").strip().lower()
     n = order.order_number
     if status == OrderStatus.PICKED_UP:
