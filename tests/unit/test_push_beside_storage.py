@@ -7,16 +7,15 @@ simulator, with the order storage slowed so pages are still waiting when the dow
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel, Listing
-from reverb_tui.demo.simulator import ReverbSimulator
 from reverb_tui.reverb.client import ReverbClient
 from reverb_tui.sync import orders as orders_module
+from tests.fakes.two_shops import connect_two_shops, two_shop_simulator
 
 TOKEN_A = "tok_beside_shop_a_0123456789"
 TOKEN_B = "tok_beside_shop_b_0123456789"
@@ -26,27 +25,14 @@ SOLD = SKUS[:30]  # each sold on A (paid after the stock take): 5 units of each 
 
 @pytest.fixture
 def sim():
-    s = ReverbSimulator(seed=5)
-    for token, name in ((TOKEN_A, "Shop A"), (TOKEN_B, "Shop B")):
-        s.add_shop(token, name, "USD")
-        for sku in SKUS:
-            s.add_listing(name, sku=sku, condition="brand-new", inventory=50)
-    with s:
+    with two_shop_simulator(5, (TOKEN_A, TOKEN_B), SKUS, inventory=50) as s:
         yield s
 
 
 @pytest.fixture
 async def svc(make_services, sim, tmp_path):
     svc = make_services()
-    since = datetime.now(UTC) - timedelta(days=3)
-    for name, token in (("Shop A", TOKEN_A), ("Shop B", TOKEN_B)):
-        await svc.channels.add(
-            name=name, currency="USD", token=token, site=sim.base_url, since=since
-        )
-        svc.channels.update_settings(name, stock_updates=True)
-    csv = tmp_path / "stock.csv"
-    csv.write_text("sku,title,on_hand\n" + "".join(f"{s},{s},20\n" for s in SKUS))
-    svc.inventory.import_csv(csv)
+    await connect_two_shops(svc, sim, (TOKEN_A, TOKEN_B), SKUS, 20, tmp_path)
     for sku in SOLD:  # 150 orders on A: three pages and more of order history
         for _ in range(5):
             sim.add_sale("Shop A", sku=sku, quantity=1, status="paid")

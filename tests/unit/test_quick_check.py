@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from reverb_tui.db.engine import session_scope
 from reverb_tui.db.models import Channel, Listing, SyncRun
-from reverb_tui.demo.simulator import ReverbSimulator
 from reverb_tui.domain import RunKind
 from reverb_tui.sync.service import eventful, plan_watch
+from tests.fakes.two_shops import connect_two_shops, two_shop_simulator
 
 TOKEN_A = "tok_quick_shop_a_0123456789"
 TOKEN_B = "tok_quick_shop_b_0123456789"
@@ -22,27 +22,14 @@ SKUS = [f"Q-{k:02d}" for k in range(60)]
 
 @pytest.fixture
 def sim():
-    s = ReverbSimulator(seed=3)
-    for token, name in ((TOKEN_A, "Shop A"), (TOKEN_B, "Shop B")):
-        s.add_shop(token, name, "USD")
-        for sku in SKUS:
-            s.add_listing(name, sku=sku, condition="brand-new", inventory=4)
-    with s:
+    with two_shop_simulator(3, (TOKEN_A, TOKEN_B), SKUS, inventory=4) as s:
         yield s
 
 
 @pytest.fixture
 async def svc(make_services, sim, tmp_path):
     svc = make_services()
-    since = datetime.now(UTC) - timedelta(days=3)
-    for name, token in (("Shop A", TOKEN_A), ("Shop B", TOKEN_B)):
-        await svc.channels.add(
-            name=name, currency="USD", token=token, site=sim.base_url, since=since
-        )
-        svc.channels.update_settings(name, stock_updates=True)
-    csv = tmp_path / "stock.csv"
-    csv.write_text("sku,title,on_hand\n" + "".join(f"{s},{s},9\n" for s in SKUS))
-    svc.inventory.import_csv(csv)
+    await connect_two_shops(svc, sim, (TOKEN_A, TOKEN_B), SKUS, 9, tmp_path)
     await svc.sync.run()  # the first full sync: every listing now shows 9
     return svc
 
