@@ -617,13 +617,13 @@ class SyncService:
             await self._fail(job, "orders", exc)
             return
         finally:
+            job.fetched.set()  # nothing more will be downloaded (stored or not)
             # Each order that could not be stored, by itself (pages stored before a failure
             # count too).
             skipped = downloader.result.skipped
             job.summary.orders_invalid += len(skipped)
             for sk in skipped:
                 await asyncio.to_thread(self._record_error, job, sk.item, sk.reason)
-            job.fetched.set()  # nothing more will be downloaded (stored or not)
         job.summary.orders_new += result.new
         job.summary.orders_updated += result.updated
         job.skus |= result.skus
