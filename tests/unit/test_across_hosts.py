@@ -122,14 +122,27 @@ def test_a_count_arriving_while_a_later_sale_commits_keeps_the_sale(hosts) -> No
     assert sale_moves(a) == 1
 
 
-def test_a_sale_arriving_while_a_count_commits_sees_the_count(hosts) -> None:
-    """Host A is recording a count; host B stores a sale paid before the count moment. The
-    count already has it (the guitar was gone when counted): 10 stays 10, no stock taken."""
+@pytest.mark.parametrize(
+    ("paid", "delta", "left", "moves"),
+    [
+        # Paid before the count moment: the count already has it (the guitar was gone when
+        # counted): 10 stays 10, no stock taken.
+        (-1, 0, 10, 0),
+        # Paid after it: B waits for the count, then takes its unit: 9, one move.
+        (+1, -1, 9, 1),
+    ],
+    ids=["sale-before-the-count", "sale-after-the-count"],
+)
+def test_a_sale_stored_while_a_count_commits_lands_once(
+    hosts, paid: int, delta: int, left: int, moves: int
+) -> None:
+    """Host A is recording a count (held open); host B stores a sale of the same SKU. B waits
+    for the count; whichever commits first, the sale lands exactly once against it."""
     a, b = hosts
     cid = add_channel(a, "Shop A").id
     add_item(a, "GTR", 5)
     oid = add_order(
-        a, cid, "1001", sku="GTR", status="paid", paid_at=COUNT_AT - timedelta(minutes=1)
+        a, cid, "1001", sku="GTR", status="paid", paid_at=COUNT_AT + timedelta(minutes=paid)
     )
     t_count, go, errors = held_open(a, lambda s: record_count(s, "gtr", 10, COUNT_AT))
 
@@ -144,35 +157,9 @@ def test_a_sale_arriving_while_a_count_commits_sees_the_count(hosts) -> None:
         go.set()
         t_count.join(30)
         t_sale.join(30)
-    assert not errors and out == [0], (errors, out)
-    assert on_hand(a, "GTR") == 10
-    assert sale_moves(a) == 0
-
-
-def test_a_later_sale_during_a_count_lands_once_whichever_commits_first(hosts) -> None:
-    """The same later sale with the count held open instead: B waits, then takes it."""
-    a, b = hosts
-    cid = add_channel(a, "Shop A").id
-    add_item(a, "GTR", 5)
-    oid = add_order(
-        a, cid, "1001", sku="GTR", status="paid", paid_at=COUNT_AT + timedelta(minutes=1)
-    )
-    t_count, go, errors = held_open(a, lambda s: record_count(s, "gtr", 10, COUNT_AT))
-
-    def sale() -> int:
-        with session_scope(b) as s:
-            return apply_order_stock(s, s.get(Order, oid), COUNT_AT)
-
-    t_sale, out = in_thread(sale)
-    try:
-        assert blocked(t_sale)
-    finally:
-        go.set()
-        t_count.join(30)
-        t_sale.join(30)
-    assert not errors and out == [-1], (errors, out)
-    assert on_hand(a, "GTR") == 9
-    assert sale_moves(a) == 1
+    assert not errors and out == [delta], (errors, out)
+    assert on_hand(a, "GTR") == left
+    assert sale_moves(a) == moves
 
 
 def test_a_csv_import_count_keeps_a_later_sale_stored_by_another_host(hosts, tmp_path) -> None:
