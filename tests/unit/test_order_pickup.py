@@ -183,15 +183,19 @@ async def test_pickup_401_marks_reauthorise_needed(svc, shop, reverb) -> None:
     assert svc.channels.get("Main Shop").needs_reauth is True
 
 
+def lost_pickup_answer(reverb, failure: Exception | httpx.Response):
+    """The pickup POST for order 2001 times out or gets a 5xx: whether it took is unknown."""
+    post = reverb.post(PICKUP.format("2001"))
+    if isinstance(failure, Exception):
+        return post.mock(side_effect=failure)
+    return post.mock(return_value=failure)
+
+
 @pytest.mark.parametrize("failure", [httpx.ReadTimeout("timed out"), httpx.Response(502)])
 async def test_pickup_lost_answer_then_reread_shows_picked_up_is_success_with_one_post(
     svc, shop, reverb, failure
 ) -> None:
-    post = reverb.post(PICKUP.format("2001"))
-    if isinstance(failure, Exception):
-        post.mock(side_effect=failure)
-    else:
-        post.mock(return_value=failure)
+    post = lost_pickup_answer(reverb, failure)
     get = reverb.get("/my/orders/selling/2001").mock(return_value=httpx.Response(200, json=PICKED))
     result = await svc.orders.pickup("Main Shop", "2001")
     assert (post.call_count, get.call_count) == (1, 1)
@@ -204,11 +208,7 @@ async def test_pickup_lost_answer_then_reread_shows_picked_up_is_success_with_on
 async def test_pickup_lost_answer_then_reread_shows_paid_is_failure_with_one_post(
     svc, shop, reverb, failure
 ) -> None:
-    post = reverb.post(PICKUP.format("2001"))
-    if isinstance(failure, Exception):
-        post.mock(side_effect=failure)
-    else:
-        post.mock(return_value=failure)
+    post = lost_pickup_answer(reverb, failure)
     get = reverb.get("/my/orders/selling/2001").mock(
         return_value=httpx.Response(200, json={"order_number": "2001", "status": "paid"})
     )
